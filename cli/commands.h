@@ -1,0 +1,21 @@
+// The tailor CLI: each stage registers its subcommands here; main() only
+// parses and turns errors into messages and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+
+namespace tailor::cli {
+
+// Options shared by every subcommand.
+struct GlobalOptions {
+  std::string cache_dir;  // --cache; empty: TAILOR_CACHE or ~/.cache/tailor
+  std::filesystem::path cache() const;
+};
+
+// Each adds one top-level subcommand (with its children) to `app`. Handlers
+// throw tailor::Error for the user's mistakes; main() reports them.
+void add_kernel_command(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace tailor::cli

@@ -1,0 +1,120 @@
+#include "image-builder/archive_extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+
+namespace tailor {
+namespace {
+
+struct ReaderDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+struct WriterDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+using Reader = std::unique_ptr<archive, ReaderDeleter>;
+using Writer = std::unique_ptr<archive, WriterDeleter>;
+
+// Drops `n` leading components; returns empty when nothing is left.
+std::string strip_path(const std::string& path, int n) {
+  size_t pos = 0;
+  for (int i = 0; i < n; ++i) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string::npos) return {};
+    pos = slash + 1;
+    while (pos < path.size() && path[pos] == '/') ++pos;
+  }
+  return path.substr(pos);
+}
+
+// True for names that would land outside the destination.
+bool escapes(const std::string& name) {
+  if (name.front() == '/') return true;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t slash = name.find('/', start);
+    if (name.compare(start, slash == std::string::npos ? std::string::npos : slash - start, "..") == 0) return true;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::uint64_t extract_archive(const std::filesystem::path& archive_path, const std::filesystem::path& dest,
+                              const ExtractOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(archive_path, ec))
+    throw Error(archive_path.string() + ": no such archive file");
+  const std::uint64_t total = std::filesystem::file_size(archive_path, ec);
+
+  Reader in(archive_read_new());
+  archive_read_support_filter_all(in.get());
+  archive_read_support_format_all(in.get());
+  if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 20) != ARCHIVE_OK)
+    throw Error(archive_path.string() + ": cannot open archive (corrupt, truncated or not an archive): " +
+                archive_error_string(in.get()));
+
+  Writer out(archive_write_disk_new());
+  // Entry names are checked below (we hand libarchive absolute paths under
+  // `dest`, so its own absolute-path check cannot be used).
+  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  archive_write_disk_set_standard_lookup(out.get());
+
+  std::uint64_t entries = 0;
+  for (;;) {
+    archive_entry* entry = nullptr;
+    int r = archive_read_next_header(in.get(), &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN)
+      throw Error(archive_path.string() + ": corrupt or truncated archive after " + std::to_string(entries) +
+                  " entries: " + archive_error_string(in.get()));
+    std::string name = strip_path(archive_entry_pathname(entry), options.strip_components);
+    if (name.empty()) continue;
+    if (escapes(name))
+      throw Error(archive_path.string() + ": refusing entry '" + name + "' (absolute path or '..')");
+    archive_entry_set_pathname(entry, (dest / name).c_str());
+    if (const char* link = archive_entry_hardlink(entry)) {
+      std::string target = strip_path(link, options.strip_components);
+      if (target.empty()) continue;
+      if (escapes(target))
+        throw Error(archive_path.string() + ": refusing hard link to '" + target + "' (absolute path or '..')");
+      archive_entry_set_hardlink(entry, (dest / target).c_str());
+    }
+    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
+      throw Error(archive_path.string() + ": cannot extract " + name + ": " + archive_error_string(out.get()));
+    if (archive_entry_size(entry) > 0) {
+      const void* buf = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      for (;;) {
+        r = archive_read_data_block(in.get(), &buf, &size, &offset);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN)
+          throw Error(archive_path.string() + ": corrupt or truncated archive at " + name + ": " +
+                      archive_error_string(in.get()));
+        if (archive_write_data_block(out.get(), buf, size, offset) < ARCHIVE_WARN)
+          throw Error(archive_path.string() + ": cannot write " + name + ": " + archive_error_string(out.get()));
+      }
+    }
+    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
+      throw Error(archive_path.string() + ": cannot finish " + name + ": " + archive_error_string(out.get()));
+    ++entries;
+    if (options.on_progress && (entries % 256) == 0)
+      options.on_progress(static_cast<std::uint64_t>(archive_filter_bytes(in.get(), -1)), total);
+  }
+  if (archive_write_close(out.get()) != ARCHIVE_OK)
+    throw Error(archive_path.string() + ": cannot finish extraction: " + archive_error_string(out.get()));
+  if (entries == 0) throw Error(archive_path.string() + ": archive holds no files");
+  if (options.on_progress) options.on_progress(total, total);
+  return entries;
+}
+
+}  // namespace tailor
