@@ -1,0 +1,26 @@
+/* The guest ABI between tailor's /init (inside the guest) and the monitor
+ * (tailor-vmm, or QEMU through the QEMU backend). C, so that the guest-side
+ * programs can include it. runner/README.md explains each port.
+ *
+ * Both ports are plain x86 I/O ports; the guest needs ioperm() (CONFIG_X86_IOPL_IOPERM)
+ * or CPL 0 to use them. */
+#ifndef TAILOR_RUNNER_GUEST_ABI_H
+#define TAILOR_RUNNER_GUEST_ABI_H
+
+/* Exit port. A write of the app's exit status (0..255; 128+N when killed by
+ * signal N) ends the run; the monitor exits with that status. Compatible with
+ * QEMU's `-device isa-debug-exit,iobase=0xf4,iosize=0x04`, which exits with
+ * (value << 1) | 1 — the QEMU backend undoes that. */
+#define TAILOR_PORT_EXIT 0xf4
+
+/* Event port: single-byte events, compatible with QEMU's isa-debugcon
+ * (`-device isa-debugcon,iobase=0xe9,chardev=...`) so that both backends see
+ * the same stream. */
+#define TAILOR_PORT_EVENT 0xe9
+
+/* Event bytes written to TAILOR_PORT_EVENT. */
+#define TAILOR_EVENT_APP_EXEC 'M'  /* boot mark: /init is about to exec the app */
+#define TAILOR_EVENT_STATUS 'S'    /* followed by one byte: the exit status, written just
+                                      before the exit port (QEMU's exit code keeps only 7 bits) */
+
+#endif
