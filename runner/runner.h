@@ -31,6 +31,10 @@ inline constexpr int kMonitorFailed = 255;  // host-side failure (ioctl, mmap, Q
 
 enum class Backend { Auto, Kvm, Qemu };
 
+// The command line used when BootSpec::cmdline is empty: console on the
+// 16550, and a panic (e.g. /init died) reboots at once, which ends the run.
+inline constexpr std::string_view kDefaultCmdline = "console=ttyS0 panic=-1";
+
 // "auto", "kvm", "qemu"; parse_backend throws Error(kUsage) on anything else.
 std::string_view backend_name(Backend backend);
 Backend parse_backend(std::string_view name);
@@ -53,8 +57,10 @@ struct BootSpec {
   std::optional<std::filesystem::path> initrd;  // initramfs (any compression the kernel has)
   // Kernel command line. The backend adds nothing to it except what its
   // devices require (virtio-mmio device= entries for the KVM monitor); an empty
-  // string means "console=ttyS0" plus those entries.
+  // string means kDefaultCmdline plus those entries.
   std::string cmdline;
+  // Monitor start, the zero of every timing; unset: when boot() is entered.
+  std::optional<std::chrono::steady_clock::time_point> started;
   std::uint32_t memory_mib = 256;
   std::uint32_t cpus = 1;
   std::chrono::milliseconds timeout{0};  // 0: no limit
@@ -72,8 +78,12 @@ struct BootSpec {
   // Keep the console text in BootResult::console (at most the last 4 MiB).
   bool capture_console = false;
 
-  // QEMU backend only: machine type, "microvm" (fast, default) or "pc".
+  // QEMU backend only: machine type, "microvm" (fast, default) or "pc";
+  // accelerator "" (kvm when /dev/kvm is usable, else tcg), "kvm" or "tcg";
+  // extra arguments appended as is (e.g. {"-cpu", "EPYC"}).
   std::string qemu_machine = "microvm";
+  std::string qemu_accel;
+  std::vector<std::string> qemu_extra_args;
   // KVM backend only: skip the check that /dev/kvm can run Linux guests at
   // usable speed (for tiny test guests on a paravirtual /dev/kvm).
   bool skip_kvm_check = false;
