@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       ->envname("TAILOR_CACHE");
 
   add_kernel_command(app, global);
+  add_kconfig_command(app, global);
 
   try {
     app.parse(argc, argv);
