@@ -20,5 +20,14 @@ target_link_libraries(tailor_kconfig PUBLIC tailor_common nlohmann_json::nlohman
 
 tailor_unit_test(kconfig_engine_test
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/config_io_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/environment_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/evaluator_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/explain_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/golden_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/lexer_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/operations_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/parser_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/preprocessor_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/shell_test.cpp
   LIBS tailor_kconfig)
