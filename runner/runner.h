@@ -123,6 +123,9 @@ struct BootResult {
   Timings timings;
   std::string console;              // when BootSpec::capture_console
   std::vector<std::string> notices;
+  // KVM backend, when the guest crashed: registers, segments and the code at
+  // RIP of the vCPU that stopped (multi-line).
+  std::string dump;
   // Peak resident memory of the monitor beyond guest RAM, when known (KVM).
   std::optional<std::uint64_t> monitor_overhead_kib;
 };
