@@ -10,7 +10,7 @@
 namespace tailor::runner {
 
 void BootOptions::add_to(CLI::App& app, bool with_backend) {
-  app.add_option("-k,--kernel", kernel, "Kernel to boot: a bzImage, or an uncompressed vmlinux ELF")->required();
+  app.add_option("-k,--kernel", kernel, "Kernel to boot: a bzImage, or an uncompressed vmlinux ELF (required)");
   app.add_option("-i,--initrd", initrd, "Initramfs to pass to the kernel");
   app.add_option("-c,--cmdline", cmdline,
                  fmt::format("Kernel command line (default: \"{}\")", kDefaultCmdline));

@@ -3,6 +3,10 @@
  * guest ABI (runner/guest_abi.h): the boot mark 'M', then 'S' + status and
  * the exit port. The status is TAILOR_TEST_STATUS from the kernel command
  * line (unknown key=value parameters become init's environment), default 42.
+ * TAILOR_TEST_MODE asks for a bad ending instead, to test the monitor:
+ *   hang    never exit (the monitor's timeout must end the run)
+ *   reboot  reboot without reporting a status
+ *   panic   exit /init, so the kernel panics (panic=-1 then reboots)
  * Static (musl), no dependencies. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +48,12 @@ int main(void) {
   read_line("/sys/devices/system/cpu/online", online, sizeof online);
   printf("TAILOR-E2E-MARKER: init running, cpus online [%s], status %d\n", online, status);
   fflush(stdout);
+
+  const char* mode = getenv("TAILOR_TEST_MODE");
+  if (mode && strcmp(mode, "hang") == 0)
+    for (;;) pause();
+  if (mode && strcmp(mode, "reboot") == 0) reboot(RB_AUTOBOOT);
+  if (mode && strcmp(mode, "panic") == 0) return 3;
 
   if (ioperm(TAILOR_PORT_EVENT, 1, 1) == 0 && ioperm(TAILOR_PORT_EXIT, 4, 1) == 0) {
     outb(TAILOR_EVENT_APP_EXEC, TAILOR_PORT_EVENT);

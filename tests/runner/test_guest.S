@@ -5,7 +5,12 @@
  *   - the 16550: scratch register read-back, LSR polling, transmit;
  *   - the event port: read-back of 0xe9, the boot mark 'M', 'S' + status;
  *   - the exit port: status 42 ends the run.
- * Every check that fails prints "TEST-GUEST FAIL: <what>" and exits 99. */
+ * Every check that fails prints "TEST-GUEST FAIL: <what>" and exits 99.
+ * A command line starting with one of these words asks for a bad ending
+ * instead, to test how the monitor reports it:
+ *   "!triple-fault"  ud2 with an empty IDT: #UD -> #GP -> #DF -> shutdown
+ *   "!hang"          cli; hlt forever (the monitor's timeout must end it)
+ *   "!reset"         pulse the reset line through the i8042 (port 0x64, 0xfe) */
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
 #define EVENT_PORT 0xe9
@@ -47,6 +52,17 @@ _start:
   lea cmdline_suffix(%rip), %rdi
   call puts
 
+  /* Requested bad endings. */
+  lea word_triple(%rip), %rsi
+  call cmdline_starts_with
+  je triple_fault
+  lea word_hang(%rip), %rsi
+  call cmdline_starts_with
+  je hang
+  lea word_reset(%rip), %rsi
+  call cmdline_starts_with
+  je reset
+
   /* Event port: reads back 0xe9 when present. */
   mov $EVENT_PORT, %dx
   in %dx, %al
@@ -69,6 +85,34 @@ _start:
 halt:
   hlt
   jmp halt
+
+triple_fault:
+  ud2
+hang:
+  cli
+1:
+  hlt
+  jmp 1b
+reset:
+  mov $0x64, %dx
+  mov $0xfe, %al
+  out %al, %dx
+  jmp hang                        /* not reached when the monitor resets */
+
+/* ZF set when the command line starts with the NUL-terminated word at %rsi. */
+cmdline_starts_with:
+  mov 0x228(%r15), %edi
+1:
+  movzbl (%rsi), %eax
+  test %al, %al
+  jz 2f                           /* end of word: match (ZF set by test) */
+  cmp (%rdi), %al
+  jne 2f                          /* mismatch: ZF clear */
+  inc %rsi
+  inc %rdi
+  jmp 1b
+2:
+  ret
 
 /* Prints "TEST-GUEST FAIL: " and the string at %rdi, then exits with 99. */
 fail:
@@ -114,3 +158,6 @@ fail_prefix:    .asciz "TEST-GUEST FAIL: "
 fail_scratch:   .asciz "UART scratch register\n"
 fail_hdrs:      .asciz "zero page has no HdrS magic\n"
 fail_event:     .asciz "event port read-back\n"
+word_triple:    .asciz "!triple-fault"
+word_hang:      .asciz "!hang"
+word_reset:     .asciz "!reset"

@@ -8,6 +8,7 @@
 //
 //   nested-kvm prepare                      fetch/unpack the L1 kernel into the cache
 //   nested-kvm run PLAN.json -o RESULT.json run a plan (see tests/runner/README.md)
+//   nested-kvm cpio OUT GUEST=HOST...       write a small initramfs (test guests)
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -227,6 +228,10 @@ int main(int argc, char** argv) {
   auto* prepare = app.add_subcommand("prepare", "Fetch and unpack the L1 kernel and KVM modules (cached)");
   prepare->add_option("--package", package, "Debian package (default: what linux-image-amd64 depends on)");
   prepare->add_option("--deb", deb, "Use this .deb instead of downloading");
+  std::vector<std::string> entries;
+  auto* cpio = app.add_subcommand("cpio", "Write an uncompressed cpio (newc) initramfs from host files");
+  cpio->add_option("out", out, "Archive to write")->required();
+  cpio->add_option("files", entries, "GUEST_PATH=HOST_FILE, in order (parent directories are added)")->required();
   auto* run = app.add_subcommand("run", "Boot L1 and run a plan's cases");
   run->add_option("plan", plan, "Plan file (JSON)")->required();
   run->add_option("-o,--out", out, "Result file (JSON)")->required();
@@ -238,6 +243,26 @@ int main(int argc, char** argv) {
                                                    package.empty() ? tailor::testing::current_l1_package() : package,
                                                    deb);
       std::printf("%s\n", k.vmlinuz.parent_path().c_str());
+      return 0;
+    }
+    if (*cpio) {
+      CpioWriter w(out);
+      std::vector<std::string> dirs;
+      for (const auto& e : entries) {
+        const auto eq = e.find('=');
+        if (eq == std::string::npos || eq == 0) throw Error("cpio: expected GUEST_PATH=HOST_FILE, got '" + e + "'");
+        std::string guest = e.substr(0, eq);
+        while (!guest.empty() && guest.front() == '/') guest.erase(0, 1);
+        for (auto slash = guest.find('/'); slash != std::string::npos; slash = guest.find('/', slash + 1)) {
+          const std::string dir = guest.substr(0, slash);
+          if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
+            w.directory(dir);
+            dirs.push_back(dir);
+          }
+        }
+        w.host_file(guest, e.substr(eq + 1));
+      }
+      w.finish();
       return 0;
     }
     return run_plan(plan, out, cache_dir, verbose);
