@@ -168,6 +168,7 @@ struct Capabilities {
   std::string auto_reason;               // one line: why
 };
 // Probes /dev/kvm (with the calibrated loop when the device opens) and QEMU.
+// (boot() checks only the device, its API version and the CPU flag.)
 // Never throws for a missing or broken backend: that is what it reports.
 Capabilities probe_capabilities();
 

@@ -2,28 +2,22 @@
 #include "runner/vmm/exit_handler.h"
 
 #include <cstring>
+#include <map>
 #include <fmt/core.h>
 
 namespace tailor::runner::vmm {
 
+namespace {
+// The KVM_EXIT_* names an unhandled exit is reported with.
 std::string exit_reason_name(std::uint32_t reason) {
-  switch (reason) {
-    case KVM_EXIT_UNKNOWN: return "KVM_EXIT_UNKNOWN";
-    case KVM_EXIT_EXCEPTION: return "KVM_EXIT_EXCEPTION";
-    case KVM_EXIT_IO: return "KVM_EXIT_IO";
-    case KVM_EXIT_HYPERCALL: return "KVM_EXIT_HYPERCALL";
-    case KVM_EXIT_DEBUG: return "KVM_EXIT_DEBUG";
-    case KVM_EXIT_HLT: return "KVM_EXIT_HLT";
-    case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
-    case KVM_EXIT_IRQ_WINDOW_OPEN: return "KVM_EXIT_IRQ_WINDOW_OPEN";
-    case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN";
-    case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
-    case KVM_EXIT_INTR: return "KVM_EXIT_INTR";
-    case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
-    case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
-    default: return fmt::format("exit reason {}", reason);
-  }
+  static const std::map<std::uint32_t, const char*> names = {
+      {KVM_EXIT_UNKNOWN, "KVM_EXIT_UNKNOWN"}, {KVM_EXIT_EXCEPTION, "KVM_EXIT_EXCEPTION"},
+      {KVM_EXIT_HYPERCALL, "KVM_EXIT_HYPERCALL"}, {KVM_EXIT_DEBUG, "KVM_EXIT_DEBUG"},
+      {KVM_EXIT_IRQ_WINDOW_OPEN, "KVM_EXIT_IRQ_WINDOW_OPEN"}, {KVM_EXIT_NMI, "KVM_EXIT_NMI"}};
+  auto it = names.find(reason);
+  return it != names.end() ? it->second : fmt::format("exit reason {}", reason);
 }
+}  // namespace
 
 ExitResult handle_exit(kvm_run& run, std::size_t run_size, devices::Bus& pio, devices::Bus& mmio) {
   using Kind = ExitResult::Kind;

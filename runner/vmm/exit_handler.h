@@ -30,7 +30,4 @@ struct ExitResult {
 // writes are dropped, as on a PC bus with nothing there.
 ExitResult handle_exit(kvm_run& run, std::size_t run_size, devices::Bus& pio, devices::Bus& mmio);
 
-// "KVM_EXIT_IO", "KVM_EXIT_SHUTDOWN", ... or the number.
-std::string exit_reason_name(std::uint32_t reason);
-
 }  // namespace tailor::runner::vmm

@@ -196,10 +196,6 @@ kvm_lapic_state Vcpu::lapic() const {
   checked_ioctl(fd(), KVM_GET_LAPIC, "KVM_GET_LAPIC", &l);
   return l;
 }
-void Vcpu::set_mp_state(std::uint32_t state) {
-  kvm_mp_state s{state};
-  checked_ioctl(fd(), KVM_SET_MP_STATE, "KVM_SET_MP_STATE", &s);
-}
 
 bool Vcpu::run() {
   if (::ioctl(fd(), KVM_RUN, 0) == 0) return true;

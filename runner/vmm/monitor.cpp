@@ -148,12 +148,11 @@ class Machine {
     mem.write(layout::kPml4, std::span<const std::uint8_t>(tables), "page tables");
     const auto gdt = x86::boot_gdt();
     mem.write(layout::kGdt, std::span(reinterpret_cast<const std::uint8_t*>(gdt.data()), sizeof gdt), "GDT");
-    mem.write_value<std::uint64_t>(layout::kIdt, 0, "IDT");
+    // The IDT at layout::kIdt stays as fresh guest RAM is: zero (no gates).
 
     if (cmdline.size() > layout::kCmdlineMax)
       throw Error(fmt::format("kernel command line too long ({} bytes)", cmdline.size()), exit_codes::kUsage);
-    mem.write(layout::kCmdline, cmdline, "command line");
-    mem.write_value<std::uint8_t>(layout::kCmdline + cmdline.size(), 0, "command line");
+    mem.write(layout::kCmdline, std::string_view(cmdline.c_str(), cmdline.size() + 1), "command line");  // with NUL
 
     for (const auto& seg : image_.segments) {
       if (seg.gpa < layout::kHighRamStart)

@@ -1,5 +1,5 @@
 // A throwaway one-page guest timed on a private VM.
-#include "runner/vmm/calibrate.h"
+#include "runner/calibrate.h"
 
 #include <sys/mman.h>
 

@@ -1,5 +1,6 @@
 // The calibrated CPL 0 loop: tells a hardware-backed /dev/kvm from one that
-// interprets guest kernel code in software (see machine-notes: PVM).
+// interprets guest kernel code in software (see machine-notes: PVM). Part of
+// the capability probe (`tailor doctor`, `tailor-vmm --probe`), not of a boot.
 #pragma once
 
 namespace tailor::runner::vmm {
