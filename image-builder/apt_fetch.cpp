@@ -23,6 +23,15 @@ void require_apt() {
     throw Error("deb = [...] needs apt-get and apt-cache (Debian's apt), which are not installed");
 }
 
+// "apt-get"/"apt-cache" with its binary cache in ours.
+std::vector<std::string> apt_command(const std::string& program, const stdfs::path& cache) {
+  const stdfs::path dir = cache / "apt";
+  std::error_code ec;
+  stdfs::create_directories(dir, ec);
+  return {program, "-o", "Dir::Cache::pkgcache=" + (dir / "pkgcache.bin").string(), "-o",
+          "Dir::Cache::srcpkgcache=" + (dir / "srcpkgcache.bin").string()};
+}
+
 // apt's first error line that names `spec`, or its first error line.
 std::string apt_error_for(const std::string& output, const std::string& spec) {
   std::istringstream in(output);
@@ -38,8 +47,10 @@ std::string apt_error_for(const std::string& output, const std::string& spec) {
 
 
 // Runs apt-get download --print-uris for `specs`; the parsed lines and whether apt succeeded.
-std::pair<std::vector<AptDeb>, ProcessResult> print_uris(const std::vector<std::string>& specs) {
-  std::vector<std::string> argv = {"apt-get", "download", "--print-uris", "-q"};
+std::pair<std::vector<AptDeb>, ProcessResult> print_uris(const std::vector<std::string>& specs,
+                                                         const stdfs::path& cache) {
+  std::vector<std::string> argv = apt_command("apt-get", cache);
+  argv.insert(argv.end(), {"download", "--print-uris", "-q"});
   argv.insert(argv.end(), specs.begin(), specs.end());
   ProcessOptions o;
   o.capture = true;
@@ -73,14 +84,14 @@ std::pair<std::vector<AptDeb>, ProcessResult> print_uris(const std::vector<std::
 
 }  // namespace
 
-std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs) {
+std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs, const stdfs::path& cache) {
   require_apt();
   std::vector<AptDeb> out;
   if (specs.empty()) return out;
   // One apt-get call for all; its lines are matched to the specs by file
   // name ("<package>_<version>_<arch>.deb"). Only when that fails, ask per
   // spec to find the one apt does not know.
-  auto [found, r] = print_uris(specs);
+  auto [found, r] = print_uris(specs, cache);
   if (r.ok()) {
     for (const auto& spec : specs) {
       const std::string name = spec.substr(0, spec.find('='));
@@ -95,7 +106,7 @@ std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs) {
     out.clear();
   }
   for (const auto& spec : specs) {
-    auto [one, r1] = print_uris({spec});
+    auto [one, r1] = print_uris({spec}, cache);
     if (!r1.ok() || one.size() != 1) unknown_package(spec, r1);
     one[0].spec = spec;
     out.push_back(one[0]);
@@ -104,7 +115,7 @@ std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs) {
 }
 
 std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdfs::path& cache, Progress& progress) {
-  std::vector<AptDeb> debs = resolve_debs(specs);
+  std::vector<AptDeb> debs = resolve_debs(specs, cache);
   const stdfs::path dir = cache / "debs";
   stdfs::create_directories(dir);
 
@@ -120,7 +131,8 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdf
 
   progress.update("download", -1, std::to_string(missing.size()) + " package(s)");
   TempDir temp(dir / ("download-" + std::to_string(::getpid())));
-  std::vector<std::string> argv = {"apt-get", "download", "-q"};
+  std::vector<std::string> argv = apt_command("apt-get", cache);
+  argv.insert(argv.end(), {"download", "-q"});
   for (auto* d : missing) argv.push_back(d->spec);
   ProcessOptions o;
   o.cwd = temp.path();
@@ -145,12 +157,13 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdf
   return debs;
 }
 
-ControlLookup apt_cache_lookup() {
-  return [](const std::vector<std::string>& names) {
+ControlLookup apt_cache_lookup(const stdfs::path& cache) {
+  return [cache](const std::vector<std::string>& names) {
     require_apt();
     std::vector<DebControl> out;
     if (names.empty()) return out;
-    std::vector<std::string> argv = {"apt-cache", "show", "--no-all-versions", "-q"};
+    std::vector<std::string> argv = apt_command("apt-cache", cache);
+    argv.insert(argv.end(), {"show", "--no-all-versions", "-q"});
     argv.insert(argv.end(), names.begin(), names.end());
     ProcessOptions o;
     o.capture = true;

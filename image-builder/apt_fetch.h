@@ -25,8 +25,10 @@ struct AptDeb {
 
 // What apt-get download --print-uris says about `specs`: one line per package.
 // Throws Error naming the first spec apt cannot resolve ("unknown Debian
-// package 'foo'"), with apt's own message.
-std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs);
+// package 'foo'"), with apt's own message. apt's binary package cache is kept
+// under <cache>/apt (hosts such as Docker images often turn it off, which
+// makes every apt call parse all package lists again).
+std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs, const std::filesystem::path& cache);
 
 // Resolves and makes sure each .deb is in <cache>/debs, downloading the
 // missing ones (network) in one apt-get call; every file is checked against
@@ -37,7 +39,7 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const std:
 // Control data of package names as apt knows them (candidate versions);
 // names apt does not know as real packages are left out.
 using ControlLookup = std::function<std::vector<DebControl>(const std::vector<std::string>& names)>;
-ControlLookup apt_cache_lookup();
+ControlLookup apt_cache_lookup(const std::filesystem::path& cache);
 
 // The library packages reachable from `roots` through Depends and
 // Pre-Depends: for each dependency group, the first alternative that is a

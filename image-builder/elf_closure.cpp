@@ -191,14 +191,44 @@ class Closure {
       if (!need_x86_64_elf || is_x86_64_elf(n->content.file)) return Found{Found::Where::Payload, path, real};
     return std::nullopt;
   }
-  std::optional<Found> find_outside(const std::string& path, bool need_x86_64_elf) {
+  std::optional<Found> find_in_pool(const std::string& path, bool need_x86_64_elf) {
     std::string real;
     if (options_.pool)
       if (const PayloadNode* n = options_.pool->lookup(path, &real); n && n->type == NodeType::File)
         if (!need_x86_64_elf || is_x86_64_elf(n->content.file)) return Found{Found::Where::Pool, path, real};
+    return std::nullopt;
+  }
+  std::optional<Found> find_on_host(const std::string& path, bool need_x86_64_elf) {
     if (auto h = host_file(path))
       if (!need_x86_64_elf || is_x86_64_elf(*h)) return Found{Found::Where::Host, path, *h};
     return std::nullopt;
+  }
+  // Pool before host, whatever the directory: a package's library beats the
+  // host's copy even when the host has it in an earlier directory.
+  std::optional<Found> find_outside(const std::vector<std::string>& candidates, bool need_x86_64_elf) {
+    for (const auto& c : candidates)
+      if (auto f = find_in_pool(c, need_x86_64_elf)) return f;
+    for (const auto& c : candidates)
+      if (auto f = find_on_host(c, need_x86_64_elf)) return f;
+    return std::nullopt;
+  }
+
+  // The name the loader answers to when a library needs it (glibc's libc.so.6
+  // needs ld-linux-x86-64.so.2, which is the interpreter already loaded).
+  std::string loader_soname(const std::string& interp) {
+    if (interp.empty()) return {};
+    auto it = loader_names_.find(interp);
+    if (it != loader_names_.end()) return it->second;
+    std::string name = interp.substr(interp.rfind('/') + 1);
+    if (const PayloadNode* n = payload_.lookup(interp); n && n->type == NodeType::File) {
+      try {
+        ElfInfo info = read_elf(n->content.file, interp);
+        if (!info.soname.empty()) name = info.soname;
+      } catch (const Error&) {
+      }
+    }
+    loader_names_[interp] = name;
+    return name;
   }
 
   bool is_x86_64_elf(const stdfs::path& file) {
@@ -241,7 +271,7 @@ class Closure {
   // Makes sure an exact path (an interpreter) is in the payload.
   bool ensure_exact(const std::string& path, const std::string& reason, bool required) {
     if (find_file(path, false)) return true;
-    if (auto f = find_outside(path, false)) {
+    if (auto f = find_outside({path}, false)) {
       add(*f, reason);
       return true;
     }
@@ -302,8 +332,10 @@ class Closure {
     for (const auto& d : info.runpath) dirs.push_back(expand_dst(d, item.path));
     for (const auto& d : default_library_dirs(loader)) dirs.push_back(d);
 
+    const std::string loader_name = loader_soname(loader);
     for (const auto& needed : info.needed) {
       if (musl && musl_builtin(needed)) continue;
+      if (!loader_name.empty() && needed == loader_name) continue;  // the loader is already in the process
       std::vector<std::string> candidates;
       if (needed.find('/') != std::string::npos) {
         if (needed.front() == '/') candidates.push_back(normalize_image_path(needed));
@@ -314,9 +346,7 @@ class Closure {
       std::optional<Found> found;
       for (const auto& c : candidates)
         if ((found = find_file(c, true))) break;
-      if (!found)
-        for (const auto& c : candidates)
-          if ((found = find_outside(c, true))) break;
+      if (!found) found = find_outside(candidates, true);
       if (!found) {
         std::vector<std::string> searched;
         for (const auto& c : candidates) searched.push_back(image_dirname(c));
@@ -338,6 +368,7 @@ class Closure {
   std::deque<Item> queue_;
   std::set<std::string> visited_;
   std::map<std::string, bool> elf_kind_;
+  std::map<std::string, std::string> loader_names_;
 };
 
 }  // namespace

@@ -181,7 +181,7 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
 
   if (!pool_roots.empty()) {
     progress.update("dependencies", -1, "apt-cache");
-    std::vector<std::string> deps = library_dependencies(pool_roots, apt_cache_lookup());
+    std::vector<std::string> deps = library_dependencies(pool_roots, apt_cache_lookup(cache));
     deps.erase(std::remove_if(deps.begin(), deps.end(), [&](const std::string& d) { return named_packages.count(d) > 0; }),
                deps.end());
     std::vector<AptDeb> fetched = fetch_debs(deps, cache, progress);
