@@ -136,6 +136,14 @@ TEST(ElfClosure, MissingInterpreterIsAnError) {
                                              "(PT_INTERP), which is in neither the image"));
 }
 
+TEST(ElfClosure, AnInterpreterThatExistsNowhereIsAnError) {
+  PayloadTree t;
+  add_host(t, "/bin/app", fixtures() / "bin" / "bad_interp");
+  EXPECT_THAT(closure_error(t, options_for("/bin/app")),
+              HasSubstr("/bin/app needs its program interpreter /lib/ld-tailor-missing.so.1 (PT_INTERP), which is in "
+                        "neither the image, its packages' dependencies nor the host"));
+}
+
 TEST(ElfClosure, MissingLibraryWithoutHostIsAnErrorNamingIt) {
   PayloadTree t = app_tree("app_rpath");
   add_host(t, "/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2");

@@ -100,7 +100,15 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
       start = colon + 1;
     }
   }
-  plan.closure = complete_closure(plan.tree, options);
+  try {
+    plan.closure = complete_closure(plan.tree, options);
+  } catch (const Error& e) {
+    // Name the manifest when the message does not already point into it.
+    const std::string file = m.argv_where.file;
+    std::string msg = e.what();
+    if (file.empty() || msg.rfind(file, 0) == 0) throw;
+    throw Error(file + ": " + msg);
+  }
   for (const auto& w : plan.closure.warnings) plan.notes.push_back("warning: " + w);
 
   // tailor's own files. /init last-writer-wins over a payload /init.

@@ -263,7 +263,7 @@ UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const s
       try {
         extract_archive(path, unpacked->path());
       } catch (const Error& e) {
-        throw Error(what + ": not a readable image archive: " + e.what());
+        throw Error(std::string(e.what()) + " (expected a docker-save archive or an OCI image archive)");
       }
       root = unpacked->path();
     }

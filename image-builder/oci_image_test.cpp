@@ -205,8 +205,8 @@ TEST(OciImage, BrokenImagesAreErrorsNamingTheArchiveAndThePart) {
     return std::string("no error");
   };
   std::string good = docker_save({{"x:1", {layer1(), layer2()}}});
-  EXPECT_THAT(error_of("trunc.tar", good.substr(0, good.size() / 3)), HasSubstr("trunc.tar: not a readable image archive"));
-  EXPECT_THAT(error_of("text.tar", "hello"), HasSubstr("text.tar: not a readable image archive"));
+  EXPECT_THAT(error_of("trunc.tar", good.substr(0, good.size() / 3)), HasSubstr("trunc.tar: corrupt or truncated archive"));
+  EXPECT_THAT(error_of("text.tar", "hello"), HasSubstr("text.tar: cannot open archive (corrupt, truncated or not an archive)"));
   EXPECT_THAT(error_of("plain.tar", ts::make_archive({ts::file("readme", "x")})),
               HasSubstr("plain.tar: not a container image (neither an OCI layout"));
   EXPECT_THAT(error_of("badjson.tar", ts::make_archive({ts::file("manifest.json", "[{")})),
