@@ -43,6 +43,29 @@ void ensure_dir(ImagePlan& plan, const std::string& path, std::uint32_t mode, co
   plan.tree.put(path, tailor_node(NodeType::Dir, mode, reason));
 }
 
+// Files every Debian system has that no package ships (base-passwd and
+// netbase write them at install time): the standard static users and groups,
+// and localhost. Added only when the payload has none.
+constexpr const char* kPasswd =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+    "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
+    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+constexpr const char* kGroup =
+    "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nwww-data:x:33:\n"
+    "users:x:100:\nnogroup:x:65534:\n";
+constexpr const char* kHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+void ensure_file(ImagePlan& plan, const std::filesystem::path& cache, const std::string& path, std::string_view bytes,
+                 const std::string& reason) {
+  if (plan.tree.lookup(path)) return;
+  PayloadNode n = tailor_node(NodeType::File, 0644, reason);
+  n.content = generated_file(cache, bytes);
+  plan.tree.put(path, n);
+}
+
 }  // namespace
 
 std::string trusted_path(const std::string& path) { return "/trusted" + path; }
@@ -126,6 +149,9 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
   ensure_dir(plan, "/tmp", 01777, "scratch space for the app");
   for (const auto& mount : m.app.mounts) ensure_dir(plan, mount.target, 0755, "mount point for " + mount.type);
   ensure_dir(plan, m.app.workdir, 0755, "the app's working directory");
+  ensure_file(plan, cache, "/etc/passwd", kPasswd, "standard users (getpwnam), as base-passwd would install them");
+  ensure_file(plan, cache, "/etc/group", kGroup, "standard groups (getgrnam), as base-passwd would install them");
+  ensure_file(plan, cache, "/etc/hosts", kHosts, "localhost resolves without DNS");
 
   plan.init.mounts = m.app.mounts;
   plan.init.loopback = m.app.loopback;
