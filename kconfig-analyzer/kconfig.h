@@ -35,11 +35,15 @@ struct TreeOptions {
   // Directory of the persistent $(shell,...) memo; nullopt runs every command.
   std::optional<std::filesystem::path> shell_cache_dir;
   std::optional<Dialect> dialect;  // default: from the tree's version
+  // Cold runs start $(shell,...) commands on this many workers at once
+  // (0: one after the other, like conf).
+  int prefetch_jobs = default_prefetch_jobs();
+  static int default_prefetch_jobs();
 };
 
 struct LoadStats {
   int shell_runs = 0;     // processes started
-  int shell_cached = 0;   // answered by the memo
+  int shell_cached = 0;   // answered by the persistent memo
   size_t files = 0;       // Kconfig files read
   size_t symbols = 0;
 };
