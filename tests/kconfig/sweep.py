@@ -16,9 +16,15 @@ It prints one line per failure and ends with "N passed, N failed"; the exit
 status is 1 when anything failed. Oracle outputs are cached (see oracle.py),
 so a repeated sweep only runs tailor.
 
+conf spends almost all its time in ~90 $(shell,...) compiler probes per run.
+With --fast-oracle, conf's popen() is memoized across runs of the same tree
+(popen_memo.c, LD_PRELOAD; conf itself is unchanged); the sweep first checks
+that this oracle gives the same outputs as plain conf on a few cases.
+
   tests/kconfig/sweep.py --tree 6.1=/work/ref/linux-source-6.1 --tree 6.12=/work/ref/linux-source-6.12 --seeds 100
   tests/kconfig/sweep.py --sample ci ...      # the small sample CI runs
   tests/kconfig/sweep.py --seed-base 5000 ... # fresh random seeds
+  tests/kconfig/sweep.py --fast-oracle ...    # memoized oracle for big sweeps
 """
 
 import argparse
@@ -100,9 +106,33 @@ def debian_config(version):
     return lzma.decompress(path.read_bytes()) if path.exists() else None
 
 
-def run_tree(sweep, version, srctree, seeds, seed_base, sample):
-    orc = oracle.Oracle(srctree, log=lambda m: print(m, flush=True))
+def check_fast_oracle(srctree, seed_base):
+    """Compares the fast oracle with plain conf on a few cases."""
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    plain = oracle.Oracle(srctree, log=log)
+    fast = oracle.Oracle(srctree, log=log, fast=True)
+    defconfig_rel = "arch/x86/configs/x86_64_defconfig"
+    cases = [("allnoconfig", {}), ("alldefconfig", {}), ("defconfig", {"defconfig_path": defconfig_rel})]
+    for seed in (seed_base, seed_base + 1):
+        cases.append(("randconfig", {"seed": seed}))
+    same = 0
+    for mode, kw in cases:
+        a, b = plain.run(mode, **kw), fast.run(mode, **kw)
+        if a != b:
+            sys.exit(f"sweep: the fast oracle differs from plain conf on {mode} {kw}; use the plain oracle")
+        same += 1
+        if mode == "randconfig":
+            if plain.run("olddefconfig", config=a) != fast.run("olddefconfig", config=a):
+                sys.exit(f"sweep: the fast oracle differs from plain conf on olddefconfig of {kw}")
+            same += 1
+    print(f"oracle check: the fast oracle matches plain conf on {same} of {same} cases", flush=True)
+
+
+def run_tree(sweep, version, srctree, seeds, seed_base, sample, fast):
+    orc = oracle.Oracle(srctree, log=lambda m: print(m, flush=True), fast=fast)
     orc.env()
+    if fast:
+        check_fast_oracle(srctree, seed_base)
     t = sweep.binary
     fragment = (REPO / "image-builder/configs/small.config").read_bytes()
     defconfig_rel = "arch/x86/configs/x86_64_defconfig"
@@ -151,6 +181,8 @@ def main():
     ap.add_argument("--random-seeds", action="store_true", help="pick a random --seed-base")
     ap.add_argument("--sample", choices=["ci"], help="a small fixed sample (what CI runs)")
     ap.add_argument("--keep", metavar="DIR", help="save both outputs of failing cases here")
+    ap.add_argument("--fast-oracle", action="store_true",
+                    help="memoize conf's $(shell,...) results across oracle runs (checked against plain conf first)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.random_seeds:
@@ -164,7 +196,7 @@ def main():
         version, _, path = spec.partition("=")
         if not path or not Path(path, "Makefile").exists():
             sys.exit(f"sweep: --tree {spec}: expected VERSION=DIR with DIR the top of a kernel tree")
-        run_tree(sweep, version, path, args.seeds, args.seed_base, args.sample is not None)
+        run_tree(sweep, version, path, args.seeds, args.seed_base, args.sample is not None, args.fast_oracle)
     print(f"{sweep.passed} passed, {sweep.failed} failed ({time.time() - t0:.0f} s)", flush=True)
     sys.exit(1 if sweep.failed else 0)
 
