@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/progress.h"
 #include "kconfig-analyzer/config_io.h"
 #include "kconfig-analyzer/diagnostics.h"
 #include "kconfig-analyzer/finalize.h"
@@ -58,7 +59,12 @@ std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
     } catch (const std::exception&) {
       // The real pass below reports whatever went wrong.
     }
-    prefetch.finish();
+    prefetch.finish([&](int done, int total) {
+      if (opts.progress)
+        opts.progress->update("kconfig", total ? done * 100 / total : -1,
+                              "$(shell,...) " + std::to_string(done) + "/" + std::to_string(total));
+    });
+    if (opts.progress) opts.progress->clear();
   }
 
   auto model = std::make_shared<Model>();

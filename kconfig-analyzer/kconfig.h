@@ -26,6 +26,10 @@
 #include "kconfig-analyzer/operations.h"
 #include "kconfig-analyzer/source_files.h"
 
+namespace tailor {
+class Progress;
+}
+
 namespace tailor::kconfig {
 
 struct TreeOptions {
@@ -39,6 +43,8 @@ struct TreeOptions {
   // (0: one after the other, like conf).
   int prefetch_jobs = default_prefetch_jobs();
   static int default_prefetch_jobs();
+  // Shows how many $(shell,...) commands of a cold run are done.
+  Progress* progress = nullptr;
 };
 
 struct LoadStats {

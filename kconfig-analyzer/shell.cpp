@@ -330,13 +330,15 @@ std::string ShellPrefetch::resolve(const std::string& text) {
   return out;
 }
 
-void ShellPrefetch::finish() {
+void ShellPrefetch::finish(const std::function<void(int, int)>& on_done) {
+  int done = 0, total = static_cast<int>(tasks_.size());
   for (auto& t : tasks_) {
     try {
       memo_.insert(t.command, t.result.get());
     } catch (const std::exception&) {
       // The real pass will run it again and report the failure.
     }
+    if (on_done) on_done(++done, total);
   }
 }
 

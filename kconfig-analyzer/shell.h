@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -87,7 +88,8 @@ class ShellPrefetch : public ShellAsync {
   ~ShellPrefetch() override;
   std::string start(const std::string& command) override;
   std::string resolve(const std::string& text) override;
-  void finish();
+  // Waits for every command; `on_done(done, total)` after each one.
+  void finish(const std::function<void(int, int)>& on_done = {});
   int started() const { return static_cast<int>(tasks_.size()); }
 
  private:
