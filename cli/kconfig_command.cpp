@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/progress.h"
 #include "kconfig-analyzer/explain.h"
 #include "kconfig-analyzer/kconfig.h"
 
@@ -46,6 +47,8 @@ struct TreeArgs {
       o.make_vars.emplace_back(mv.substr(0, eq), mv.substr(eq + 1));
     }
     if (!no_shell_cache) o.shell_cache_dir = global.cache() / "kconfig-shell";
+    Progress progress;
+    o.progress = &progress;
     auto t0 = std::chrono::steady_clock::now();
     auto tree = kc::Tree::load(o);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -61,6 +61,7 @@ class Reader {
     }
     if (m_.dialect == Dialect::Modern)
       for (SymbolId s : m_.walk_order) ev_.state(s).flags &= ~kValid;
+    ev_.invalidate_exprs();
   }
 
   void classic_line(std::string_view line) {
@@ -289,6 +290,7 @@ void read_config(Evaluator& ev, std::string_view text, const std::string& name, 
         // An out-of-range number is dropped; the symbol gets its default.
         if (ev.string_within_range(s, ev.str(st.def_val))) continue;
         st.flags &= ~(kValid | kDefUser);
+        ev.invalidate_exprs();
         ++unsaved;
       }
     }

@@ -31,3 +31,7 @@ tailor_unit_test(kconfig_engine_test
     ${CMAKE_CURRENT_LIST_DIR}/preprocessor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/shell_test.cpp
   LIBS tailor_kconfig)
+
+# bench/kconfig_bench.py runs this to measure the cost of one more variant.
+add_executable(kconfig_variants_bench ${CMAKE_SOURCE_DIR}/bench/kconfig_variants_bench.cpp)
+target_link_libraries(kconfig_variants_bench PRIVATE tailor_kconfig)

@@ -18,6 +18,8 @@ Evaluator::Evaluator(std::shared_ptr<const Model> model) : m_(std::move(model)) 
     st_[s].curr_tri = static_cast<Tri>(s == kSymNo ? 0 : s == kSymMod ? 1 : 2);
     st_[s].curr_val = m_->symbols[s].name_str;
   }
+  expr_epoch_.assign(m_->expr_classes, 0);
+  expr_val_.assign(m_->expr_classes, Tri::No);
   choice_index_.assign(m_->symbols.size(), kNone);
   if (m_->dialect == Dialect::Modern) {
     for (SymbolId s = 0; s < m_->symbols.size(); ++s) {
@@ -177,6 +179,7 @@ void Evaluator::set_all_choice_values(SymbolId choice) {
     if (!has_value(mbr)) st_[mbr].def_tri = Tri::No;
   st_[choice].flags |= kDefUser;
   st_[choice].flags &= ~(kValid | kNeedSetChoiceValues);
+  invalidate_exprs();
 }
 
 SymbolId Evaluator::calc_choice_modern(SymbolId choice) {
@@ -323,6 +326,7 @@ void Evaluator::calc(SymbolId s) {
 
 void Evaluator::clear_all_valid() {
   for (SymbolId s : m_->walk_order) st_[s].flags &= ~kValid;
+  invalidate_exprs();
   changed = true;
   calc(m_->modules_sym);
 }
@@ -402,6 +406,23 @@ Tri Evaluator::compare(const ExprNode& n) {
 
 Tri Evaluator::expr_value(ExprId e) {
   if (e == kNoExpr) return Tri::Yes;
+  // Values are memoized per canonical node while no symbol gets invalidated
+  // (evaluation is free of cycles, so a value cannot change within an epoch).
+  if (!m_->expr_canon.empty()) {
+    uint32_t c = m_->expr_canon[e];
+    if (expr_epoch_[c] == epoch_) return expr_val_[c];
+    uint32_t started = epoch_;
+    Tri v = compute_expr(e);
+    if (epoch_ == started) {
+      expr_epoch_[c] = epoch_;
+      expr_val_[c] = v;
+    }
+    return v;
+  }
+  return compute_expr(e);
+}
+
+Tri Evaluator::compute_expr(ExprId e) {
   const ExprNode& n = m_->exprs[e];
   switch (n.kind) {
     case ExprKind::Symbol:

@@ -56,6 +56,9 @@ class Evaluator {
   void calc_visibility(SymbolId s);
   // Forgets every computed value and recomputes MODULES (sym_clear_all_valid).
   void clear_all_valid();
+  // Must be called whenever any symbol loses its kValid flag: memoized
+  // expression values are only trusted while no symbol was invalidated.
+  void invalidate_exprs() { ++epoch_; }
 
   // The value as conf prints it ("y", "0x10", "some text").
   std::string_view string_value(SymbolId s) const;
@@ -103,6 +106,7 @@ class Evaluator {
   void validate_range(SymbolId s);
   SymbolId calc_choice_classic(SymbolId choice);
   Tri compare(const ExprNode& n);
+  Tri compute_expr(ExprId e);
   void note_unmet(SymbolId s);
 
   std::shared_ptr<const Model> m_;
@@ -113,6 +117,10 @@ class Evaluator {
   std::vector<std::string> local_strings_;
   std::vector<uint8_t> unmet_seen_;
   Tri modules_val_ = Tri::No;
+  // Expression memo, indexed by canonical node id, valid for one epoch.
+  std::vector<uint32_t> expr_epoch_;
+  std::vector<Tri> expr_val_;
+  uint32_t epoch_ = 1;
 };
 
 }  // namespace tailor::kconfig

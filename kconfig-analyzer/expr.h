@@ -57,8 +57,12 @@ class ExprPool {
   ExprId copy(ExprId e);
 
   ExprNode& operator[](ExprId e) { return nodes_[e]; }
-  const ExprNode& operator[](ExprId e) const { return nodes_[e]; }
+  // Read access; after freeze() from one contiguous array (evaluation is
+  // mostly walking expressions).
+  const ExprNode& operator[](ExprId e) const { return frozen_.empty() ? nodes_[e] : frozen_[e]; }
   size_t size() const { return nodes_.size(); }
+  // Called once the tree is final; the pool must not change afterwards.
+  void freeze() { frozen_.assign(nodes_.begin(), nodes_.end()); }
 
  private:
   ExprId add(ExprNode n) {
@@ -66,6 +70,7 @@ class ExprPool {
     return static_cast<ExprId>(nodes_.size() - 1);
   }
   std::deque<ExprNode> nodes_;
+  std::vector<ExprNode> frozen_;
 };
 
 }  // namespace tailor::kconfig

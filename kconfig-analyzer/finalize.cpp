@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 #include "kconfig-analyzer/expr_rewrite.h"
 
@@ -483,6 +484,47 @@ class Finalizer {
 
 }  // namespace
 
-void finalize(Model& model, Diagnostics& diag) { Finalizer(model, diag).run(); }
+namespace {
+
+// Hash-consing: ids of structurally equal nodes map to one canonical id.
+void canonicalize(Model& m) {
+  const ExprPool& pool = m.exprs;
+  size_t n = pool.size();
+  m.expr_canon.assign(n, kNone);
+  struct Key {
+    uint8_t kind;
+    uint32_t l, r;
+    bool operator==(const Key& o) const { return kind == o.kind && l == o.l && r == o.r; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return (static_cast<size_t>(k.l) * 0x9E3779B97F4A7C15ull) ^ (static_cast<size_t>(k.r) << 1) ^ k.kind;
+    }
+  };
+  std::unordered_map<Key, ExprId, KeyHash> seen;
+  seen.reserve(n);
+  std::vector<ExprId> canon_node(n);  // canonical node id, for keys
+  // Children are always created before their parents, so one pass in id order works.
+  for (ExprId e = 0; e < n; ++e) {
+    const ExprNode& node = pool[e];
+    Key k{static_cast<uint8_t>(node.kind), node.left, node.right};
+    if (node.kind == ExprKind::And || node.kind == ExprKind::Or || node.kind == ExprKind::Not) {
+      k.l = node.left == kNone ? kNone : canon_node[node.left];
+      k.r = node.right == kNone ? kNone : canon_node[node.right];
+    }
+    auto [it, inserted] = seen.emplace(k, e);
+    canon_node[e] = it->second;
+    if (inserted) m.expr_canon[e] = m.expr_classes++;
+    else m.expr_canon[e] = m.expr_canon[it->second];
+  }
+}
+
+}  // namespace
+
+void finalize(Model& model, Diagnostics& diag) {
+  Finalizer(model, diag).run();
+  model.exprs.freeze();
+  canonicalize(model);
+}
 
 }  // namespace tailor::kconfig

@@ -1,7 +1,11 @@
 // Loading trees and evaluating configurations (see kconfig.h).
 #include "kconfig-analyzer/kconfig.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "common/error.h"
+#include "common/progress.h"
 #include "kconfig-analyzer/config_io.h"
 #include "kconfig-analyzer/diagnostics.h"
 #include "kconfig-analyzer/finalize.h"
@@ -20,6 +24,11 @@ class NoShell : public ShellRunner {
 
 }  // namespace
 
+int TreeOptions::default_prefetch_jobs() {
+  unsigned n = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(n == 0 ? 2u : n + 1, 2u, 16u));
+}
+
 std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   auto tree = std::make_shared<Tree>();
   EnvOptions eo;
@@ -30,26 +39,48 @@ std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   if (opts.dialect) tree->env_.dialect = *opts.dialect;
 
   ProcessShell proc(tree->env_.vars);
-  std::unique_ptr<ShellMemo> memo;
-  if (opts.shell_cache_dir) memo = std::make_unique<ShellMemo>(proc, *opts.shell_cache_dir, tree->env_.vars);
-  ShellRunner& shell = memo ? static_cast<ShellRunner&>(*memo) : proc;
-  add_computed_variables(tree->env_, shell);
+  // Without a persistent memo, results are still shared within this run.
+  ShellMemo memo(proc, opts.shell_cache_dir.value_or(std::filesystem::path()), tree->env_.vars);
+  add_computed_variables(tree->env_, memo);
   proc.set_environment(tree->env_.vars);
+
+  // Cold: a speculative pass starts every $(shell,...) in parallel.
+  if (memo.loaded_entries() == 0 && opts.prefetch_jobs > 0) {
+    ShellPrefetch prefetch(memo, proc, opts.prefetch_jobs);
+    try {
+      Model scratch;
+      scratch.dialect = tree->env_.dialect;
+      Diagnostics quiet;
+      Preprocessor pp(tree->env_.vars, memo);
+      pp.on_info = pp.on_warning = [](const std::string&) {};
+      pp.set_async(&prefetch);
+      DiskFiles files(tree->env_.srctree);
+      Parser(scratch, files, pp, quiet).parse(tree->env_.kconfig);
+    } catch (const std::exception&) {
+      // The real pass below reports whatever went wrong.
+    }
+    prefetch.finish([&](int done, int total) {
+      if (opts.progress)
+        opts.progress->update("kconfig", total ? done * 100 / total : -1,
+                              "$(shell,...) " + std::to_string(done) + "/" + std::to_string(total));
+    });
+    if (opts.progress) opts.progress->clear();
+  }
 
   auto model = std::make_shared<Model>();
   model->dialect = tree->env_.dialect;
   Diagnostics diag;
-  Preprocessor pp(tree->env_.vars, shell);
+  Preprocessor pp(tree->env_.vars, memo);
   pp.on_warning = [&](const std::string& w) { diag.warn(w); };
   DiskFiles files(tree->env_.srctree);
   Parser parser(*model, files, pp, diag);
   parser.parse(tree->env_.kconfig);
   finalize(*model, diag);
-  if (memo) memo->save();
+  memo.save();
 
   tree->warnings_ = std::move(diag.warnings);
   tree->stats_.shell_runs = proc.runs();
-  tree->stats_.shell_cached = memo ? memo->hits() : 0;
+  tree->stats_.shell_cached = memo.disk_hits();
   tree->stats_.files = model->files.size();
   tree->stats_.symbols = model->symbols.size();
   tree->model_ = std::move(model);

@@ -26,6 +26,10 @@
 #include "kconfig-analyzer/operations.h"
 #include "kconfig-analyzer/source_files.h"
 
+namespace tailor {
+class Progress;
+}
+
 namespace tailor::kconfig {
 
 struct TreeOptions {
@@ -35,11 +39,17 @@ struct TreeOptions {
   // Directory of the persistent $(shell,...) memo; nullopt runs every command.
   std::optional<std::filesystem::path> shell_cache_dir;
   std::optional<Dialect> dialect;  // default: from the tree's version
+  // Cold runs start $(shell,...) commands on this many workers at once
+  // (0: one after the other, like conf).
+  int prefetch_jobs = default_prefetch_jobs();
+  static int default_prefetch_jobs();
+  // Shows how many $(shell,...) commands of a cold run are done.
+  Progress* progress = nullptr;
 };
 
 struct LoadStats {
   int shell_runs = 0;     // processes started
-  int shell_cached = 0;   // answered by the memo
+  int shell_cached = 0;   // answered by the persistent memo
   size_t files = 0;       // Kconfig files read
   size_t symbols = 0;
 };

@@ -90,6 +90,11 @@ class Model {
   // Symbols in the order conf's for_all_symbols() visits them (its hash table
   // walk), constants excluded. Computed by finalize.
   std::vector<SymbolId> walk_order;
+  // For each expression node, a dense id shared by all structurally equal
+  // nodes (menu dependencies are copied into every entry), so they share one
+  // memoized value during evaluation. Computed by finalize.
+  std::vector<uint32_t> expr_canon;
+  uint32_t expr_classes = 0;
 
   static constexpr MenuId kRootMenu = 0;
 

@@ -300,7 +300,7 @@ void Parser::parse_assignment(std::string name) {
   expect_eol("an assignment");
   VarFlavor flavor = op == Tok::Equal ? VarFlavor::Recursive : op == Tok::ColonEqual ? VarFlavor::Simple : VarFlavor::Append;
   pp_.set_context({lex_.current_file_name(), lex_.current_line()});
-  pp_.add_variable(name, value, flavor);
+  pp_.add_variable(pp_.resolve(name), value, flavor);
 }
 
 void Parser::parse_config(bool menuconfig, bool) {
@@ -571,7 +571,7 @@ bool Parser::parse_end(const char* expected, MenuId block) {
 
 void Parser::parse_source(Tok kind, const std::string& keyword) {
   if (kind == Tok::Source) take();
-  std::string path = expect(Tok::WordQuote, "the file name in quotes").text;
+  std::string path = pp_.resolve(expect(Tok::WordQuote, "the file name in quotes").text);
   expect_eol("source \"FILE\"");
   bool optional = keyword == "osource" || keyword == "orsource";
   bool relative = keyword == "rsource" || keyword == "orsource";

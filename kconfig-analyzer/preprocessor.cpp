@@ -80,7 +80,7 @@ bool Preprocessor::call_builtin(const std::string& name, const std::vector<std::
   } else if (name == "lineno") {
     out = std::to_string(ctx_.line);
   } else if (name == "shell") {
-    out = normalize_shell_output(shell_.run(args[0]));
+    out = async_ ? async_->start(args[0]) : normalize_shell_output(shell_.run(args[0]));
   } else if (name == "warning-if") {
     if (args[0] == "y" && on_warning) on_warning(ctx_.file + ":" + std::to_string(ctx_.line) + ": " + args[1]);
   }
@@ -139,7 +139,7 @@ std::string Preprocessor::eval_clause(std::string_view clause, const std::vector
   if (parts.size() >= kMaxArgs) fail("too many function arguments");
   parts.push_back(clause.substr(start));
 
-  std::string name = expand_with_args(parts[0], args);
+  std::string name = resolve(expand_with_args(parts[0], args));
   std::vector<std::string> call_args;
   for (size_t i = 1; i < parts.size(); ++i) call_args.push_back(expand_with_args(parts[i], args));
 
@@ -157,6 +157,8 @@ std::string Preprocessor::eval_clause(std::string_view clause, const std::vector
     return res;
   }
   std::string out;
+  if (async_ && (name == "shell" || name == "error-if" || name == "warning-if" || name == "info"))
+    for (std::string& a : call_args) a = resolve(a);
   if (call_builtin(name, call_args, out)) return out;
   if (call_args.empty() && lookup_env(name, out)) return out;
   return "";

@@ -23,6 +23,18 @@ class ShellRunner {
   virtual std::string run(const std::string& command) = 0;
 };
 
+// Asynchronous $(shell,...) for a speculative first pass (see shell.h's
+// ShellPrefetch): a command starts in the background and its place in the
+// text is held by a placeholder until a real value is needed.
+class ShellAsync {
+ public:
+  virtual ~ShellAsync() = default;
+  // The command's (normalized) output if already known, else a placeholder.
+  virtual std::string start(const std::string& command) = 0;
+  // `text` with every placeholder replaced by its output (waits for them).
+  virtual std::string resolve(const std::string& text) = 0;
+};
+
 // What conf does with a command's output: keep at most 4095 bytes, drop
 // trailing newlines, turn the remaining newlines into spaces.
 std::string normalize_shell_output(std::string raw);
@@ -60,6 +72,11 @@ class Preprocessor {
 
   void add_variable(const std::string& name, const std::string& value, VarFlavor flavor);
 
+  // Speculative mode: $(shell,...) goes through `async`; nullptr: off.
+  void set_async(ShellAsync* async) { async_ = async; }
+  // Replaces placeholders by real values (a no-op outside speculative mode).
+  std::string resolve(const std::string& text) { return async_ ? async_->resolve(text) : text; }
+
   // Environment variables the tree referred to, in first-use order.
   const std::vector<std::pair<std::string, std::string>>& env_used() const { return env_used_; }
 
@@ -79,6 +96,7 @@ class Preprocessor {
 
   std::map<std::string, std::string> env_;
   ShellRunner& shell_;
+  ShellAsync* async_ = nullptr;
   MacroContext ctx_;
   std::vector<std::pair<std::string, Variable>> vars_;  // definition order, like conf's list
   std::vector<std::pair<std::string, std::string>> env_used_;

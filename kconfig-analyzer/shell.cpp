@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -101,11 +103,11 @@ ProcessShell::~ProcessShell() {
 }
 
 std::string ProcessShell::run(const std::string& command) {
-  if (scratch_.empty()) {
+  std::call_once(scratch_once_, [this] {
     std::string tmpl = (std::filesystem::temp_directory_path() / "tailor-kconfig-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw Error(errno_message("kconfig: cannot create a scratch directory", errno));
     scratch_ = tmpl;
-  }
+  });
   ++runs_;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env_) env_strings.push_back(k + "=" + v);
@@ -157,7 +159,27 @@ std::string ProcessShell::run(const std::string& command) {
 
 ShellMemo::ShellMemo(ShellRunner& inner, std::filesystem::path cache_dir, const std::map<std::string, std::string>& env)
     : inner_(inner) {
-  file_ = cache_dir / (environment_identity(env) + ".json");
+  if (!cache_dir.empty()) file_ = cache_dir / (environment_identity(env) + ".json");
+}
+
+size_t ShellMemo::loaded_entries() {
+  if (!loaded_) load();
+  return loaded_count_;
+}
+
+bool ShellMemo::lookup(const std::string& command, std::string& out) {
+  if (!loaded_) load();
+  auto it = entries_.find(key_for(command));
+  if (it == entries_.end()) return false;
+  out = it->second;
+  return true;
+}
+
+void ShellMemo::insert(const std::string& command, std::string output) {
+  if (!loaded_) load();
+  std::string key = key_for(command);
+  fresh_[key] = output;
+  entries_[key] = std::move(output);
 }
 
 std::string ShellMemo::key_for(const std::string& command) const {
@@ -181,13 +203,14 @@ std::string ShellMemo::key_for(const std::string& command) const {
 void ShellMemo::load() {
   loaded_ = true;
   std::error_code ec;
-  if (!std::filesystem::exists(file_, ec)) return;
+  if (file_.empty() || !std::filesystem::exists(file_, ec)) return;
   try {
     nlohmann::json j = nlohmann::json::parse(read_file(file_));
     for (auto& [k, v] : j.at("results").items()) entries_[k] = v.get<std::string>();
   } catch (const std::exception&) {
     entries_.clear();  // a damaged memo is only a cache: start over
   }
+  loaded_count_ = entries_.size();
 }
 
 std::string ShellMemo::run(const std::string& command) {
@@ -196,6 +219,7 @@ std::string ShellMemo::run(const std::string& command) {
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     ++hits_;
+    if (!fresh_.count(key)) ++disk_hits_;
     return it->second;
   }
   ++misses_;
@@ -206,7 +230,7 @@ std::string ShellMemo::run(const std::string& command) {
 }
 
 void ShellMemo::save() {
-  if (fresh_.empty()) return;
+  if (fresh_.empty() || file_.empty()) return;
   std::filesystem::create_directories(file_.parent_path());
   FileLock lock = FileLock::acquire(file_.string() + ".lock");
   nlohmann::json j;
@@ -222,6 +246,100 @@ void ShellMemo::save() {
   for (const auto& [k, v] : fresh_) j["results"][k] = v;
   write_file_atomic(file_, j.dump(1) + "\n");
   fresh_.clear();
+}
+
+// ------------------------------------------------------------------ ShellPrefetch
+
+// A counting semaphore shared with the worker threads.
+struct Slots {
+  std::mutex mu;
+  std::condition_variable cv;
+  int free;
+  explicit Slots(int n) : free(n) {}
+  void acquire() {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return free > 0; });
+    --free;
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ++free;
+    }
+    cv.notify_one();
+  }
+};
+
+namespace {
+constexpr char kOpen = '\x01', kClose = '\x02';
+}
+
+ShellPrefetch::ShellPrefetch(ShellMemo& memo, ShellRunner& runner, int jobs)
+    : memo_(memo), runner_(runner), slots_(std::make_shared<Slots>(std::max(1, jobs))) {}
+
+ShellPrefetch::~ShellPrefetch() {
+  for (auto& t : tasks_)
+    if (t.result.valid()) t.result.wait();
+}
+
+std::string ShellPrefetch::start(const std::string& command) {
+  std::string known;
+  if (memo_.lookup(command, known)) return normalize_shell_output(known);
+  auto it = by_command_.find(command);
+  size_t id;
+  if (it != by_command_.end()) {
+    id = it->second;
+  } else {
+    id = tasks_.size();
+    auto slots = slots_;
+    ShellRunner& runner = runner_;
+    std::shared_future<std::string> f = std::async(std::launch::async, [slots, &runner, command] {
+                                          slots->acquire();
+                                          std::string out;
+                                          try {
+                                            out = runner.run(command);
+                                          } catch (...) {
+                                            slots->release();
+                                            throw;
+                                          }
+                                          slots->release();
+                                          return out;
+                                        }).share();
+    tasks_.push_back({command, std::move(f)});
+    by_command_.emplace(command, id);
+  }
+  return std::string(1, kOpen) + std::to_string(id) + kClose;
+}
+
+std::string ShellPrefetch::resolve(const std::string& text) {
+  if (text.find(kOpen) == std::string::npos) return text;
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t open = text.find(kOpen, i);
+    size_t close = open == std::string::npos ? std::string::npos : text.find(kClose, open);
+    if (close == std::string::npos) {
+      out.append(text, i, std::string::npos);
+      break;
+    }
+    out.append(text, i, open - i);
+    size_t id = std::stoul(text.substr(open + 1, close - open - 1));
+    out += id < tasks_.size() ? normalize_shell_output(tasks_[id].result.get()) : std::string();
+    i = close + 1;
+  }
+  return out;
+}
+
+void ShellPrefetch::finish(const std::function<void(int, int)>& on_done) {
+  int done = 0, total = static_cast<int>(tasks_.size());
+  for (auto& t : tasks_) {
+    try {
+      memo_.insert(t.command, t.result.get());
+    } catch (const std::exception&) {
+      // The real pass will run it again and report the failure.
+    }
+    if (on_done) on_done(++done, total);
+  }
 }
 
 }  // namespace tailor::kconfig

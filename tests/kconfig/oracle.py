@@ -47,7 +47,11 @@ def _toolchain_id():
 
 
 class Oracle:
-    def __init__(self, srctree, log=print):
+    """conf for one tree. fast=True memoizes conf's popen() results across
+    runs (tests/kconfig/popen_memo.c) and keeps its results apart from the
+    plain oracle's; check_fast() compares the two."""
+
+    def __init__(self, srctree, log=print, fast=False):
         self.srctree = Path(srctree).resolve()
         self.log = log
         makefile = (self.srctree / "Makefile").read_text(errors="replace")
@@ -58,7 +62,8 @@ class Oracle:
         self.tree_id = _sha(str(self.srctree), head, conf_src, _toolchain_id(), ARCH)[:16]
         self.dir = cache_root() / self.tree_id
         self.objdir = self.dir / "objdir"
-        self.results = self.dir / "results"
+        self.fast = fast
+        self.results = self.dir / ("results-fast" if fast else "results")
         self.results.mkdir(parents=True, exist_ok=True)
         self._env = None
 
@@ -130,8 +135,19 @@ class Oracle:
         key = _sha(mode, config or b"", allconfig or b"", seed or "", defconfig_path or "")
         return self._cached(key, lambda: self._run(mode, config, allconfig, seed, defconfig_path))
 
+    def _shim(self):
+        so = self.dir / "popen_memo.so"
+        src = Path(__file__).resolve().parent / "popen_memo.c"
+        if not so.exists() or so.stat().st_mtime < src.stat().st_mtime:
+            subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(so), str(src), "-ldl"], check=True)
+        memo = self.dir / "popen-memo"
+        memo.mkdir(exist_ok=True)
+        return {"LD_PRELOAD": str(so), "POPEN_MEMO_DIR": str(memo)}
+
     def _run(self, mode, config, allconfig, seed, defconfig_path):
         env = dict(self.env())
+        if self.fast:
+            env.update(self._shim())
         with tempfile.TemporaryDirectory(prefix="kc-oracle-") as tmp:
             tmp = Path(tmp)
             env["PWD"] = str(tmp)
@@ -164,6 +180,6 @@ class Oracle:
             cfg = self.objdir / ".config"
             if cfg.exists():
                 cfg.unlink()
-            self._make(target)
+            self._make(target, env=dict(os.environ, **self._shim()) if self.fast else None)
             return cfg.read_bytes()
         return self._cached(_sha("make", target), compute)
