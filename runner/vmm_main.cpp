@@ -4,24 +4,17 @@
 #include <cstdio>
 #include <exception>
 
-#include <nlohmann/json.hpp>
-
 #include "common/error.h"
 #include "runner/boot_cli.h"
 
 namespace {
 
-// --probe: the KVM half of `tailor doctor`, for hosts (or test initramfs
-// images) that have tailor-vmm but not the tailor CLI.
+// --probe: `tailor doctor --json`, for hosts (or test initramfs images) that
+// have tailor-vmm but not the tailor CLI. Exit 0 when KVM is usable.
 int probe() {
-  const tailor::runner::KvmProbe k = tailor::runner::probe_capabilities().kvm;
-  nlohmann::ordered_json j = {{"device_present", k.device_present}, {"openable", k.openable},
-                              {"api_version", k.api_version},       {"cpu_flag", k.cpu_flag},
-                              {"usable", k.usable},                 {"reason", k.reason}};
-  j["cpl0_ns_per_iteration"] =
-      k.cpl0_ns_per_iteration ? nlohmann::ordered_json(*k.cpl0_ns_per_iteration) : nlohmann::ordered_json(nullptr);
-  std::printf("%s\n", j.dump().c_str());
-  return k.usable ? 0 : tailor::runner::exit_codes::kNoBackend;
+  const tailor::runner::Capabilities c = tailor::runner::probe_capabilities();
+  std::printf("%s\n", tailor::runner::capabilities_json(c).c_str());
+  return c.kvm.usable ? 0 : tailor::runner::exit_codes::kNoBackend;
 }
 
 }  // namespace
