@@ -1,6 +1,7 @@
 // tailor-vmm: the standalone KVM monitor. Same options and exit codes as
 // `tailor boot --backend kvm`; see runner/README.md.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -22,6 +23,7 @@ int probe() {
 int main(int argc, char** argv) {
   // Monitor start: the zero of every reported timing.
   const auto started = std::chrono::steady_clock::now();
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the guest mid-run
   using namespace tailor::runner;
   CLI::App app{
       "tailor-vmm: a minimal KVM monitor that boots a Linux kernel (+ initramfs) with a 16550 console,\n"
