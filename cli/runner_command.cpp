@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
@@ -42,22 +41,7 @@ void add_doctor(CLI::App& app) {
   cmd->callback([json] {
     Capabilities c = probe_capabilities();
     if (*json) {
-      nlohmann::ordered_json j;
-      j["kvm"] = {{"device_present", c.kvm.device_present},
-                  {"openable", c.kvm.openable},
-                  {"api_version", c.kvm.api_version},
-                  {"cpu_flag", c.kvm.cpu_flag},
-                  {"cpl0_ns_per_iteration", c.kvm.cpl0_ns_per_iteration ? nlohmann::ordered_json(*c.kvm.cpl0_ns_per_iteration)
-                                                                        : nlohmann::ordered_json(nullptr)},
-                  {"usable", c.kvm.usable},
-                  {"reason", c.kvm.reason}};
-      j["qemu"] = {{"binary", c.qemu.binary ? c.qemu.binary->string() : std::string()},
-                   {"version", c.qemu.version},
-                   {"usable", c.qemu.usable},
-                   {"reason", c.qemu.reason}};
-      j["auto_backend"] = c.auto_backend == Backend::Auto ? "none" : std::string(backend_name(c.auto_backend));
-      j["auto_reason"] = c.auto_reason;
-      std::printf("%s\n", j.dump(2).c_str());
+      std::printf("%s\n", capabilities_json(c).c_str());
     } else {
       auto yes = [](bool b) { return b ? "yes" : "no"; };
       std::printf("KVM\n");

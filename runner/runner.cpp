@@ -109,8 +109,11 @@ BootResult boot(const BootSpec& spec) {
     throw Error(why, exit_codes::kNoBackend);
   }
   std::string accel = spec.qemu_accel;
-  if (accel.empty()) accel = kvm && kvm->usable ? "kvm" : "tcg";
-  if (spec.backend == Backend::Auto && kvm) report.notice(kvm->reason + "; using QEMU (" + accel + ")");
+  if (accel.empty()) {
+    if (!kvm) kvm = probe_kvm(/*thorough=*/false);  // --backend qemu: still use KVM when it works
+    accel = kvm->usable ? "kvm" : "tcg";
+  }
+  if (spec.backend == Backend::Auto && kvm && !kvm->usable) report.notice(kvm->reason + "; using QEMU (" + accel + ")");
   return run_qemu(spec, *qemu.binary, qemu.version, accel, cmdline, report);
 }
 

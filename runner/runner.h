@@ -167,6 +167,9 @@ struct Capabilities {
   Backend auto_backend = Backend::Auto;  // what Backend::Auto picks; Auto when nothing works
   std::string auto_reason;               // one line: why
 };
+// The findings as one JSON object ({"kvm": {...}, "qemu": {...},
+// "auto_backend", "auto_reason"}): `tailor doctor --json`, `tailor-vmm --probe`.
+std::string capabilities_json(const Capabilities& capabilities);
 // Probes /dev/kvm (with the calibrated loop when the device opens) and QEMU.
 // (boot() checks only the device, its API version and the CPU flag.)
 // Never throws for a missing or broken backend: that is what it reports.

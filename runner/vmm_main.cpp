@@ -1,27 +1,21 @@
 // tailor-vmm: the standalone KVM monitor. Same options and exit codes as
 // `tailor boot --backend kvm`; see runner/README.md.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "runner/boot_cli.h"
 
 namespace {
 
-// --probe: the KVM half of `tailor doctor`, for hosts (or test initramfs
-// images) that have tailor-vmm but not the tailor CLI.
+// --probe: `tailor doctor --json`, for hosts (or test initramfs images) that
+// have tailor-vmm but not the tailor CLI. Exit 0 when KVM is usable.
 int probe() {
-  const tailor::runner::KvmProbe k = tailor::runner::probe_capabilities().kvm;
-  nlohmann::ordered_json j = {{"device_present", k.device_present}, {"openable", k.openable},
-                              {"api_version", k.api_version},       {"cpu_flag", k.cpu_flag},
-                              {"usable", k.usable},                 {"reason", k.reason}};
-  j["cpl0_ns_per_iteration"] =
-      k.cpl0_ns_per_iteration ? nlohmann::ordered_json(*k.cpl0_ns_per_iteration) : nlohmann::ordered_json(nullptr);
-  std::printf("%s\n", j.dump().c_str());
-  return k.usable ? 0 : tailor::runner::exit_codes::kNoBackend;
+  const tailor::runner::Capabilities c = tailor::runner::probe_capabilities();
+  std::printf("%s\n", tailor::runner::capabilities_json(c).c_str());
+  return c.kvm.usable ? 0 : tailor::runner::exit_codes::kNoBackend;
 }
 
 }  // namespace
@@ -29,6 +23,7 @@ int probe() {
 int main(int argc, char** argv) {
   // Monitor start: the zero of every reported timing.
   const auto started = std::chrono::steady_clock::now();
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the guest mid-run
   using namespace tailor::runner;
   CLI::App app{
       "tailor-vmm: a minimal KVM monitor that boots a Linux kernel (+ initramfs) with a 16550 console,\n"

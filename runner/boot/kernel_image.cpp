@@ -92,16 +92,6 @@ KernelImage parse_bzimage(const Bytes& b) {
   k.cmdline_size = b.get<std::uint32_t>(setup::kCmdlineSize, "cmdline_size");
   k.initrd_addr_max = b.get<std::uint32_t>(setup::kInitrdAddrMax, "initrd_addr_max");
 
-  // The version string is at kernel_version + 0x200, NUL-terminated.
-  const std::uint16_t version_ptr = b.get<std::uint16_t>(setup::kKernelVersion, "kernel_version");
-  if (version_ptr != 0 && b.has(version_ptr + 0x200ull, 1)) {
-    auto rest = b.sub(version_ptr + 0x200ull, std::min<std::uint64_t>(256, b.size() - version_ptr - 0x200ull));
-    std::string v(rest.begin(), rest.end());
-    v = v.substr(0, v.find('\0'));
-    for (char c : v)
-      if (c < 0x20 || c > 0x7e) return k;  // not text: leave it out
-    k.version = v;
-  }
   return k;
 }
 
@@ -159,12 +149,6 @@ KernelImage parse_kernel_image(std::span<const std::uint8_t> file, std::string_v
   if (file.size() < setup::kHeader + 4)
     b.fail(fmt::format("is too short to be a kernel ({} bytes) and has no ELF signature", file.size()));
   b.fail("is not a kernel: neither a bzImage (no \"HdrS\" signature at 0x202) nor an ELF file");
-}
-
-std::string KernelImage::describe() const {
-  if (format == Format::Elf) return fmt::format("ELF kernel, entry {:#x}", entry);
-  return fmt::format("bzImage{}{}, boot protocol {}.{:02}", version.empty() ? "" : " ", version, protocol_version >> 8,
-                     protocol_version & 0xff);
 }
 
 }  // namespace tailor::runner::x86

@@ -34,9 +34,7 @@ struct KernelImage {
   bool has_64bit_entry = false;            // XLF_KERNEL_64: entry at load address + 0x200
   std::uint32_t cmdline_size = 255;        // longest command line the kernel accepts (without NUL)
   std::uint32_t initrd_addr_max = 0x37ffffff;
-  std::string version;                     // "6.1.192 (tailor@tailor) #1 SMP ...", when present
 
-  std::string describe() const;            // "bzImage 6.1.192 ..., boot protocol 2.15"
 };
 
 // Parses `file` (the whole image). Throws Error(kBadImage) naming `name` and

@@ -151,10 +151,6 @@ Vcpu::Vcpu(const Kvm& kvm, const Vm& vm, int index) : index_(index) {
   run_ = static_cast<kvm_run*>(p);
 }
 
-Vcpu::Vcpu(Vcpu&& other) noexcept
-    : index_(other.index_), fd_(std::move(other.fd_)), run_(std::exchange(other.run_, nullptr)),
-      run_size_(other.run_size_) {}
-
 Vcpu::~Vcpu() {
   if (run_) ::munmap(run_, run_size_);
 }

@@ -54,7 +54,6 @@ class Vm {
 class Vcpu {
  public:
   Vcpu(const Kvm& kvm, const Vm& vm, int index);
-  Vcpu(Vcpu&& other) noexcept;
   Vcpu(const Vcpu&) = delete;
   Vcpu& operator=(const Vcpu&) = delete;
   ~Vcpu();

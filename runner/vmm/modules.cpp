@@ -1,15 +1,54 @@
-// Optional modules: none built in yet in this revision.
+// Optional modules: one virtio-mmio window per --disk and --net, each with
+// its own interrupt line, announced to the guest on its command line
+// (virtio_mmio.device=, which needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
 #include "runner/vmm/modules.h"
 
+#include <fmt/core.h>
+
 #include "common/error.h"
+#include "runner/boot/layout.h"
+#include "runner/devices/virtio_blk.h"
+#include "runner/devices/virtio_mmio.h"
+#include "runner/devices/virtio_net.h"
 
 namespace tailor::runner::vmm {
+namespace {
 
-Modules attach_modules(const BootSpec& spec, const ModuleContext&) {
-  if (!spec.disks.empty() || !spec.nets.empty())
-    throw Error("tailor-vmm: virtio disks and nets are not available yet in this revision (use --backend qemu)",
+namespace layout = x86::layout;
+
+// ISA lines free for devices: not the timer, keyboard, cascade, COM1, RTC.
+constexpr std::uint32_t kFreeIrqs[] = {5, 6, 7, 9, 10, 11, 12, 14, 15};
+
+}  // namespace
+
+Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
+  Modules m;
+  const std::size_t count = spec.disks.size() + spec.nets.size();
+  if (count > std::size(kFreeIrqs))
+    throw Error(fmt::format("{} virtio devices requested; tailor-vmm has interrupt lines for {}", count,
+                            std::size(kFreeIrqs)),
                 exit_codes::kUsage);
-  return {};
+  std::size_t slot = 0;
+  auto map = [&](std::unique_ptr<devices::VirtioDevice> device) -> devices::VirtioMmio& {
+    const std::uint32_t irq = kFreeIrqs[slot];
+    const std::uint64_t base = layout::kVirtioMmioBase + slot * layout::kVirtioMmioSize;
+    auto transport = std::make_unique<devices::VirtioMmio>(std::move(device), ctx.memory,
+                                                           [irq, line = ctx.irq_line](bool level) { line(irq, level); });
+    ctx.mmio.add(base, layout::kVirtioMmioSize, *transport);
+    m.cmdline += fmt::format(" virtio_mmio.device=4K@{:#x}:{}", base, irq);
+    ++slot;
+    auto& ref = *transport;
+    m.devices.push_back(std::move(transport));
+    return ref;
+  };
+  for (const auto& disk : spec.disks) map(std::make_unique<devices::VirtioBlk>(disk.file, disk.read_only));
+  for (const auto& net : spec.nets) {
+    auto device = std::make_unique<devices::VirtioNet>(devices::VirtioNet::open_tap(net.tap),
+                                                       devices::VirtioNet::mac_address(net.mac.value_or(""), net.tap));
+    auto* raw = device.get();
+    raw->start(map(std::move(device)));
+  }
+  return m;
 }
 
 }  // namespace tailor::runner::vmm

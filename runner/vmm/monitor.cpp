@@ -53,7 +53,8 @@ void install_kick_handler() {
 
 void require_capability(const Kvm& kvm, long cap, const char* name) {
   if (kvm.check_extension(cap) <= 0)
-    throw Error(fmt::format("KVM: this host's KVM lacks {}, which tailor-vmm needs", name), exit_codes::kNoBackend);
+    throw Error(fmt::format("KVM: this host's KVM lacks KVM_CAP_{}, which tailor-vmm needs", name),
+                exit_codes::kNoBackend);
 }
 
 // How the run ended: the first report wins.
@@ -67,11 +68,9 @@ class Machine {
  public:
   Machine(const BootSpec& spec, const x86::KernelImage& image, RunReport& report)
       : spec_(spec), image_(image), report_(report), kvm_(Kvm::open()), pio_("port I/O"), mmio_("MMIO") {
-    require_capability(kvm_, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP");
-    require_capability(kvm_, KVM_CAP_PIT2, "KVM_CAP_PIT2");
-    require_capability(kvm_, KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID");
-    require_capability(kvm_, KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR");
-    require_capability(kvm_, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT");
+    for (auto [cap, name] : {std::pair{KVM_CAP_IRQCHIP, "IRQCHIP"}, {KVM_CAP_PIT2, "PIT2"}, {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+                             {KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"}})
+      require_capability(kvm_, cap, name);
     const int max_vcpus = std::max(kvm_.check_extension(KVM_CAP_MAX_VCPUS), kvm_.check_extension(KVM_CAP_NR_VCPUS));
     if (static_cast<int>(spec.cpus) > max_vcpus)
       throw Error(fmt::format("KVM: {} vCPUs requested, this host allows {}", spec.cpus, max_vcpus), exit_codes::kUsage);
@@ -111,18 +110,15 @@ class Machine {
     std::unique_lock lock(mutex_);
     const bool has_deadline = spec_.timeout.count() > 0;
     const auto deadline = report_.start() + spec_.timeout;
-    while (!ending_) {
-      if (has_deadline) {
-        if (ended_.wait_until(lock, deadline) == std::cv_status::timeout && !ending_) {
-          ending_ = Ending{Outcome::Timeout,
-                           fmt::format("no exit within the {:.3g} s timeout; the guest was stopped",
-                                       spec_.timeout.count() / 1000.0),
-                           {}};
-          report_.mark_guest_exit();
-        }
-      } else {
-        ended_.wait(lock);
-      }
+    const auto ended = [this] { return ending_.has_value(); };
+    if (!has_deadline) {
+      ended_.wait(lock, ended);
+    } else if (!ended_.wait_until(lock, deadline, ended)) {
+      ending_ = Ending{Outcome::Timeout,
+                       fmt::format("no exit within the {:.3g} s timeout; the guest was stopped",
+                                   spec_.timeout.count() / 1000.0),
+                       {}};
+      report_.mark_guest_exit();
     }
     lock.unlock();
     stop_vcpus(threads);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Counts the lines of tailor-vmm's core — what a reader must read to know the
-# KVM monitor: runner/boot, runner/devices, runner/vmm (without the optional
-# modules and without tests), the run report and event decoder it shares with
-# the QEMU backend, and tailor-vmm's main — and fails above the 3,000-line
-# budget of issue 5. Prints the per-file counts.
+# KVM monitor: runner/boot, runner/devices, runner/vmm (without tests and
+# without the optional modules' code: devices/virtio_*, vmm/modules.cpp), the
+# run report and event decoder it shares with the QEMU backend, and
+# tailor-vmm's front end — and fails above the 3,000-line budget of issue 5.
+# Prints the per-file counts.
 #
 #   monitor_size.sh [REPO_ROOT]
 set -euo pipefail
@@ -13,7 +14,7 @@ budget=3000
 files=$(ls boot/*.h boot/*.cpp devices/*.h devices/*.cpp vmm/*.h vmm/*.cpp \
            run_report.h run_report.cpp event_stream.h event_stream.cpp mapped_file.h mapped_file.cpp \
            unique_fd.h vmm_main.cpp boot_cli.h boot_cli.cpp |
-        grep -v '_test\.cpp$' | grep -v -E '^vmm/(modules|virtio)' | sort)
+        grep -v '_test\.cpp$' | grep -v -E '^(vmm/modules\.cpp|devices/virtio)' | sort)
 wc -l $files
 total=$(cat $files | wc -l)
 code=$(cat $files | grep -v -E '^\s*(//|/\*|\*|$)' | wc -l)

@@ -82,7 +82,8 @@ void extract(const stdfs::path& deb, const stdfs::path& dest) {
 }  // namespace
 
 const std::vector<std::string>& l1_module_names() {
-  static const std::vector<std::string> names = {"irqbypass.ko", "kvm.ko", "ccp.ko", "kvm-amd.ko"};
+  // KVM on AMD (the SVM that TCG emulates), and TUN for TAP tests.
+  static const std::vector<std::string> names = {"irqbypass.ko", "kvm.ko", "ccp.ko", "kvm-amd.ko", "tun.ko"};
   return names;
 }
 
@@ -101,8 +102,11 @@ L1Kernel prepare_l1_kernel(const stdfs::path& cache, const std::string& package,
   for (const auto& m : l1_module_names()) k.modules.push_back(dir / m);
   stdfs::create_directories(cache / "nested");
   FileLock lock = FileLock::acquire(cache / "nested" / (package + ".lock"));
-  if (stdfs::exists(dir / "complete")) return k;
-  remove_tree(dir);  // never complete: left by a crash
+  // "complete" lists what was extracted; a cache made for fewer modules is redone.
+  std::string contents = package + "\n";
+  for (const auto& m : l1_module_names()) contents += m + "\n";
+  if (stdfs::exists(dir / "complete") && read_file(dir / "complete") == contents) return k;
+  remove_tree(dir);  // incomplete (a crash) or made for another module list
 
   TempDir work(dir);
   stdfs::path source = deb;
@@ -118,7 +122,7 @@ L1Kernel prepare_l1_kernel(const stdfs::path& cache, const std::string& package,
   }
   extract(source, work.path());
   if (deb.empty()) stdfs::remove(source);
-  write_file_atomic(work.path() / "complete", package + "\n");
+  write_file_atomic(work.path() / "complete", contents);
   work.commit();
   return k;
 }

@@ -13,7 +13,7 @@ namespace tailor::testing {
 struct L1Kernel {
   std::string package;                       // linux-image-6.1.0-56-amd64
   std::filesystem::path vmlinuz;
-  std::vector<std::filesystem::path> modules;  // in load order: irqbypass, kvm, ccp, kvm-amd
+  std::vector<std::filesystem::path> modules;  // in load order: irqbypass, kvm, ccp, kvm-amd, tun
 };
 
 // The package that linux-image-amd64 depends on (`apt-cache depends`).
