@@ -43,7 +43,7 @@ struct BuildFlags {
     cmd.add_option("-j,--jobs", jobs, "Parallel jobs for the kernel build (default: number of CPUs)");
   }
 
-  ImageBuildOptions options(const stdfs::path& default_out) const {
+  ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out) const {
     ImageBuildOptions o;
     o.out_dir = out.empty() ? default_out : stdfs::path(out);
     if (!kernel_config.empty()) {
@@ -54,6 +54,7 @@ struct BuildFlags {
     o.ccache = !no_ccache;
     o.jobs = jobs;
     o.notice = [](const std::string& line) { std::fprintf(stderr, "tailor: %s\n", line.c_str()); };
+    (void)m;
     return o;
   }
 };
@@ -95,7 +96,7 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
   cmd->callback([=, &global] {
     Manifest m = load(*manifest, flags->kml);
     Progress progress;
-    ImageBuildResult r = build_image(m, flags->options(stdfs::path("out") / m.name), global.cache(), progress);
+    ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name), global.cache(), progress);
     if (*json) std::fputs(r.lock_json.c_str(), stdout);
     print_build_summary(m, r);
   });
@@ -133,7 +134,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
     const stdfs::path cache = global.cache();
     const stdfs::path default_out = cache / "images" / (m.name + "-" + sha256_hex(m.path.string()).substr(0, 12));
     Progress progress;
-    ImageBuildResult img = build_image(m, flags->options(default_out), cache, progress);
+    ImageBuildResult img = build_image(m, flags->options(m, default_out), cache, progress);
     std::fprintf(stderr, "tailor: %s: kernel %s, %s, %llu files; booting\n", m.name.c_str(),
                  img.kernel.cache_hit ? "cached" : "built", img.initramfs.filename().c_str(),
                  static_cast<unsigned long long>(img.initramfs_info.entries));
