@@ -6,6 +6,7 @@
 #   compression.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: compression.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: compression.sh TAILOR_BINARY WORK_DIR}
 rm -rf "$work" && mkdir -p "$work"
 for c in gzip zstd lz4 none; do
@@ -24,7 +25,7 @@ timeout_s = 120
 [check]
 stdout = ["unpacked from $c"]
 TOML
-  "$tailor" run "$work/$c.toml" -o "$work/out-$c" --check
+  "$tailor" run $FIXED "$work/$c.toml" -o "$work/out-$c" --check
   case $c in gzip) want=initramfs.cpio.gz ;; zstd) want=initramfs.cpio.zst ;; lz4) want=initramfs.cpio.lz4 ;; none) want=initramfs.cpio ;; esac
   [[ -f "$work/out-$c/$want" ]] || { echo "FAIL: $want not written"; ls "$work/out-$c"; exit 1; }
   echo "ok: $c ($(stat -c %s "$work/out-$c/$want") bytes)"
