@@ -134,7 +134,7 @@ class Closure {
       std::string real;
       const PayloadNode* node = payload_.lookup(path, &real);
       if (!node && !via.empty()) {
-        ensure_exact(path, "#! interpreter of " + via, true);
+        ensure_exact(path, "#! interpreter of " + via);
         node = payload_.lookup(path, &real);
       }
       if (!node) {
@@ -269,13 +269,12 @@ class Closure {
   }
 
   // Makes sure an exact path (an interpreter) is in the payload.
-  bool ensure_exact(const std::string& path, const std::string& reason, bool required) {
+  bool ensure_exact(const std::string& path, const std::string& reason) {
     if (find_file(path, false)) return true;
     if (auto f = find_outside({path}, false)) {
       add(*f, reason);
       return true;
     }
-    (void)required;
     return false;
   }
 
@@ -310,7 +309,7 @@ class Closure {
     }
     const std::string interp = info.interpreter;
     if (!interp.empty()) {
-      if (!ensure_exact(interp, "interpreter (PT_INTERP) of " + item.path, item.required)) {
+      if (!ensure_exact(interp, "interpreter (PT_INTERP) of " + item.path)) {
         problem(item.required, item.path + " needs its program interpreter " + interp +
                                    " (PT_INTERP), which is in neither the image, its packages' dependencies nor the host");
         return;

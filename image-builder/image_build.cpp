@@ -81,6 +81,8 @@ void publish(const stdfs::path& staging, const stdfs::path& out_dir, const std::
 
 std::string image_cmdline(const Manifest& m) {
   std::string c = "console=ttyS0 panic=-1 quiet";
+  // KML refuses to run trusted programs at CPL 0 under page table isolation.
+  if (m.kernel.kml) c += " pti=off";
   if (!m.kernel.cmdline.empty()) c += " " + m.kernel.cmdline;
   return c;
 }
@@ -115,7 +117,10 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
       throw Error(m.path.string() + ": [kernel] kml = true, but there is no KML patch series at " +
                   options.kml_series.string() + " (set TAILOR_KML_PATCHES to its series file)");
     patches = load_series(options.kml_series);
-    fragments.push_back({"kml", "CONFIG_KERNEL_MODE_LINUX=y\n"});
+    // The series' own fragment (kml-patches/kml.config) when it has one.
+    const stdfs::path kml_config = options.kml_series.parent_path() / "kml.config";
+    fragments.push_back({"kml.config", stdfs::is_regular_file(kml_config, ec) ? read_file(kml_config)
+                                                                            : std::string("CONFIG_KERNEL_MODE_LINUX=y\n")});
   }
 
   result.embedded = m.kernel.embed_initramfs;

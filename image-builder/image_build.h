@@ -41,7 +41,8 @@ struct ImageBuildResult {
 };
 
 // The kernel command line for a manifest: serial console, panic ends the run,
-// quiet kernel (the console is the app's), then the manifest's cmdline.
+// quiet kernel (the console is the app's), pti=off with KML (it needs page
+// table isolation off), then the manifest's cmdline.
 std::string image_cmdline(const Manifest& manifest);
 
 // Builds everything, then publishes into options.out_dir (created if

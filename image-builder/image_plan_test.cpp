@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "image-builder/embedded.h"
+#include "image-builder/image_build.h"
 #include "image-builder/image_check.h"
 #include "image-builder/kernel_config_source.h"
 #include "image-builder/test_support.h"
@@ -94,6 +95,14 @@ TEST_F(ImagePlanTest, KmlRefusesAScriptAsArgv0) {
   Manifest m = load_manifest(dir_ / "m.toml");
   EXPECT_THAT([&] { plan(m); }, ::testing::ThrowsMessage<Error>(HasSubstr(
                                     "[kernel] kml = true needs argv[0] to be an ELF program, but /run.sh is a #! script")));
+}
+
+TEST(ImageCmdline, ConsoleQuietPanicThenKmlThenTheManifests) {
+  Manifest m;
+  EXPECT_EQ(image_cmdline(m), "console=ttyS0 panic=-1 quiet");
+  m.kernel.kml = true;
+  m.kernel.cmdline = "loglevel=7";
+  EXPECT_EQ(image_cmdline(m), "console=ttyS0 panic=-1 quiet pti=off loglevel=7");
 }
 
 TEST(ImageCheck, PassesOnlyWithEveryStringAndTheRightStatus) {

@@ -40,7 +40,7 @@ std::vector<ReadEntry> read_back(const stdfs::path& file) {
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
     ReadEntry r{archive_entry_pathname(e), archive_entry_filetype(e), archive_entry_perm(e), archive_entry_ino64(e),
                 archive_entry_mtime(e), archive_entry_uid(e), archive_entry_gid(e), archive_entry_nlink(e), "", "",
-                archive_entry_rdevmajor(e), archive_entry_rdevminor(e)};
+                static_cast<unsigned>(archive_entry_rdevmajor(e)), static_cast<unsigned>(archive_entry_rdevminor(e))};
     if (archive_entry_symlink(e)) r.link = archive_entry_symlink(e);
     char buf[4096];
     la_ssize_t n;
@@ -97,7 +97,9 @@ TEST_F(InitramfsWriter, SameTreeGivesTheSameBytesForEveryCompression) {
     EXPECT_EQ(read_file(dir_ / "one"), read_file(dir_ / "two"));
     EXPECT_EQ(first.entries, 9u);
     EXPECT_GT(first.cpio_bytes, 9u << 20);
-    if (c != Compression::None) EXPECT_LT(first.bytes, first.cpio_bytes / 10);
+    if (c != Compression::None) {
+      EXPECT_LT(first.bytes, first.cpio_bytes / 10);
+    }
   }
 }
 

@@ -6,11 +6,12 @@
 #   build_app_kernel.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: build_app_kernel.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: build_app_kernel.sh TAILOR_BINARY WORK_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work"
 start=$(date +%s)
-nice -n 10 "$tailor" build "$root/manifests/hello.toml" -o "$work/hello"
+nice -n 10 "$tailor" build $FIXED "$root/manifests/hello.toml" -o "$work/hello"
 echo "app kernel ready after $(( $(date +%s) - start )) s"
 for f in bzImage vmlinux kernel.config image.lock.json; do
   [[ -s "$work/hello/$f" ]] || { echo "FAIL: $work/hello/$f missing"; exit 1; }

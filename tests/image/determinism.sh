@@ -7,13 +7,14 @@
 #   determinism.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: determinism.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: determinism.sh TAILOR_BINARY WORK_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 manifest="$root/manifests/redis.toml"
 rm -rf "$work" && mkdir -p "$work"
 
-"$tailor" build "$manifest" -o "$work/a"
-"$tailor" build "$manifest" -o "$work/b"
+"$tailor" build $FIXED "$manifest" -o "$work/a"
+"$tailor" build $FIXED "$manifest" -o "$work/b"
 ir=$(cd "$work/a" && ls initramfs.cpio*)
 cmp "$work/a/$ir" "$work/b/$ir" || { echo "FAIL: $ir differs between two builds"; exit 1; }
 cmp "$work/a/image.lock.json" "$work/b/image.lock.json" || { echo "FAIL: image.lock.json differs"; exit 1; }

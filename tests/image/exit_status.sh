@@ -5,6 +5,7 @@
 #   exit_status.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: exit_status.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: exit_status.sh TAILOR_BINARY WORK_DIR}
 rm -rf "$work" && mkdir -p "$work"
 
@@ -32,14 +33,14 @@ expect_rc() {  # WANT DESCRIPTION COMMAND...
 }
 
 manifest exit3 "echo about to exit; exit 3" $'[check]\nstdout = ["about to exit"]\nexit_code = 3'
-expect_rc 3 "the app's exit status comes back" "$tailor" run "$work/exit3.toml" -o "$work/exit3"
-expect_rc 0 "--check passes when the status is the expected one" "$tailor" run "$work/exit3.toml" -o "$work/exit3" --check
+expect_rc 3 "the app's exit status comes back" "$tailor" run $FIXED "$work/exit3.toml" -o "$work/exit3"
+expect_rc 0 "--check passes when the status is the expected one" "$tailor" run $FIXED "$work/exit3.toml" -o "$work/exit3" --check
 
 manifest segv 'echo dying; kill -SEGV $$' ""
-expect_rc 139 "a signal gives 128 + N" "$tailor" run "$work/segv.toml" -o "$work/segv"
+expect_rc 139 "a signal gives 128 + N" "$tailor" run $FIXED "$work/segv.toml" -o "$work/segv"
 grep -q "tailor-init: /bin/busybox was killed by signal 11" "$work/out.txt" || { echo "FAIL: /init did not say which signal"; exit 1; }
 
 manifest wrong "echo something else" $'[check]\nstdout = ["never printed"]'
-expect_rc 1 "--check fails when output is missing" "$tailor" run "$work/wrong.toml" -o "$work/wrong" --check
+expect_rc 1 "--check fails when output is missing" "$tailor" run $FIXED "$work/wrong.toml" -o "$work/wrong" --check
 grep -q 'check wrong: FAILED: the console output lacks "never printed"' "$work/err.txt" || { echo "FAIL: no reason given"; exit 1; }
 echo "PASS"

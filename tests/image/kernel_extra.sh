@@ -7,6 +7,7 @@
 #   kernel_extra.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: kernel_extra.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: kernel_extra.sh TAILOR_BINARY WORK_DIR}
 rm -rf "$work" && mkdir -p "$work"
 cat > "$work/unmet.toml" <<'TOML'
@@ -19,7 +20,7 @@ deb = ["busybox-static"]
 extra = ["VIRTIO_NET"]
 TOML
 set +e
-"$tailor" build "$work/unmet.toml" -o "$work/out" 2> "$work/err.txt"
+"$tailor" build $FIXED "$work/unmet.toml" -o "$work/out" 2> "$work/err.txt"
 rc=$?
 set -e
 cat "$work/err.txt"

@@ -6,6 +6,7 @@
 #   oci_image.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: oci_image.sh TAILOR_BINARY WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 work=${2:?usage: oci_image.sh TAILOR_BINARY WORK_DIR}
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 busybox=$(command -v busybox)  # Debian busybox-static: one static binary
@@ -62,7 +63,7 @@ timeout_s = 120
 [check]
 stdout = ["kept from layer 1", "motd whited out"]
 TOML
-  "$tailor" run "$kind.toml" -o "out-$kind" --check
+  "$tailor" run $FIXED "$kind.toml" -o "out-$kind" --check
   grep -q '"path": "/etc/motd"' "out-$kind/image.lock.json" && { echo "FAIL: /etc/motd is in the $kind image"; exit 1; }
   echo "ok: $kind"
 done

@@ -5,11 +5,12 @@
 #   run_manifest.sh TAILOR_BINARY MANIFEST WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: run_manifest.sh TAILOR_BINARY MANIFEST WORK_DIR}
+source "$(dirname "$0")/fixed_config.sh"
 manifest=${2:?usage: run_manifest.sh TAILOR_BINARY MANIFEST WORK_DIR}
 work=${3:?usage: run_manifest.sh TAILOR_BINARY MANIFEST WORK_DIR}
 start=$(date +%s)
 set +e
-"$tailor" run "$manifest" -o "$work" --check --timings
+"$tailor" run $FIXED "$manifest" -o "$work" --check --timings
 rc=$?
 set -e
 echo "tailor run exited $rc after $(( $(date +%s) - start )) s"
