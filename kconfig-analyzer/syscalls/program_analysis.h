@@ -1,0 +1,47 @@
+// Static syscall analysis of one program with its library closure: which
+// system calls it can make, through which of its imports, with which socket
+// families, and which paths its reachable code names. Reachability starts at
+// what really runs (the loader, constructors, the program's entry) and
+// follows calls across modules by symbol, function pointers taken by
+// reachable code, and code pointers stored in data objects that reachable
+// code refers to — not "everything libc could ever call".
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kconfig-analyzer/elf/library_closure.h"
+
+namespace tailor::syscalls {
+
+// Why a syscall is in the set: the entry into the libraries (an import of the
+// program, a constructor, the loader, a function pointer) that reaches it, and
+// one instruction that makes it.
+struct SyscallEvidence {
+  std::vector<std::string> via;  // e.g. "epoll_wait", "main", "ld-linux-x86-64.so.2 (dynamic loader)"
+  std::string site;              // "libc.so.6+0x10f2a0 (epoll_wait)"
+  std::vector<std::string> path; // how the analysis reached the site's function: root first
+};
+
+struct StaticAnalysis {
+  std::string program;                         // image path of the program
+  std::vector<std::string> modules;            // image paths of the program, its libraries, its interpreter
+  std::map<int, SyscallEvidence> syscalls;     // by x86-64 syscall number
+  std::map<int, SyscallEvidence> socket_families;  // AF_* constant -> evidence
+  bool unknown_socket_family = false;          // some reachable socket() takes its family from data
+  std::vector<SyscallEvidence> unknown_family_evidence;  // where, and through what
+  std::vector<std::string> unresolved_sites;   // syscall instructions whose number is not a constant
+  std::map<std::string, std::string> paths;    // absolute paths named by reachable code -> module
+  std::set<std::string> imports_called;        // the program's imports that its code calls
+  size_t functions = 0, instructions = 0;      // size of the reachable code
+};
+
+// Analyses `program_image_path` (resolving files through `map`). Throws Error
+// for a missing program or library or a malformed ELF file.
+StaticAnalysis analyze_program(const std::string& program_image_path, const elf::PathMap& map);
+// The same for an already resolved closure (program first).
+StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure);
+
+}  // namespace tailor::syscalls
