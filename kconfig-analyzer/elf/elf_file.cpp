@@ -50,6 +50,7 @@ ElfFile ElfFile::parse(std::string bytes, std::string name) {
   file.view_ = ByteView(*file.storage_, file.name_);
   file.parse_headers();
   file.parse_dynamic();
+  file.classify();
   file.parse_symbols();
   file.parse_relocations();
   return file;
@@ -100,14 +101,23 @@ void ElfFile::parse_headers() {
     sections_.push_back(std::move(sec));
   }
 
-  bool has_dynamic = std::any_of(segments_.begin(), segments_.end(), [](auto& p) { return p.type == PT_DYNAMIC; });
-  if (eh.e_type == ET_EXEC)
+  type_ = eh.e_type;
+}
+
+void ElfFile::classify() {
+  if (type_ == ET_EXEC) {
     kind_ = FileKind::Executable;
-  else if (eh.e_type == ET_DYN)
-    kind_ = interpreter_ ? FileKind::PieExecutable : FileKind::SharedLibrary;
-  else
+  } else if (type_ == ET_DYN) {
+    // libc.so.6 has a PT_INTERP too: DF_1_PIE (or, for older linkers, a
+    // program interpreter without a soname) is what marks an executable.
+    uint64_t flags1 = 0;
+    for (auto [tag, val] : dynamic_)
+      if (tag == DT_FLAGS_1) flags1 = val;
+    bool pie = (flags1 & DF_1_PIE) || (interpreter_ && !soname_);
+    kind_ = pie ? FileKind::PieExecutable : FileKind::SharedLibrary;
+  } else {
     kind_ = FileKind::Other;
-  (void)has_dynamic;
+  }
 }
 
 std::optional<uint64_t> ElfFile::file_offset(uint64_t addr, uint64_t size) const {

@@ -132,6 +132,7 @@ class ElfFile {
   ElfFile() = default;
   void parse_headers();
   void parse_dynamic();
+  void classify();
   void parse_symbols();
   void parse_relocations();
   std::vector<Symbol> read_symbol_table(const Section& symtab) const;
@@ -141,6 +142,7 @@ class ElfFile {
   ByteView view_;
   std::string name_;
   FileKind kind_ = FileKind::Other;
+  uint16_t type_ = 0;  // e_type
   uint64_t entry_ = 0;
   std::vector<Section> sections_;
   std::vector<Segment> segments_;

@@ -87,7 +87,7 @@ std::vector<LoadedObject> library_closure(const std::string& program, const Path
         for (const auto& d : dirs) try_path((fs::path(d) / name).lexically_normal().string());
       }
       if (!found)
-        throw Error("library " + name + " needed by " + obj.image_path + " is not in the image (nor on the host)");
+        throw Error("library " + name + " needed by " + obj.image_path + " is not in the image");
       loaded_names.insert(name);
       if (loaded_names.count(found->first)) continue;  // same file reached under another name
       loaded_names.insert(found->first);

@@ -317,7 +317,7 @@ class ProgramAnalyzer {
     std::map<int, std::set<std::string>> via;       // primary reasons: the program's imports or its own functions
     std::map<int, std::set<std::string>> root_via;  // other roots (loader, constructors, function pointers)
     std::map<int, Site> sites;
-    std::map<int, std::set<std::string>> family_via;
+    std::map<int, std::set<std::string>> family_via, family_root_via;
     std::map<int, Site> family_sites;
     auto note = [&](const Fact& fact, Site site, const std::string& reason, bool primary) {
       // Facts still in terms of parameters are accounted for where the callers bind them.
@@ -332,7 +332,7 @@ class ProgramAnalyzer {
       if (nr == kSysSocket || nr == kSysSocketpair) {
         if (fact.a0.kind == Term::Const) {
           int fam = int(fact.a0.value);
-          family_via[fam].insert(reason);
+          (primary ? family_via : family_root_via)[fam].insert(reason);
           if (!family_sites.count(fam) || site < family_sites[fam]) family_sites[fam] = site;
         } else {
           out.unknown_socket_family = true;
@@ -381,8 +381,9 @@ class ProgramAnalyzer {
       e.path = path_to(site);
       out.syscalls[nr] = std::move(e);
     }
-    for (auto& [fam, reasons] : family_via) {
+    for (auto& [fam, fsite] : family_sites) {
       SyscallEvidence e;
+      auto& reasons = family_via.count(fam) ? family_via[fam] : family_root_via[fam];
       e.via.assign(reasons.begin(), reasons.end());
       e.site = site_text(family_sites[fam]);
       out.socket_families[fam] = std::move(e);
