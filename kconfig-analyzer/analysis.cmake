@@ -3,3 +3,4 @@
 # sub-folder; the engine's files sit at the top of kconfig-analyzer/.
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/elf)
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/syscalls)
+add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/knowledge)
