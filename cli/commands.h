@@ -17,5 +17,7 @@ struct GlobalOptions {
 // Each adds one top-level subcommand (with its children) to `app`. Handlers
 // throw tailor::Error for the user's mistakes; main() reports them.
 void add_kernel_command(CLI::App& app, const GlobalOptions& global);
+void add_bench_command(CLI::App& app, const GlobalOptions& global);
+void add_runner_command(CLI::App& app, const GlobalOptions& global);  // boot, doctor
 
 }  // namespace tailor::cli

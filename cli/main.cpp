@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       ->envname("TAILOR_CACHE");
 
   add_kernel_command(app, global);
+  add_bench_command(app, global);
+  add_runner_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -218,32 +218,35 @@ KernelTree apply_series(const KernelTree& base, const PatchSeries& series, const
                                   o);
     if (!r.ok()) {
       progress.clear();
-      // patch's own report names each failing hunk ("Hunk #2 FAILED at 120.").
-      std::string report;
+      // The first line says what failed and where; then patch's report and
+      // the first rejected hunk itself, so the author sees what did not match.
+      std::string summary, details, current_file;
       std::istringstream lines(r.output);
       std::string line;
       while (std::getline(lines, line)) {
-        if (line.find("FAILED") != std::string::npos || line.find("can't find file") != std::string::npos ||
-            line.find("malformed") != std::string::npos || line.find("Reversed") != std::string::npos ||
-            line.find("patching file") != std::string::npos || line.find("No such file") != std::string::npos)
-          report += "  " + line + "\n";
+        if (line.rfind("patching file ", 0) == 0) current_file = line.substr(14);
+        bool problem = line.find("FAILED") != std::string::npos || line.find("can't find file") != std::string::npos ||
+                       line.find("malformed") != std::string::npos || line.find("Reversed") != std::string::npos ||
+                       line.find("No such file") != std::string::npos || line.find("Only garbage") != std::string::npos;
+        if (problem && summary.empty()) summary = (current_file.empty() ? "" : current_file + ": ") + line;
+        if (problem || line.rfind("patching file ", 0) == 0) details += "  " + line + "\n";
       }
-      if (report.empty()) report = r.output;
-      // Quote the first rejected hunk itself, so the author sees what did not match.
+      if (summary.empty()) summary = "patch(1) failed (" + r.describe() + ")";
+      if (details.empty()) details = r.output;
       std::string rej = stdfs::exists(rejects, ec) ? read_file(rejects) : std::string();
       if (size_t at = rej.find("\n@@"); at != std::string::npos) {
-        size_t end = rej.find("\n@@", at + 3);
-        std::string hunk = rej.substr(at + 1, end == std::string::npos ? std::string::npos : end - at);
+        size_t stop = rej.find("\n@@", at + 3);
+        std::string hunk = rej.substr(at + 1, stop == std::string::npos ? std::string::npos : stop - at);
         if (std::count(hunk.begin(), hunk.end(), '\n') > 24) {
           size_t cut = 0;
           for (int i = 0; i < 24; ++i) cut = hunk.find('\n', cut) + 1;
           hunk = hunk.substr(0, cut) + "...\n";
         }
-        report += "first failing hunk:\n" + hunk;
+        details += "first failing hunk:\n" + hunk;
       }
+      while (!details.empty() && details.back() == '\n') details.pop_back();
       throw Error("patch " + p.name + " (" + series.series_file.string() + ":" + std::to_string(p.line) +
-                  ") does not apply to " + base.version + ":\n" + report +
-                  "nothing was kept; fix the patch and run again");
+                  ") does not apply to Linux " + base.version + ": " + summary + "; nothing was kept\n" + details);
     }
     ++done;
   }

@@ -3,6 +3,7 @@
  * (QEMU's isa-debug-exit). Static, no libc features beyond syscalls. */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>

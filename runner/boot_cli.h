@@ -1,0 +1,44 @@
+// Command-line options and result printing shared by `tailor boot` and the
+// standalone tailor-vmm, so both accept the same flags and report alike.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "runner/runner.h"
+
+namespace tailor::runner {
+
+struct BootOptions {
+  std::string kernel, initrd, cmdline;
+  std::uint32_t memory_mib = 256;
+  std::uint32_t cpus = 1;
+  double timeout_s = 0;
+  std::string backend = "auto";
+  std::string qemu_machine = "microvm";
+  std::vector<std::string> disks;  // FILE or FILE:ro
+  std::vector<std::string> nets;   // TAP or TAP,mac=..
+  bool json = false;
+  bool timings = false;
+  bool skip_kvm_check = false;
+
+  // with_backend: `tailor boot` offers --backend and --qemu-machine;
+  // tailor-vmm is the KVM monitor only.
+  void add_to(CLI::App& app, bool with_backend);
+  // Throws Error(kUsage) on malformed --disk/--net values.
+  BootSpec spec() const;
+};
+
+// Runs the boot and prints what the options ask for: the console on stdout as
+// it comes (with --json: captured, and only the JSON object on stdout),
+// --timings and a one-line reason when the guest did not exit normally on
+// stderr. Returns the process exit code. `program` prefixes messages.
+int run_boot_command(const BootOptions& options, const std::string& program,
+                     std::optional<std::chrono::steady_clock::time_point> started = std::nullopt);
+
+// Prints an error that ended the program before a result existed, as JSON on
+// stdout when --json, else "program: error: message" on stderr.
+void print_boot_error(const std::string& program, const std::string& message, int exit_code, bool json);
+
+}  // namespace tailor::runner

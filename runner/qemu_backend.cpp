@@ -1,0 +1,377 @@
+// The QEMU backend: one qemu-system-x86_64 child per boot, started paused (-S)
+// so that the moment its vCPUs are released is known; console, events and QMP
+// arrive on unix sockets we listen on; the run ends when QEMU does.
+#include "runner/qemu_backend.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "runner/guest_abi.h"
+#include "runner/unique_fd.h"
+
+namespace tailor::runner {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+// QEMU option values use ',' as separator; a literal comma is written twice.
+std::string qemu_escape(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
+bool is_microvm(const BootSpec& spec) { return spec.qemu_machine.rfind("microvm", 0) == 0; }
+
+UniqueFd listen_unix(const stdfs::path& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw Error(errno_message("QEMU backend: socket", errno), exit_codes::kMonitorFailed);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string p = path.string();
+  if (p.size() >= sizeof addr.sun_path)
+    throw Error("QEMU backend: socket path too long: " + p, exit_codes::kMonitorFailed);
+  std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd.get(), 1) != 0)
+    throw Error(errno_message("QEMU backend: listening on " + p, errno), exit_codes::kMonitorFailed);
+  return fd;
+}
+
+// The QEMU child: killed and reaped if we leave early (exception, timeout).
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, int output_fd) {
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw Error(errno_message("QEMU backend: fork", errno), exit_codes::kMonitorFailed);
+    if (pid_ == 0) {
+      // Child: only async-signal-safe calls from here on.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the monitor
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, 0);
+      ::dup2(output_fd, 1);
+      ::dup2(output_fd, 2);
+      ::execvp(cargv[0], cargv.data());
+      const char msg[] = "cannot execute QEMU\n";
+      (void)!::write(2, msg, sizeof msg - 1);
+      ::_exit(127);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  void kill() {
+    if (!reaped_) ::kill(pid_, SIGKILL);
+  }
+  int wait() {
+    if (!reaped_) {
+      while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+      reaped_ = true;
+    }
+    return status_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+};
+
+void send_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // QEMU went away; its exit is reported through the other channels
+    }
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string last_lines(const std::string& text, size_t n) {
+  size_t pos = text.size();
+  while (pos > 0 && (text[pos - 1] == '\n')) --pos;
+  size_t end = pos;
+  for (size_t lines = 0; pos > 0; --pos) {
+    if (text[pos - 1] == '\n' && ++lines == n) break;
+  }
+  return text.substr(pos, end - pos);
+}
+
+// QMP: the greeting, our two commands, then asynchronous events.
+class QmpSession {
+ public:
+  explicit QmpSession(int fd) : fd_(fd) {}
+  // Feeds bytes from QMP; calls on_started() when "cont" was sent.
+  void feed(std::string_view bytes, RunReport& report) {
+    buffer_.append(bytes);
+    size_t nl;
+    while ((nl = buffer_.find('\n')) != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      handle(line, report);
+    }
+  }
+  bool started() const { return started_; }
+  const std::string& shutdown_reason() const { return shutdown_reason_; }
+
+ private:
+  void handle(const std::string& line, RunReport& report) {
+    auto msg = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (msg.is_discarded() || !msg.is_object()) return;
+    if (msg.contains("QMP")) {
+      send_all(fd_, R"({"execute":"qmp_capabilities"})" "\n");
+      return;
+    }
+    if (msg.contains("return")) {
+      ++returns_;
+      if (returns_ == 1) {
+        // Capabilities negotiated: release the vCPUs. This is the closest
+        // observable point to QEMU's first guest instruction.
+        report.mark_first_instruction();
+        send_all(fd_, R"({"execute":"cont"})" "\n");
+      } else if (returns_ == 2) {
+        started_ = true;
+      }
+      return;
+    }
+    if (msg.contains("error")) {
+      error_ = msg["error"].value("desc", std::string("unknown QMP error"));
+      return;
+    }
+    if (msg.value("event", "") == "SHUTDOWN") {
+      report.mark_guest_exit();
+      if (msg.contains("data")) shutdown_reason_ = msg["data"].value("reason", std::string());
+    }
+  }
+
+  int fd_;
+  std::string buffer_;
+  int returns_ = 0;
+  bool started_ = false;
+  std::string shutdown_reason_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path& qemu, const std::string& accel,
+                                        const std::string& cmdline, const QemuEndpoints& endpoints) {
+  std::vector<std::string> a = {qemu.string(),
+                                "-M", spec.qemu_machine,
+                                "-accel", accel,
+                                "-m", std::to_string(spec.memory_mib),
+                                "-smp", std::to_string(spec.cpus),
+                                // Only the devices asked for below: no VGA, NIC, floppy or config files.
+                                "-nodefaults", "-no-user-config", "-display", "none",
+                                // A guest reset ends the run (as i8042 reset does in tailor-vmm);
+                                // -S: start paused, released through QMP once we are listening.
+                                "-no-reboot", "-S",
+                                "-kernel", spec.kernel.string()};
+  if (spec.initrd) {
+    a.push_back("-initrd");
+    a.push_back(spec.initrd->string());
+  }
+  a.insert(a.end(), {"-append", cmdline});
+  a.insert(a.end(), {"-chardev", "socket,id=con,path=" + qemu_escape(endpoints.console.string()),
+                     "-serial", "chardev:con"});
+  a.insert(a.end(), {"-chardev", "socket,id=ev,path=" + qemu_escape(endpoints.events.string()),
+                     "-device", fmt::format("isa-debugcon,iobase={:#x},chardev=ev", TAILOR_PORT_EVENT)});
+  a.insert(a.end(), {"-device", fmt::format("isa-debug-exit,iobase={:#x},iosize=0x04", TAILOR_PORT_EXIT)});
+  a.insert(a.end(), {"-chardev", "socket,id=qmp,path=" + qemu_escape(endpoints.qmp.string()),
+                     "-mon", "chardev=qmp,mode=control"});
+  // Optional devices: virtio over MMIO on microvm (as tailor-vmm), over PCI on pc.
+  const std::string transport = is_microvm(spec) ? "device" : "pci";
+  for (size_t i = 0; i < spec.disks.size(); ++i) {
+    const auto& d = spec.disks[i];
+    a.insert(a.end(), {"-drive", fmt::format("file={},format=raw,if=none,id=disk{}{}", qemu_escape(d.file.string()),
+                                             i, d.read_only ? ",readonly=on" : ""),
+                       "-device", fmt::format("virtio-blk-{},drive=disk{}", transport, i)});
+  }
+  for (size_t i = 0; i < spec.nets.size(); ++i) {
+    const auto& n = spec.nets[i];
+    a.insert(a.end(), {"-netdev", fmt::format("tap,id=net{},ifname={},script=no,downscript=no", i, qemu_escape(n.tap)),
+                       "-device", fmt::format("virtio-net-{},netdev=net{}{}", transport, i,
+                                              n.mac ? ",mac=" + *n.mac : std::string())});
+  }
+  a.insert(a.end(), spec.qemu_extra_args.begin(), spec.qemu_extra_args.end());
+  return a;
+}
+
+QemuVerdict judge_qemu_ending(const QemuEnding& e, std::chrono::milliseconds timeout) {
+  auto with_stderr = [&](std::string text) {
+    if (!e.stderr_tail.empty()) text += ": " + e.stderr_tail;
+    return text;
+  };
+  if (e.timed_out)
+    return {Outcome::Timeout, e.status,
+            fmt::format("no exit within the {:.3g} s timeout; QEMU was stopped", timeout.count() / 1000.0)};
+  if (e.status) return {Outcome::AppExited, e.status, fmt::format("the app exited with status {}", *e.status)};
+  if (e.signaled) return {Outcome::MonitorFailed, std::nullopt, with_stderr(fmt::format("QEMU was killed by signal {}", e.signal))};
+  if (e.exit_code == 0) {
+    if (e.shutdown_reason == "guest-shutdown")
+      return {Outcome::GuestStopped, std::nullopt, "the guest powered off without reporting a status"};
+    if (e.shutdown_reason == "guest-reset")
+      return {Outcome::GuestStopped, std::nullopt,
+              "the guest reset without reporting a status (a reboot, a panic with panic=-1, or a triple fault: "
+              "QEMU does not tell these apart)"};
+    if (e.shutdown_reason.rfind("host", 0) == 0)
+      return {Outcome::MonitorFailed, std::nullopt, "QEMU was stopped from the host (" + e.shutdown_reason + ")"};
+    return {Outcome::GuestStopped, std::nullopt,
+            with_stderr("QEMU exited without a status from the guest" +
+                        (e.shutdown_reason.empty() ? std::string() : " (" + e.shutdown_reason + ")"))};
+  }
+  // isa-debug-exit makes QEMU exit with (status << 1) | 1. Exit code 1 is also
+  // QEMU's own failure code; its message on stderr tells the two apart.
+  if ((e.exit_code & 1) && !(e.exit_code == 1 && !e.stderr_tail.empty())) {
+    int status = e.exit_code >> 1;
+    return {Outcome::AppExited, status,
+            fmt::format("the app exited with status {} (from QEMU's exit code, which keeps only 7 bits; "
+                        "the guest sent no 'S' event)",
+                        status)};
+  }
+  return {Outcome::MonitorFailed, std::nullopt, with_stderr(fmt::format("QEMU exited with status {}", e.exit_code))};
+}
+
+BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::string& qemu_version,
+                    const std::string& accel, const std::string& cmdline, RunReport& report) {
+  const std::string detail =
+      fmt::format("{}{}{} -M {}, {}", qemu.filename().string(), qemu_version.empty() ? "" : " ", qemu_version, spec.qemu_machine, accel);
+  TempDir dir(stdfs::temp_directory_path() / fmt::format("tailor-qemu-{}", ::getpid()));
+  QemuEndpoints ep{dir.path() / "con", dir.path() / "ev", dir.path() / "qmp"};
+  std::array<UniqueFd, 3> listeners = {listen_unix(ep.console), listen_unix(ep.events), listen_unix(ep.qmp)};
+
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(errno_message("QEMU backend: pipe", errno), exit_codes::kMonitorFailed);
+  UniqueFd out_read(pipefd[0]);
+  UniqueFd out_write(pipefd[1]);
+  // The child's copy must not be close-on-exec: dup2 in the child clears the flag.
+  Child child(qemu_arguments(spec, qemu, accel, cmdline, ep), out_write.get());
+  out_write.reset();
+
+  const bool has_deadline = spec.timeout.count() > 0;
+  const Clock::time_point deadline = report.start() + spec.timeout;
+  // Slots: 0 console, 1 events, 2 qmp (accepted from listeners), 3 QEMU's output.
+  std::array<UniqueFd, 3> conn;
+  std::array<bool, 4> open = {false, false, false, true};
+  std::string qemu_output;
+  std::optional<QmpSession> session;
+  bool timed_out = false;
+  char buf[65536];
+
+  for (;;) {
+    std::array<pollfd, 7> pfds{};
+    std::array<int, 7> what{};
+    nfds_t n = 0;
+    for (int i = 0; i < 3; ++i) {
+      if (!conn[i] && listeners[i]) {
+        pfds[n] = {listeners[i].get(), POLLIN, 0};
+        what[n++] = 10 + i;
+      } else if (open[i]) {
+        pfds[n] = {conn[i].get(), POLLIN, 0};
+        what[n++] = i;
+      }
+    }
+    if (open[3]) {
+      pfds[n] = {out_read.get(), POLLIN, 0};
+      what[n++] = 3;
+    }
+    bool all_connected = conn[0] && conn[1] && conn[2];
+    // Done when QEMU closed everything it had.
+    if (!open[3] && (!all_connected || (!open[0] && !open[1] && !open[2]))) break;
+
+    int wait_ms = -1;
+    if (has_deadline && !timed_out) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      wait_ms = static_cast<int>(std::max<long long>(0, left));
+    }
+    int r = ::poll(pfds.data(), n, wait_ms);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw Error(errno_message("QEMU backend: poll", errno), exit_codes::kMonitorFailed);
+    }
+    if (r == 0) {
+      timed_out = true;
+      child.kill();
+      continue;
+    }
+    for (nfds_t k = 0; k < n; ++k) {
+      if (!pfds[k].revents) continue;
+      int w = what[k];
+      if (w >= 10) {
+        int i = w - 10;
+        conn[i].reset(::accept4(listeners[i].get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!conn[i]) throw Error(errno_message("QEMU backend: accept", errno), exit_codes::kMonitorFailed);
+        open[i] = true;
+        listeners[i].reset();
+        if (i == 2) session.emplace(conn[2].get());
+        continue;
+      }
+      int fd = w == 3 ? out_read.get() : conn[w].get();
+      ssize_t got = ::read(fd, buf, sizeof buf);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        open[w] = false;
+        continue;
+      }
+      std::string_view bytes(buf, static_cast<size_t>(got));
+      switch (w) {
+        case 0: report.console(bytes); break;
+        case 1:
+          for (unsigned char c : bytes) report.event_byte(c);
+          break;
+        case 2: session->feed(bytes, report); break;
+        case 3:
+          qemu_output.append(bytes);
+          if (qemu_output.size() > 65536) qemu_output.erase(0, qemu_output.size() - 65536);
+          break;
+      }
+    }
+  }
+
+  int wstatus = child.wait();
+  QemuEnding ending;
+  ending.started = session && session->started();
+  ending.timed_out = timed_out;
+  ending.signaled = WIFSIGNALED(wstatus) && !timed_out;
+  ending.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+  ending.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  ending.shutdown_reason = session ? session->shutdown_reason() : std::string();
+  ending.status = report.status();
+  ending.stderr_tail = last_lines(qemu_output, 5);
+
+  if (!ending.started && !timed_out) {
+    std::string why = ending.stderr_tail.empty() ? fmt::format("exit status {}", ending.exit_code) : ending.stderr_tail;
+    throw Error(fmt::format("QEMU could not start the guest: {}", why), exit_codes::kMonitorFailed);
+  }
+  if (!ending.signaled) report.mark_guest_exit();
+  QemuVerdict v = judge_qemu_ending(ending, spec.timeout);
+  if (v.status && !report.status()) report.exit_port_status(*v.status);
+  return report.finish(Backend::Qemu, detail, v.outcome, v.detail);
+}
+
+}  // namespace tailor::runner
