@@ -4,3 +4,4 @@
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/elf)
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/syscalls)
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/knowledge)
+add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/minimizer)
