@@ -14,6 +14,31 @@
 
 namespace tailor::syscalls {
 
+struct AnalysisCache::Entry {
+  std::unique_ptr<elf::ElfFile> elf;
+  std::unique_ptr<ModuleCode> code;
+  std::map<uint64_t, FunctionInfo> functions;
+};
+
+struct AnalysisCache::Impl {
+  X86Decoder decoder;
+  std::map<std::string, std::unique_ptr<Entry>> modules;
+};
+
+AnalysisCache::AnalysisCache() : impl_(std::make_unique<Impl>()) {}
+AnalysisCache::~AnalysisCache() = default;
+
+AnalysisCache::Entry& AnalysisCache::module(const std::filesystem::path& host_path) {
+  auto key = std::filesystem::weakly_canonical(host_path).string();
+  auto& slot = impl_->modules[key];
+  if (!slot) {
+    slot = std::make_unique<Entry>();
+    slot->elf = std::make_unique<elf::ElfFile>(elf::ElfFile::load(host_path));
+    slot->code = std::make_unique<ModuleCode>(*slot->elf, impl_->decoder);
+  }
+  return *slot;
+}
+
 namespace {
 
 constexpr int kSysSocket = 41;      // x86-64 numbers of the calls whose first
@@ -69,8 +94,9 @@ std::vector<Term> substitute(const Term& t, const std::array<Value, 6>* args) {
 
 struct Module {
   elf::LoadedObject object;
-  std::unique_ptr<elf::ElfFile> elf;
-  std::unique_ptr<ModuleCode> code;
+  const elf::ElfFile* elf = nullptr;
+  ModuleCode* code = nullptr;
+  std::map<uint64_t, FunctionInfo>* functions = nullptr;  // analysed functions, shared through the cache
   std::string short_name;
 };
 
@@ -81,12 +107,15 @@ struct Reachable {
 
 class ProgramAnalyzer {
  public:
-  explicit ProgramAnalyzer(const std::vector<elf::LoadedObject>& closure) {
+  ProgramAnalyzer(const std::vector<elf::LoadedObject>& closure, AnalysisCache& cache, bool loadable)
+      : loadable_(loadable) {
     for (const auto& obj : closure) {
+      auto& entry = cache.module(obj.host_path);
       Module m;
       m.object = obj;
-      m.elf = std::make_unique<elf::ElfFile>(elf::ElfFile::load(obj.host_path));
-      m.code = std::make_unique<ModuleCode>(*m.elf, decoder_);
+      m.elf = entry.elf.get();
+      m.code = entry.code.get();
+      m.functions = &entry.functions;
       m.short_name = std::filesystem::path(obj.image_path).filename().string();
       modules_.push_back(std::move(m));
     }
@@ -185,7 +214,13 @@ class ProgramAnalyzer {
 
   void add_roots() {
     const auto& exe = modules_.front();
-    add_function({0, exe.elf->entry()}, exe.short_name + " (program entry)");
+    if (loadable_) {
+      for (const auto& sym : exe.elf->dynamic_symbols())
+        if (sym.defined() && sym.is_function() && sym.bind != STB_LOCAL)
+          add_function({0, sym.value}, exe.short_name + ":" + sym.name + " (exported)");
+    } else {
+      add_function({0, exe.elf->entry()}, exe.short_name + " (program entry)");
+    }
     for (uint32_t m = 0; m < modules_.size(); ++m) {
       const auto& mod = modules_[m];
       if (mod.object.interpreter) add_function({m, mod.elf->entry()}, mod.short_name + " (dynamic loader)");
@@ -200,9 +235,11 @@ class ProgramAnalyzer {
       work_.pop_front();
       current_ = f;
       auto& mod = modules_[f.module];
-      auto info = analyze_function(*mod.code, f.addr);
+      auto cached = mod.functions->find(f.addr);
+      if (cached == mod.functions->end())
+        cached = mod.functions->emplace(f.addr, analyze_function(*mod.code, f.addr)).first;
       Reachable r;
-      r.info = std::move(info);
+      r.info = cached->second;
       reach_[f] = std::move(r);
       auto& stored = reach_[f];
       for (const auto& c : stored.info.calls) {
@@ -402,7 +439,7 @@ class ProgramAnalyzer {
     return out;
   }
 
-  X86Decoder decoder_;
+  bool loadable_ = false;
   std::vector<Module> modules_;
   std::map<FuncId, Reachable> reach_;
   std::map<FuncId, std::string> roots_;
@@ -417,12 +454,18 @@ class ProgramAnalyzer {
 
 }  // namespace
 
-StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure) {
-  return ProgramAnalyzer(closure).run();
+StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache) {
+  AnalysisCache local;
+  return ProgramAnalyzer(closure, cache ? *cache : local, false).run();
 }
 
-StaticAnalysis analyze_program(const std::string& program, const elf::PathMap& map) {
-  return analyze_closure(elf::library_closure(program, map));
+StaticAnalysis analyze_program(const std::string& program, const elf::PathMap& map, AnalysisCache* cache) {
+  return analyze_closure(elf::library_closure(program, map), cache);
+}
+
+StaticAnalysis analyze_loadable_module(const std::string& image_path, const elf::PathMap& map, AnalysisCache* cache) {
+  AnalysisCache local;
+  return ProgramAnalyzer(elf::library_closure(image_path, map), cache ? *cache : local, true).run();
 }
 
 }  // namespace tailor::syscalls

@@ -7,7 +7,9 @@
 // code refers to — not "everything libc could ever call".
 #pragma once
 
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,10 +40,32 @@ struct StaticAnalysis {
   size_t functions = 0, instructions = 0;      // size of the reachable code
 };
 
+// Decoded modules and per-function results shared between analyses of
+// several programs of one image (they share libc and friends). Not thread-safe.
+class AnalysisCache {
+ public:
+  AnalysisCache();
+  ~AnalysisCache();
+  AnalysisCache(const AnalysisCache&) = delete;
+  AnalysisCache& operator=(const AnalysisCache&) = delete;
+
+  struct Entry;
+  Entry& module(const std::filesystem::path& host_path);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Analyses `program_image_path` (resolving files through `map`). Throws Error
 // for a missing program or library or a malformed ELF file.
-StaticAnalysis analyze_program(const std::string& program_image_path, const elf::PathMap& map);
+StaticAnalysis analyze_program(const std::string& program_image_path, const elf::PathMap& map,
+                               AnalysisCache* cache = nullptr);
 // The same for an already resolved closure (program first).
-StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure);
+StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache = nullptr);
+// A loadable module (a shared object nothing links against, e.g. a Python
+// extension): every exported function is a possible entry.
+StaticAnalysis analyze_loadable_module(const std::string& image_path, const elf::PathMap& map,
+                                       AnalysisCache* cache = nullptr);
 
 }  // namespace tailor::syscalls
