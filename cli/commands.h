@@ -20,5 +20,6 @@ void add_kernel_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app, const GlobalOptions& global);
 void add_runner_command(CLI::App& app, const GlobalOptions& global);  // boot, doctor
 void add_kconfig_command(CLI::App& app, const GlobalOptions& global);
+void add_analyze_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace tailor::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_bench_command(app, global);
   add_runner_command(app, global);
   add_kconfig_command(app, global);
+  add_analyze_command(app, global);
 
   try {
     app.parse(argc, argv);

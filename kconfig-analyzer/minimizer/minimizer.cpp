@@ -38,7 +38,8 @@ class Minimizer {
     for (int pass = 0; pass < 3; ++pass) {
       bool added = false;
       for (size_t i = 0; i < reqs_.size(); ++i) {
-        if (unmet_.count(i)) continue;
+        // Unmet ones are tried again: a later requirement may have opened the way.
+        unmet_.erase(i);
         if (auto c = holding(cfg, reqs_[i])) {
           chosen_[i] = *c;
           continue;
@@ -126,6 +127,12 @@ class Minimizer {
         for (SymbolId s : plan.set_y) {
           trial.set(s, "y");
           set.push_back({s, lit.symbol});
+        }
+        // A plan that counts on a default can be undone by the "n" that
+        // allnoconfig gave the symbol while its prompt was hidden: answer y.
+        if (!literal_holds(trial, lit) && trial.visibility(*id) != Tri::No) {
+          trial.set(*id, "y");
+          set.push_back({*id, lit.symbol});
         }
       }
       if (blocker.empty() && conjunction_holds(trial, conj)) {

@@ -74,6 +74,14 @@ endchoice
 config NEEDS_B
 	bool "Needs model B"
 	depends on MODEL_B
+
+config INITRD
+	bool "Initial ramdisk"
+
+config RD_GZ
+	bool "gzip-compressed initial ramdisk"
+	depends on INITRD
+	default y
 )";
 
 std::shared_ptr<const kconfig::Tree> small_tree() {
@@ -155,6 +163,18 @@ TEST(Minimizer, AlternativesAndSymbolsOtherTreesDefine) {
   EXPECT_TRUE(minimize(small_tree(), {off}).unmet.empty());
   // An empty alternative list can never hold.
   EXPECT_EQ(minimize(small_tree(), {Requirement{Dnf{}, {"nothing"}}}).unmet.size(), 1u);
+}
+
+TEST(Minimizer, DefaultYOptionBehindAHiddenPromptIsAnsweredY) {
+  // allnoconfig answered RD_GZ "n" while it was hidden; once INITRD is on,
+  // that answer would win over the default. Either order must work.
+  for (bool gz_first : {true, false}) {
+    std::vector<Requirement> reqs = {need({"RD_GZ"}, {"compression"}), need({"INITRD"}, {"boot"})};
+    if (!gz_first) std::swap(reqs[0], reqs[1]);
+    auto r = minimize(small_tree(), reqs);
+    EXPECT_TRUE(r.unmet.empty()) << (r.unmet.empty() ? "" : r.unmet[0].summary);
+    EXPECT_TRUE(has_line(r.dotconfig, "CONFIG_RD_GZ=y"));
+  }
 }
 
 TEST(Minimizer, ResultIsWhatAllnoconfigGivesForTheFragment) {

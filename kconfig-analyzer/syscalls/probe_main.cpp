@@ -19,7 +19,11 @@ int main(int argc, char** argv) {
         if (std::getenv("PROBE_PATHS"))
           for (auto& p : e.path) std::printf("        <- %s\n", p.c_str());
       }
-      for (auto& [fam, e] : a.socket_families) std::printf("  AF %d via %s\n", fam, e.via.front().c_str());
+      for (auto& [fam, e] : a.socket_families) {
+        std::printf("  AF %d via %s\n", fam, e.via.front().c_str());
+        if (std::getenv("PROBE_PATHS"))
+          for (auto& p : e.path) std::printf("        <- %s\n", p.c_str());
+      }
       std::printf("  unknown family: %d; unresolved sites: %zu\n", a.unknown_socket_family, a.unresolved_sites.size());
       for (auto& e : a.unknown_family_evidence) {
         std::printf("    family? %s via %s\n", e.site.c_str(), e.via.front().c_str());

@@ -423,6 +423,7 @@ class ProgramAnalyzer {
       auto& reasons = family_via.count(fam) ? family_via[fam] : family_root_via[fam];
       e.via.assign(reasons.begin(), reasons.end());
       e.site = site_text(family_sites[fam]);
+      e.path = path_to(family_sites[fam]);
       out.socket_families[fam] = std::move(e);
     }
     for (auto s : unresolved_) out.unresolved_sites.push_back(site_text(s));
