@@ -39,7 +39,12 @@ class Collector {
 
   void add(Finding f) {
     auto key = f.trigger + "\x1f" + f.source + "\x1f" + (f.chain.empty() ? "" : f.chain.back());
-    if (!seen_.insert(key).second) return;
+    if (auto it = seen_.find(key); it != seen_.end()) {
+      // Seen again: incidental only if every sighting is.
+      if (!f.incidental) findings_[it->second].incidental = false;
+      return;
+    }
+    seen_[key] = findings_.size();
     findings_.push_back(std::move(f));
   }
 
@@ -52,11 +57,16 @@ class Collector {
       std::vector<std::string> chain{name};
       if (!via.empty() && via != name && via.find(' ') == std::string::npos) chain.push_back(via);
       chain.push_back(who);
-      add({"syscall:" + name, chain, "static"});
+      bool incidental = rules_.soft_syscalls().count(name) && !p.direct.syscalls.count(nr);
+      add({"syscall:" + name, chain, "static", incidental});
     }
     for (const auto& [fam, e] : a.socket_families) {
       auto name = socket_family_name(fam);
-      add({"socket:" + name, {"socket(" + name + ")", who}, "static"});
+      std::vector<std::string> chain{"socket(" + name + ")"};
+      auto via = best_via(e.via, "socket");
+      if (!via.empty() && via != "socket" && via.find(' ') == std::string::npos) chain.push_back(via);
+      chain.push_back(who);
+      add({"socket:" + name, chain, "static", !p.direct.socket_families.count(fam)});
     }
     if (a.unknown_socket_family) {
       const auto& ev = a.unknown_family_evidence;
@@ -64,7 +74,7 @@ class Collector {
       std::vector<std::string> chain{"socket(family computed at run time)"};
       if (!via.empty() && via != "socket") chain.push_back(via);
       chain.push_back(who);
-      add({"socket:unknown", chain, "static"});
+      add({"socket:unknown", chain, "static", !p.direct.unknown_socket_family});
     }
     for (const auto& [path, module] : a.paths) {
       auto trigger = "path:" + path;
@@ -103,8 +113,16 @@ class Collector {
       if (!have.insert(key).second) return;
       out.push_back({std::move(dnf), std::move(reason)});
     };
-    std::set<std::string> not_implemented;
+    std::set<std::string> not_implemented, incidental;
+    // A trigger that something needs outright is never incidental.
+    std::set<std::string> needed;
+    for (const auto& f : findings_)
+      if (!f.incidental) needed.insert(f.trigger);
     for (const auto& f : findings_) {
+      if (f.incidental) {
+        if (!needed.count(f.trigger)) incidental.insert(f.trigger + " (" + minimizer::chain_text(f.chain) + ")");
+        continue;
+      }
       if (f.trigger.rfind("syscall:", 0) == 0) {
         const auto* facts = k_.by_name(f.trigger.substr(8));
         if (!facts || !facts->implemented()) {
@@ -127,6 +145,8 @@ class Collector {
         push({c}, reason);
       }
     }
+    for (const auto& i : incidental)
+      notes.push_back("incidental, no option: " + i + " -- only library code that fails softly without it");
     for (const auto& n : not_implemented)
       notes.push_back("syscall " + n + " is not implemented by this kernel for x86_64 (it returns ENOSYS on any config)");
     return out;
@@ -138,7 +158,7 @@ class Collector {
   const knowledge::SyscallKnowledge& k_;
   const knowledge::RuleSet& rules_;
   std::vector<Finding> findings_;
-  std::set<std::string> seen_;
+  std::map<std::string, size_t> seen_;
 };
 
 }  // namespace
@@ -152,17 +172,33 @@ AppAnalysis analyze_app(const AppInput& in, const knowledge::SyscallKnowledge& k
   };
   size_t total = 1 + in.other_programs.size() + in.loadable_modules.size(), done = 0;
 
+  syscalls::AnalysisOptions direct;
+  direct.barriers = rules.soft_functions();
+  auto both = [&](const std::string& p, const std::string& role) {
+    ProgramResult r;
+    r.program = p;
+    r.role = role;
+    if (role == "module") {
+      r.analysis = syscalls::analyze_loadable_module(p, in.files, &cache);
+      r.direct = syscalls::analyze_loadable_module(p, in.files, &cache, direct);
+    } else {
+      r.analysis = syscalls::analyze_program(p, in.files, &cache);
+      r.direct = syscalls::analyze_program(p, in.files, &cache, direct);
+    }
+    return r;
+  };
+
   step(base_name(in.program), done++, total);
-  out.programs.push_back({in.program, "app", syscalls::analyze_program(in.program, in.files, &cache)});
+  out.programs.push_back(both(in.program, "app"));
   for (const auto& p : in.other_programs) {
     if (p == in.program) continue;
     step(base_name(p), done++, total);
-    out.programs.push_back({p, "tool", syscalls::analyze_program(p, in.files, &cache)});
+    out.programs.push_back(both(p, "tool"));
   }
   for (const auto& p : in.loadable_modules) {
     step(base_name(p), done++, total);
     try {
-      out.programs.push_back({p, "module", syscalls::analyze_loadable_module(p, in.files, &cache)});
+      out.programs.push_back(both(p, "module"));
     } catch (const Error& e) {
       // A plugin whose libraries are absent cannot be loaded by the app either.
       out.notes.push_back("loadable module " + p + " not analysed: " + e.what());

@@ -38,12 +38,16 @@ struct Finding {
   std::string trigger;             // "syscall:epoll_wait", "socket:AF_INET", "path:/proc/meminfo", "boot", ...
   std::vector<std::string> chain;  // nearest first: {"epoll_wait", "redis-server"}
   std::string source;              // "static", "trace", "manifest", "boot"
+  bool incidental = false;         // only library internals that fail softly do this: no option
 };
 
 struct ProgramResult {
   std::string program;             // image path
-  std::string role;                // "app", "interpreter", "tool", "module"
+  std::string role;                // "app", "tool", "module"
   syscalls::StaticAnalysis analysis;
+  // The same analysis without entering the rules' soft functions: what the
+  // program needs as opposed to what library internals might try.
+  syscalls::StaticAnalysis direct;
 };
 
 struct AppAnalysis {

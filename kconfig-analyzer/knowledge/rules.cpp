@@ -53,7 +53,19 @@ RuleSet RuleSet::parse(const std::string& text, const std::string& name) {
   }
   RuleSet set;
   for (auto&& [key, node] : doc) {
-    if (key != "rule") throw Error(at(name, node.source()) + ": unknown key '" + std::string(key.str()) + "' (only [[rule]] tables)");
+    if (key == "soft_functions" || key == "soft_syscalls") {
+      const auto* arr = node.as_array();
+      if (!arr) throw Error(at(name, node.source()) + ": '" + std::string(key.str()) + "' must be an array of names");
+      auto& dst = key == "soft_functions" ? set.soft_functions_ : set.soft_syscalls_;
+      for (auto&& item : *arr) {
+        if (!item.is_string()) throw Error(at(name, item.source()) + ": '" + std::string(key.str()) + "' must hold strings");
+        dst.insert(*item.value<std::string>());
+      }
+      continue;
+    }
+    if (key != "rule")
+      throw Error(at(name, node.source()) + ": unknown key '" + std::string(key.str()) +
+                  "' ([[rule]] tables, soft_functions, soft_syscalls)");
   }
   const auto* rules = doc["rule"].as_array();
   if (!rules) return set;

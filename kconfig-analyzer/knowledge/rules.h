@@ -4,6 +4,7 @@
 // another file can be given instead.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,14 @@ class RuleSet {
   // The rules a trigger fires, in file order. "path:" rules match by prefix.
   std::vector<const Rule*> matching(const std::string& trigger) const;
 
+  // Library functions whose socket use fails softly, and the syscalls that
+  // may then be incidental (see rules.toml).
+  const std::set<std::string>& soft_functions() const { return soft_functions_; }
+  const std::set<std::string>& soft_syscalls() const { return soft_syscalls_; }
+
  private:
   std::vector<Rule> rules_;
+  std::set<std::string> soft_functions_, soft_syscalls_;
 };
 
 // The trigger kinds a rule may use (for validation and documentation).

@@ -47,6 +47,14 @@ TEST(BuiltinRules, PathRulesMatchByPrefixMostSpecificFirst) {
   EXPECT_EQ(needs(r, "path:/dev/shm/sem.x"), (std::vector<std::string>{"TMPFS", "SHMEM"}));
 }
 
+TEST(BuiltinRules, SoftPathsAreNameServiceLookupsAndSocketCalls) {
+  const auto& r = RuleSet::builtin();
+  EXPECT_TRUE(r.soft_functions().count("getpwnam"));
+  EXPECT_FALSE(r.soft_functions().count("getaddrinfo")) << "an app that resolves names really uses the network";
+  EXPECT_TRUE(r.soft_syscalls().count("socket"));
+  EXPECT_FALSE(r.soft_syscalls().count("epoll_wait"));
+}
+
 TEST(RuleFile, ErrorsNameFileLineAndWhat) {
   EXPECT_EQ(error_of("[[rule]]\nwhen = \"boot\"\nneed = [\"CONFIG_X\"]\nwhy = \"x\"\n"),
             "r.toml:3:9: 'CONFIG_X' is not an option name (write it without CONFIG_, e.g. \"EPOLL\")");
@@ -57,7 +65,8 @@ TEST(RuleFile, ErrorsNameFileLineAndWhat) {
             "r.toml:5:10: unknown key 'colour' in a rule (when, need, why)");
   EXPECT_EQ(error_of("[[rule]]\nwhen = \"boot\"\nwhy = \"x\"\n"), "r.toml:1:1: rule without 'need'");
   EXPECT_EQ(error_of("[[rule]\n").rfind("r.toml:1:", 0), 0u);
-  EXPECT_EQ(error_of("[other]\n"), "r.toml:1:1: unknown key 'other' (only [[rule]] tables)");
+  EXPECT_EQ(error_of("[other]\n"), "r.toml:1:1: unknown key 'other' ([[rule]] tables, soft_functions, soft_syscalls)");
+  EXPECT_EQ(error_of("soft_functions = 3\n"), "r.toml:1:18: 'soft_functions' must be an array of names");
 }
 
 }  // namespace

@@ -9,7 +9,17 @@ int main(int argc, char** argv) {
   using namespace tailor;
   try {
     for (int i = 1; i < argc; ++i) {
-      auto a = syscalls::analyze_program(argv[i], elf::host_path_map());
+      syscalls::AnalysisOptions opts;
+      if (const char* b = std::getenv("PROBE_BARRIERS")) {
+        std::string list = b;
+        for (size_t p = 0; p <= list.size();) {
+          auto e = list.find(',', p);
+          if (e == std::string::npos) e = list.size();
+          opts.barriers.insert(list.substr(p, e - p));
+          p = e + 1;
+        }
+      }
+      auto a = syscalls::analyze_program(argv[i], elf::host_path_map(), nullptr, opts);
       std::printf("%s: %zu modules, %zu functions, %zu instructions, %zu syscalls\n", argv[i], a.modules.size(),
                   a.functions, a.instructions, a.syscalls.size());
       for (auto& [nr, e] : a.syscalls) {

@@ -107,8 +107,9 @@ struct Reachable {
 
 class ProgramAnalyzer {
  public:
-  ProgramAnalyzer(const std::vector<elf::LoadedObject>& closure, AnalysisCache& cache, bool loadable)
-      : loadable_(loadable) {
+  ProgramAnalyzer(const std::vector<elf::LoadedObject>& closure, AnalysisCache& cache, bool loadable,
+                  const AnalysisOptions& options)
+      : loadable_(loadable), barriers_(options.barriers) {
     for (const auto& obj : closure) {
       auto& entry = cache.module(obj.host_path);
       Module m;
@@ -153,8 +154,18 @@ class ProgramAnalyzer {
     return out;
   }
 
+  static std::string plain_name(std::string name) {
+    if (auto at = name.find('@'); at != std::string::npos) name.resize(at);
+    return name;
+  }
+  bool is_barrier(FuncId f) const {
+    if (barriers_.empty()) return false;
+    return barriers_.count(plain_name(modules_[f.module].code->function_name(f.addr))) > 0;
+  }
+
   void add_function(FuncId f, const std::string& root_reason = {}) {
     if (!modules_[f.module].elf->is_code_address(f.addr)) return;
+    if (is_barrier(f)) return;
     if (!root_reason.empty()) roots_.emplace(f, root_reason);
     if (reach_.count(f)) return;
     reach_.emplace(f, Reachable{});
@@ -248,6 +259,7 @@ class ProgramAnalyzer {
           add_function(g);
           if (reach_.count(g)) stored.callees.push_back({g, &c});
         } else {
+          if (barriers_.count(plain_name(c.import))) continue;
           auto defs = resolve(c.import);
           if (!defs.empty() && defs.front().symbol->is_function()) {
             FuncId g{defs.front().module, defs.front().symbol->value};
@@ -389,7 +401,11 @@ class ProgramAnalyzer {
         std::string reason;
         if (g.module == 0) {
           reason = modules_[0].code->function_name(g.addr);
-          if (auto at = reason.find("@plt"); at != std::string::npos) reason.resize(at);
+          auto at = reason.find("@plt");
+          // In a dynamic program the telling names are its imports (through
+          // PLT stubs); its internal calls would only repeat what they reach.
+          if (at == std::string::npos && modules_.size() > 1) continue;
+          if (at != std::string::npos) reason.resize(at);
           if (reason.empty()) reason = describe(g);
         } else {
           reason = c->import.substr(0, c->import.find('@'));
@@ -441,6 +457,7 @@ class ProgramAnalyzer {
   }
 
   bool loadable_ = false;
+  std::set<std::string> barriers_;
   std::vector<Module> modules_;
   std::map<FuncId, Reachable> reach_;
   std::map<FuncId, std::string> roots_;
@@ -455,18 +472,21 @@ class ProgramAnalyzer {
 
 }  // namespace
 
-StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache) {
+StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache,
+                               const AnalysisOptions& options) {
   AnalysisCache local;
-  return ProgramAnalyzer(closure, cache ? *cache : local, false).run();
+  return ProgramAnalyzer(closure, cache ? *cache : local, false, options).run();
 }
 
-StaticAnalysis analyze_program(const std::string& program, const elf::PathMap& map, AnalysisCache* cache) {
-  return analyze_closure(elf::library_closure(program, map), cache);
+StaticAnalysis analyze_program(const std::string& program, const elf::PathMap& map, AnalysisCache* cache,
+                               const AnalysisOptions& options) {
+  return analyze_closure(elf::library_closure(program, map), cache, options);
 }
 
-StaticAnalysis analyze_loadable_module(const std::string& image_path, const elf::PathMap& map, AnalysisCache* cache) {
+StaticAnalysis analyze_loadable_module(const std::string& image_path, const elf::PathMap& map, AnalysisCache* cache,
+                                       const AnalysisOptions& options) {
   AnalysisCache local;
-  return ProgramAnalyzer(elf::library_closure(image_path, map), cache ? *cache : local, true).run();
+  return ProgramAnalyzer(elf::library_closure(image_path, map), cache ? *cache : local, true, options).run();
 }
 
 }  // namespace tailor::syscalls

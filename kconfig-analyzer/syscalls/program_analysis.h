@@ -57,15 +57,23 @@ class AnalysisCache {
   std::unique_ptr<Impl> impl_;
 };
 
+struct AnalysisOptions {
+  // Functions (by symbol name) the analysis does not enter: what is reachable
+  // only through them is left out. Used to tell what an app needs from what
+  // library internals might do (e.g. name-service lookups behind getpwnam()).
+  std::set<std::string> barriers;
+};
+
 // Analyses `program_image_path` (resolving files through `map`). Throws Error
 // for a missing program or library or a malformed ELF file.
 StaticAnalysis analyze_program(const std::string& program_image_path, const elf::PathMap& map,
-                               AnalysisCache* cache = nullptr);
+                               AnalysisCache* cache = nullptr, const AnalysisOptions& options = {});
 // The same for an already resolved closure (program first).
-StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache = nullptr);
+StaticAnalysis analyze_closure(const std::vector<elf::LoadedObject>& closure, AnalysisCache* cache = nullptr,
+                               const AnalysisOptions& options = {});
 // A loadable module (a shared object nothing links against, e.g. a Python
 // extension): every exported function is a possible entry.
 StaticAnalysis analyze_loadable_module(const std::string& image_path, const elf::PathMap& map,
-                                       AnalysisCache* cache = nullptr);
+                                       AnalysisCache* cache = nullptr, const AnalysisOptions& options = {});
 
 }  // namespace tailor::syscalls
