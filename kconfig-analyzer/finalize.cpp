@@ -280,7 +280,6 @@ class Finalizer {
         Symbol& sy = sym(s);
         if (m_.is_choice(s)) {
           if (!sy.menus.empty()) {
-            sy.choice_menu = sy.menus.front();
             sy.members = menu(sy.menus.front()).choice_members;
             sy.subtree = members_in_menu(s);
           }

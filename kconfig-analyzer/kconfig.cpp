@@ -92,12 +92,13 @@ SymbolId require_symbol(const Tree& tree, std::string_view name) {
   return *s;
 }
 
-Config::Config(std::shared_ptr<const Tree> tree) : tree_(std::move(tree)), ev_(tree_->model_ptr()) {}
+Config::Config(std::shared_ptr<const Tree> tree) : tree_(std::move(tree)), ev_(tree_->model_ptr()) {
+  ev_.clear_all_valid();  // MODULES first, as conf always computes it before anything else
+}
 
 Config Config::run(std::shared_ptr<const Tree> tree, Mode mode, const std::optional<ConfigText>& input) {
   ModeResult r = run_mode(tree->model_ptr(), mode, input);
-  Config c(std::move(tree));
-  c.ev_ = std::move(r.state);
+  Config c(std::move(tree), std::move(r.state));
   c.warnings_ = std::move(r.warnings);
   return c;
 }

@@ -112,6 +112,7 @@ class Config {
   Evaluator& evaluator() { return ev_; }
 
  private:
+  Config(std::shared_ptr<const Tree> tree, Evaluator ev) : tree_(std::move(tree)), ev_(std::move(ev)) {}
   std::shared_ptr<const Tree> tree_;
   Evaluator ev_;
   std::vector<std::string> warnings_;

@@ -145,7 +145,7 @@ void Lexer::unput(std::string s) {
 
 void Lexer::sync_context() { pp_.set_context({current_file_name(), current_line()}); }
 
-Token Lexer::make(Tok k, std::string text) const { return Token{k, std::move(text), current_line()}; }
+Token Lexer::make(Tok k, std::string text) const { return Token{k, std::move(text), tok_line_}; }
 
 Token Lexer::next() {
   for (;;) {
@@ -170,6 +170,7 @@ Token Lexer::next() {
 Token Lexer::next_raw() {
   for (;;) {
     if (frames_.empty()) return Token{Tok::End, {}, 0};
+    tok_line_ = current_line();
     int c = at(0);
     if (c == -1) {
       if (assign_mode_) assign_mode_ = false;
@@ -309,6 +310,7 @@ Token Lexer::scan_string(char quote) {
 }
 
 Token Lexer::read_help() {
+  tok_line_ = current_line();
   std::string text;
   int last_ts = 0, first_ts = 0;
   auto done = [&] {

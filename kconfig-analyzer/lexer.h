@@ -37,7 +37,7 @@ std::string_view tok_name(Tok t);
 struct Token {
   Tok kind = Tok::End;
   std::string text;
-  int line = 0;  // line where the token ended
+  int line = 0;  // line where the token starts
 };
 
 class Lexer {
@@ -93,6 +93,7 @@ class Lexer {
   FileId stmt_file_ = kNone;
   int stmt_line_ = 0;
   std::string stmt_file_name_;
+  int tok_line_ = 0;  // where the token being scanned starts
 };
 
 }  // namespace tailor::kconfig

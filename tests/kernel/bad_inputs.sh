@@ -53,6 +53,18 @@ expect_error "patch that does not apply" "patch 0001-bad.patch" -- \
 expect_error "missing series" "no such patch series file" -- \
   "$tailor" kernel source --kernel-src "$tree" --patches "$work/patches/nope"
 
+# A build that fails shows the end of the build log and where the log is.
+broken=$work/broken-tree
+cp -r "$tree" "$broken"
+printf 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 7\n%%config:\n\t@echo "kconfig says: this tree is broken" >&2; exit 2\n' > "$broken/Makefile"
+echo "CONFIG_X=y" > "$work/x.config"
+err=$("$tailor" kernel build --kernel-src "$broken" --config "$work/x.config" 2>&1 >/dev/null)
+if [[ "$err" == *"make olddefconfig failed"* && "$err" == *"kconfig says: this tree is broken"* && "$err" == *"full log: $TAILOR_CACHE/kernels/logs/"* ]]; then
+  echo "ok   [failing build]: shows the log's end and its path"
+else
+  echo "FAIL [failing build]: $err"; failures=$((failures + 1))
+fi
+
 # Nothing half-done is left where a finished tree would be.
 if ls "$TAILOR_CACHE/sources" | grep -v '^digests$' | grep -q .; then
   echo "FAIL: the failed runs left trees behind:"; ls "$TAILOR_CACHE/sources"; failures=$((failures + 1))
