@@ -10,7 +10,10 @@
 #include "common/progress.h"
 #include "common/subprocess.h"
 #include "image-builder/kernel_source.h"
+#include "image-builder/image_plan.h"
+#include "image-builder/manifest.h"
 #include "kconfig-analyzer/app/analyze.h"
+#include "kconfig-analyzer/app/image_input.h"
 #include "kconfig-analyzer/elf/elf_file.h"
 #include "kconfig-analyzer/report/report.h"
 #include "kconfig-analyzer/trace/tracer.h"
@@ -80,33 +83,61 @@ app::AppInput host_program_input(const std::vector<std::string>& argv) {
   return in;
 }
 
+void write_outputs(const AnalyzeArgs& a, const app::AnalyzeResult& result, const std::string& text) {
+  if (a.out_dir.empty()) return;
+  stdfs::create_directories(a.out_dir);
+  write_file_atomic(stdfs::path(a.out_dir) / "kernel.config", result.config.dotconfig);
+  write_file_atomic(stdfs::path(a.out_dir) / "report.json", report::report_json(result));
+  write_file_atomic(stdfs::path(a.out_dir) / "report.txt", text);
+}
+
+std::vector<std::pair<std::string, std::string>> host_environment() {
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
 void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
   auto cache = global.cache();
   if (a.syscall_table) return print_syscall_table(a, cache);
   if (a.manifest.empty() == a.program.empty())
     throw Error("give a manifest, or --program PATH [ARGS...] to analyse a program of this machine");
-  if (!a.manifest.empty())
-    throw Error("manifests need the image builder's payload assembly, which this build does not have yet; use --program");
 
   Progress progress;
-  app::AppInput input = host_program_input(a.program);
+  app::AppInput input;
+  std::optional<Manifest> manifest;
+  std::optional<ImagePlan> plan;
+  app::AnalyzeOptions options;
+  if (!a.manifest.empty()) {
+    manifest = load_manifest(a.manifest);
+    plan = plan_image(*manifest, cache, progress);
+    input = app::app_input_from_image(*manifest, plan->tree);
+    options.kernel_tree = a.kernel_src.empty() ? app::kernel_tree_for(*manifest, a.version, cache, progress).dir
+                                               : stdfs::path(a.kernel_src);
+  } else {
+    input = host_program_input(a.program);
+    options.kernel_tree = provision(a, cache, progress).dir;
+  }
+
   std::optional<trace::TraceResult> traced;
   if (a.trace) {
     progress.update("trace", -1, input.name);
     trace::TraceOptions to;
-    to.argv = a.program;
-    to.argv.front() = input.program;
-    for (char** e = environ; *e; ++e) {
-      std::string kv = *e;
-      auto eq = kv.find('=');
-      if (eq != std::string::npos) to.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    }
     to.timeout = std::chrono::seconds(a.trace_timeout);
+    if (manifest) {
+      throw Error("--trace with a manifest is not available yet; trace a program of this machine with --program");
+    } else {
+      to.argv = a.program;
+      to.argv.front() = input.program;
+      to.env = host_environment();
+    }
     traced = trace::trace_command(to);
     input.trace = &*traced;
   }
-  app::AnalyzeOptions options;
-  options.kernel_tree = provision(a, cache, progress).dir;
   options.cache = cache;
   if (!a.rules.empty()) options.rules = a.rules;
   if (!a.against.empty()) options.against = a.against;
@@ -114,12 +145,7 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
   progress.clear();
 
   auto text = report::report_text(result);
-  if (!a.out_dir.empty()) {
-    stdfs::create_directories(a.out_dir);
-    write_file_atomic(stdfs::path(a.out_dir) / "kernel.config", result.config.dotconfig);
-    write_file_atomic(stdfs::path(a.out_dir) / "report.json", report::report_json(result));
-    write_file_atomic(stdfs::path(a.out_dir) / "report.txt", text);
-  }
+  write_outputs(a, result, text);
   fmt::print("{}", text);
   if (!a.out_dir.empty()) fmt::print("Wrote {}/kernel.config, report.json, report.txt\n", a.out_dir);
   if (!result.config.unmet.empty())

@@ -178,12 +178,21 @@ AppAnalysis analyze_app(const AppInput& in, const knowledge::SyscallKnowledge& k
     ProgramResult r;
     r.program = p;
     r.role = role;
+    syscalls::AnalysisOptions full;
+    if (role == "app" && in.command_words) full.busybox_applets = direct.busybox_applets = in.command_words;
+    else direct.busybox_applets.reset();
     if (role == "module") {
       r.analysis = syscalls::analyze_loadable_module(p, in.files, &cache);
       r.direct = syscalls::analyze_loadable_module(p, in.files, &cache, direct);
     } else {
-      r.analysis = syscalls::analyze_program(p, in.files, &cache);
+      r.analysis = syscalls::analyze_program(p, in.files, &cache, full);
       r.direct = syscalls::analyze_program(p, in.files, &cache, direct);
+      if (!r.analysis.busybox_applets.empty()) {
+        std::string list;
+        for (const auto& a : r.analysis.busybox_applets) list += (list.empty() ? "" : " ") + a;
+        out.notes.push_back(base_name(p) + " is BusyBox: followed only the applets argv and the app's scripts name: " +
+                            list);
+      }
     }
     return r;
   };

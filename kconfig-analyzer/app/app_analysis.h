@@ -6,6 +6,8 @@
 // knowledge derived from the kernel tree and by the rule file.
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,9 @@ struct AppInput {
   std::string compression = "gzip";           // initramfs compression
   int smp = 1;
   std::vector<std::string> extra;             // [kernel] extra: "CONFIG_X=y" / "# CONFIG_X is not set"
+  // Words of argv and of the #! scripts the app runs: when the app's program
+  // is BusyBox, only applets named here are followed. Unset: all applets.
+  std::optional<std::set<std::string>> command_words;
   const trace::TraceResult* trace = nullptr;  // --trace
 };
 

@@ -112,6 +112,18 @@ const RuleSet& RuleSet::builtin() {
   return set;
 }
 
+std::string RuleSet::fingerprint() const {
+  std::string s;
+  for (const auto& r : rules_) {
+    s += r.when + "\x1f" + r.why;
+    for (const auto& n : r.need) s += "\x1f" + n;
+    s += "\n";
+  }
+  for (const auto& f : soft_functions_) s += "soft " + f + "\n";
+  for (const auto& f : soft_syscalls_) s += "soft_syscall " + f + "\n";
+  return s;
+}
+
 std::vector<const Rule*> RuleSet::matching(const std::string& trigger) const {
   std::vector<const Rule*> out;
   for (const auto& r : rules_) {

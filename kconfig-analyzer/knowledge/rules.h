@@ -34,6 +34,9 @@ class RuleSet {
   const std::set<std::string>& soft_functions() const { return soft_functions_; }
   const std::set<std::string>& soft_syscalls() const { return soft_syscalls_; }
 
+  // Identifies the rules' content (for cache keys).
+  std::string fingerprint() const;
+
  private:
   std::vector<Rule> rules_;
   std::set<std::string> soft_functions_, soft_syscalls_;

@@ -1,6 +1,7 @@
 // Development probe: prints the static syscall analysis of host programs.
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "common/error.h"
 #include "kconfig-analyzer/syscalls/program_analysis.h"
@@ -18,6 +19,17 @@ int main(int argc, char** argv) {
           opts.barriers.insert(list.substr(p, e - p));
           p = e + 1;
         }
+      }
+      if (const char* b = std::getenv("PROBE_APPLETS")) {
+        std::set<std::string> applets;
+        std::string list = b;
+        for (size_t p = 0; p <= list.size();) {
+          auto e = list.find(',', p);
+          if (e == std::string::npos) e = list.size();
+          applets.insert(list.substr(p, e - p));
+          p = e + 1;
+        }
+        opts.busybox_applets = applets;
       }
       auto a = syscalls::analyze_program(argv[i], elf::host_path_map(), nullptr, opts);
       std::printf("%s: %zu modules, %zu functions, %zu instructions, %zu syscalls\n", argv[i], a.modules.size(),

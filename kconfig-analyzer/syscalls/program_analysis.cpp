@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "kconfig-analyzer/elf/elf_file.h"
+#include "kconfig-analyzer/syscalls/busybox.h"
 #include "kconfig-analyzer/syscalls/function_analysis.h"
 #include "kconfig-analyzer/syscalls/module_code.h"
 
@@ -109,7 +110,7 @@ class ProgramAnalyzer {
  public:
   ProgramAnalyzer(const std::vector<elf::LoadedObject>& closure, AnalysisCache& cache, bool loadable,
                   const AnalysisOptions& options)
-      : loadable_(loadable), barriers_(options.barriers) {
+      : loadable_(loadable), barriers_(options.barriers), applets_(options.busybox_applets) {
     for (const auto& obj : closure) {
       auto& entry = cache.module(obj.host_path);
       Module m;
@@ -123,6 +124,15 @@ class ProgramAnalyzer {
   }
 
   StaticAnalysis run() {
+    if (applets_) {
+      busybox_ = find_busybox_table(*modules_.front().elf);
+      if (busybox_)
+        for (size_t i = 0; i < busybox_->names.size(); ++i)
+          if (applets_->count(busybox_->names[i])) {
+            allowed_slots_.insert(busybox_->mains + 8 * i);
+            followed_applets_.push_back(busybox_->names[i]);
+          }
+    }
     add_roots();
     explore();
     compute_summaries();
@@ -205,7 +215,7 @@ class ProgramAnalyzer {
       auto& code = *modules_[m].code;
       auto obj = code.data_object(a);
       if (!obj || !objects_.insert({m, obj->begin}).second) continue;
-      for (auto p : code.pointers_in(*obj)) {
+      for (auto p : applet_filtered(m, *obj, code.pointers_in(*obj))) {
         if (modules_[m].elf->is_code_address(p))
           add_function({m, p}, describe({m, p}) + " (function pointer in " + modules_[m].short_name + " data)");
         else
@@ -221,6 +231,23 @@ class ProgramAnalyzer {
         }
       }
     }
+  }
+
+  // Pointers of a data object, without the applet_main[] entries of applets
+  // the app does not use.
+  std::vector<uint64_t> applet_filtered(uint32_t m, Range obj, std::vector<uint64_t> pointers) {
+    if (m != 0 || !busybox_) return pointers;
+    uint64_t begin = busybox_->mains, end = begin + 8 * busybox_->names.size();
+    if (obj.end <= begin || obj.begin >= end) return pointers;
+    std::vector<uint64_t> out;
+    for (uint64_t a = obj.begin & ~uint64_t(7); a < obj.end; a += 8) {
+      auto v = modules_[0].elf->pointer_at(a);
+      if (!v) continue;
+      bool in_table = a >= begin && a < end;
+      if (in_table && !allowed_slots_.count(a)) continue;
+      if (modules_[0].elf->is_code_address(*v) || modules_[0].code->data_object(*v)) out.push_back(*v);
+    }
+    return out;
   }
 
   void add_roots() {
@@ -361,6 +388,7 @@ class ProgramAnalyzer {
     out.program = modules_.front().object.image_path;
     for (const auto& m : modules_) out.modules.push_back(m.object.image_path);
     out.functions = reach_.size();
+    out.busybox_applets = followed_applets_;
     for (auto& [f, r] : reach_) out.instructions += r.info.instructions;
 
     std::map<int, std::set<std::string>> via;       // primary reasons: the program's imports or its own functions
@@ -458,6 +486,10 @@ class ProgramAnalyzer {
 
   bool loadable_ = false;
   std::set<std::string> barriers_;
+  std::optional<std::set<std::string>> applets_;
+  std::optional<BusyboxTable> busybox_;
+  std::set<uint64_t> allowed_slots_;
+  std::vector<std::string> followed_applets_;
   std::vector<Module> modules_;
   std::map<FuncId, Reachable> reach_;
   std::map<FuncId, std::string> roots_;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ struct StaticAnalysis {
   std::map<std::string, std::string> paths;    // absolute paths named by reachable code -> module
   std::set<std::string> imports_called;        // the program's imports that its code calls
   size_t functions = 0, instructions = 0;      // size of the reachable code
+  // BusyBox: the applets followed (empty: not BusyBox, or all of them).
+  std::vector<std::string> busybox_applets;
 };
 
 // Decoded modules and per-function results shared between analyses of
@@ -62,6 +65,9 @@ struct AnalysisOptions {
   // only through them is left out. Used to tell what an app needs from what
   // library internals might do (e.g. name-service lookups behind getpwnam()).
   std::set<std::string> barriers;
+  // For a BusyBox program: the applets the app uses (by name). Only their
+  // entries of applet_main[] are followed; unset: every applet.
+  std::optional<std::set<std::string>> busybox_applets;
 };
 
 // Analyses `program_image_path` (resolving files through `map`). Throws Error
