@@ -129,13 +129,17 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
     trace::TraceOptions to;
     to.timeout = std::chrono::seconds(a.trace_timeout);
     if (manifest) {
-      throw Error("--trace with a manifest is not available yet; trace a program of this machine with --program");
+      traced = app::trace_manifest(*manifest, plan->tree, cache, std::chrono::seconds(a.trace_timeout));
     } else {
       to.argv = a.program;
       to.argv.front() = input.program;
       to.env = host_environment();
+      traced = trace::trace_command(to);
     }
-    traced = trace::trace_command(to);
+    progress.clear();
+    fmt::print(stderr, "tailor: traced run: exit status {}{}, {:.1f} s, {} syscalls, {} programs\n", traced->exit_status,
+               traced->timed_out ? " (stopped at the timeout)" : "", traced->seconds, traced->syscalls.size(),
+               traced->programs.size());
     input.trace = &*traced;
   }
   options.cache = cache;

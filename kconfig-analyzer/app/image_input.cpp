@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "image-builder/image_build.h"
+#include "image-builder/image_plan.h"
 #include "image-builder/patch_series.h"
 #include "kconfig-analyzer/elf/elf_file.h"
 #include "kconfig-analyzer/knowledge/rules.h"
@@ -142,6 +144,70 @@ AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
   in.smp = m.kernel.smp;
   in.extra = m.kernel.extra;
   return in;
+}
+
+void stage_payload(const PayloadTree& tree, const stdfs::path& dir) {
+  for (const auto& [path, node] : tree.nodes()) {
+    if (path == "/") continue;
+    auto target = dir / stdfs::path(path).relative_path();
+    std::error_code ec;
+    switch (node.type) {
+      case NodeType::Dir:
+        stdfs::create_directories(target);
+        stdfs::permissions(target, stdfs::perms(node.mode & 07777) | stdfs::perms::owner_all, ec);
+        break;
+      case NodeType::Symlink: stdfs::create_symlink(node.link_target, target); break;
+      case NodeType::File:
+        stdfs::create_directories(target.parent_path());
+        stdfs::create_hard_link(node.content.file, target, ec);
+        // A cache blob's mode may not be the image's: then the file needs its own copy.
+        if (!ec && (uint32_t(stdfs::status(target).permissions()) & 0777) != (node.mode & 0777)) {
+          stdfs::remove(target);
+          ec = std::make_error_code(std::errc::operation_not_permitted);
+        }
+        if (ec) {
+          stdfs::copy_file(node.content.file, target);
+          stdfs::permissions(target, stdfs::perms(node.mode & 07777), ec);
+        }
+        break;
+      default: break;  // device nodes and fifos: the host's /dev is bound in
+    }
+  }
+}
+
+trace::TraceResult trace_manifest(const Manifest& m, const PayloadTree& tree, const stdfs::path& cache,
+                                  std::chrono::seconds timeout) {
+  TempDir stage(cache / "trace-stage" / m.name);
+  stage_payload(tree, stage.path());
+  trace::TraceOptions o;
+  o.root = stage.path();
+  o.argv = m.app.argv;
+  for (const auto& [k, v] : app_environment(m)) o.env.emplace_back(k, v);
+  o.cwd = m.app.workdir;
+  for (const auto& mount : m.app.mounts) {
+    if (mount.type == "devtmpfs") o.binds.push_back("/dev");
+    else if (mount.type == "proc") o.binds.push_back("/proc");
+    else if (mount.type == "sysfs") o.binds.push_back("/sys");
+  }
+  o.timeout = std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(m.run.timeout_s));
+  auto result = trace::trace_command(o);
+  // Programs by their path in the image, not in the staging directory.
+  auto prefix = stage.path().string();
+  auto strip = [&](std::string p) { return p.rfind(prefix, 0) == 0 ? p.substr(prefix.size()) : p; };
+  for (auto* table : {&result.syscalls, &result.socket_families}) {
+    for (auto& [k, who] : *table) {
+      std::set<std::string> fixed;
+      for (const auto& w : who) fixed.insert(strip(w));
+      who = fixed;
+    }
+  }
+  for (auto& [k, who] : result.paths) {
+    std::set<std::string> fixed;
+    for (const auto& w : who) fixed.insert(strip(w));
+    who = fixed;
+  }
+  for (auto& p : result.programs) p = strip(p);
+  return result;  // the staging directory goes away with `stage`
 }
 
 KernelTree kernel_tree_for(const Manifest& m, const std::string& version, const stdfs::path& cache,

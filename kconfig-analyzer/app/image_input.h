@@ -24,6 +24,16 @@ elf::PathMap payload_path_map(const PayloadTree& tree);
 // links against, mounts, compression, vCPUs and [kernel] extra.
 AppInput app_input_from_image(const Manifest& manifest, const PayloadTree& tree);
 
+// Writes the payload as a directory tree under `dir` (files hard-linked
+// from the cache when possible, else copied; device nodes left out), so the
+// app can be traced on this machine inside it.
+void stage_payload(const PayloadTree& tree, const std::filesystem::path& dir);
+
+// Traces the manifest's app on this machine inside its staged payload, with
+// the host's /dev, /proc and /sys standing in for what /init mounts.
+trace::TraceResult trace_manifest(const Manifest& manifest, const PayloadTree& tree, const std::filesystem::path& cache,
+                                  std::chrono::seconds timeout);
+
 // The kernel source tree a manifest's kernel is built from (patched for KML).
 KernelTree kernel_tree_for(const Manifest& manifest, const std::string& version, const std::filesystem::path& cache,
                            Progress& progress);

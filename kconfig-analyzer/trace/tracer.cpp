@@ -2,6 +2,9 @@
 #include "kconfig-analyzer/trace/tracer.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -12,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/error.h"
@@ -90,6 +95,39 @@ std::string exe_of(pid_t pid) {
   return n > 0 ? std::string(buf, size_t(n)) : std::string("?");
 }
 
+// In the child: new namespaces, the binds, chroot. Writes why to `err` and
+// returns false when something fails.
+bool enter_root(const TraceOptions& o, int err) {
+  auto fail = [&](const char* what) {
+    dprintf(err, "cannot run inside %s: %s: %s", o.root.c_str(), what, strerror(errno));
+    return false;
+  };
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  int flags = CLONE_NEWNS | (uid != 0 ? CLONE_NEWUSER : 0);
+  if (unshare(flags) != 0) return fail("unshare (are user namespaces allowed?)");
+  if (uid != 0) {
+    auto write = [](const char* file, const std::string& text) {
+      int fd = open(file, O_WRONLY);
+      if (fd < 0) return false;
+      bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+      close(fd);
+      return ok;
+    };
+    if (!write("/proc/self/setgroups", "deny") || !write("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+        !write("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
+      return fail("uid/gid map");
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("making mounts private");
+  for (const auto& b : o.binds) {
+    auto target = (o.root / std::filesystem::path(b).relative_path()).string();
+    mkdir(target.c_str(), 0755);
+    if (mount(b.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) return fail(("binding " + b).c_str());
+  }
+  if (chroot(o.root.c_str()) != 0 || chdir("/") != 0) return fail("chroot");
+  return true;
+}
+
 }  // namespace
 
 TraceResult trace_command(const TraceOptions& options) {
@@ -117,6 +155,7 @@ TraceResult trace_command(const TraceOptions& options) {
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(out_pipe[1], 2);
+    if (!options.root.empty() && !enter_root(options, err_pipe[1])) _exit(127);
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) {
       dprintf(err_pipe[1], "cannot enter %s: %s", options.cwd.c_str(), strerror(errno));
       _exit(127);
@@ -167,14 +206,17 @@ TraceResult trace_command(const TraceOptions& options) {
     throw Error(errno_message("trace: PTRACE_SETOPTIONS", errno));
   }
 
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{false}, timed_out{false};
+  std::mutex tasks_mutex;
+  std::set<pid_t> tasks{child};  // every traced task, so a timeout reaches daemons in other groups too
   std::thread watchdog([&] {
     auto deadline = start + options.timeout;
     while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (!done) {
-      result.timed_out = true;
+      timed_out = true;
       kill(-child, SIGKILL);
-      kill(child, SIGKILL);
+      std::lock_guard<std::mutex> lock(tasks_mutex);
+      for (pid_t t : tasks) kill(t, SIGKILL);
     }
   });
 
@@ -190,6 +232,8 @@ TraceResult trace_command(const TraceOptions& options) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       if (pid == child) result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       exe.erase(pid);
+      std::lock_guard<std::mutex> lock(tasks_mutex);
+      tasks.erase(pid);
       continue;
     }
     if (!WIFSTOPPED(status)) continue;
@@ -220,6 +264,9 @@ TraceResult trace_command(const TraceOptions& options) {
         unsigned long new_pid = 0;
         ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &new_pid);
         exe[pid_t(new_pid)] = exe[pid];
+        std::lock_guard<std::mutex> lock(tasks_mutex);
+        tasks.insert(pid_t(new_pid));
+        if (timed_out) kill(pid_t(new_pid), SIGKILL);
       }
     } else if (sig == SIGSTOP && event == 0 && exe[pid] != "?" ) {
       // Either a new task's initial stop or a real SIGSTOP: new tasks were
@@ -232,6 +279,7 @@ TraceResult trace_command(const TraceOptions& options) {
   }
   done = true;
   watchdog.join();
+  result.timed_out = timed_out;
   feeder.join();
   reader.join();
   // The child writes here only when it could not exec (the pipe closes on exec).

@@ -20,6 +20,12 @@ struct TraceOptions {
   std::filesystem::path cwd;                                 // empty: inherit
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // then the traced processes are killed
   std::optional<std::string> stdin_data;                     // otherwise /dev/null
+  // Run inside this directory as the root file system (a staged image):
+  // the child enters new mount (and, unless root, user) namespaces, binds the
+  // host's `binds` (e.g. "/dev", "/proc") into it and chroots. argv[0] and
+  // cwd are then paths inside it.
+  std::filesystem::path root;
+  std::vector<std::string> binds;
 };
 
 struct TraceResult {

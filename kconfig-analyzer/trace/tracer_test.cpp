@@ -68,6 +68,23 @@ TEST(Tracer, StopsAtTheTimeout) {
   EXPECT_LT(t.seconds, 10);
 }
 
+TEST(Tracer, RunsInsideAStagedRoot) {
+  // A root holding only a static program: it runs there, with /proc bound in.
+  auto root = std::filesystem::temp_directory_path() / ("tailor-trace-root-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root / "app");
+  std::filesystem::copy_file(kBin + "/known_musl", root / "app/known");
+  TraceOptions o;
+  o.argv = {"/app/known"};
+  o.root = root;
+  o.binds = {"/dev", "/proc"};
+  o.cwd = "/app";
+  auto t = trace_command(o);
+  EXPECT_EQ(t.exit_status, 0) << t.output;
+  EXPECT_TRUE(t.syscalls.count(291));
+  std::filesystem::remove_all(root);
+}
+
 TEST(Tracer, MissingProgramIsAnError) {
   try {
     run({"/no/such/program"});
