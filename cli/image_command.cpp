@@ -13,6 +13,7 @@
 #include "image-builder/image_check.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/manifest.h"
+#include "kconfig-analyzer/app/image_input.h"
 #include "runner/runner.h"
 
 namespace tailor::cli {
@@ -30,6 +31,7 @@ std::string human_bytes(std::uint64_t b) {
 struct BuildFlags {
   std::string out;
   std::string kernel_config;
+  bool fixed_config = false;  // the generous built-in fragments instead of the analyzer
   bool kml = false;
   bool no_ccache = false;
   int jobs = 0;
@@ -37,15 +39,24 @@ struct BuildFlags {
   void add_to(CLI::App& cmd, const std::string& out_help) {
     cmd.add_option("-o,--output", out, out_help);
     cmd.add_option("--kernel-config", kernel_config,
-                   "Use this full kernel .config (e.g. the analyzer's kernel.config) instead of the built-in fragments");
+                   "Use this full kernel .config instead of the analyzer's (e.g. one `tailor analyze` wrote)");
+    cmd.add_flag("--fixed-config", fixed_config,
+                 "Use the generous built-in fragments (tinyconfig + small.config + apps.config) instead of the "
+                 "analyzer");
     cmd.add_flag("--kml", kml, "Build with Kernel-Mode-Linux (as if the manifest said [kernel] kml = true)");
     cmd.add_flag("--no-ccache", no_ccache, "Do not compile the kernel through ccache");
     cmd.add_option("-j,--jobs", jobs, "Parallel jobs for the kernel build (default: number of CPUs)");
   }
 
-  ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out) const {
+  ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out, const stdfs::path& cache) const {
     ImageBuildOptions o;
     o.out_dir = out.empty() ? default_out : stdfs::path(out);
+    // The kernel config: the manifest's [kernel] config, else the analyzer's
+    // (kconfig-analyzer/app/image_input.h), unless told otherwise here.
+    if (!fixed_config)
+      o.config_source = manifest_or(app::analyzer_config_source(cache, o.kernel_version, [](const std::string& line) {
+        std::fprintf(stderr, "tailor: %s\n", line.c_str());
+      }));
     if (!kernel_config.empty()) {
       const stdfs::path file = stdfs::absolute(kernel_config);
       o.config_source = [file](const Manifest&, const PayloadTree&) { return config_file_plan(file); };
@@ -96,7 +107,7 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
   cmd->callback([=, &global] {
     Manifest m = load(*manifest, flags->kml);
     Progress progress;
-    ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name), global.cache(), progress);
+    ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name, global.cache()), global.cache(), progress);
     if (*json) std::fputs(r.lock_json.c_str(), stdout);
     print_build_summary(m, r);
   });
@@ -134,7 +145,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
     const stdfs::path cache = global.cache();
     const stdfs::path default_out = cache / "images" / (m.name + "-" + sha256_hex(m.path.string()).substr(0, 12));
     Progress progress;
-    ImageBuildResult img = build_image(m, flags->options(m, default_out), cache, progress);
+    ImageBuildResult img = build_image(m, flags->options(m, default_out, cache), cache, progress);
     std::fprintf(stderr, "tailor: %s: kernel %s, %s, %llu files; booting\n", m.name.c_str(),
                  img.kernel.cache_hit ? "cached" : "built", img.initramfs.filename().c_str(),
                  static_cast<unsigned long long>(img.initramfs_info.entries));

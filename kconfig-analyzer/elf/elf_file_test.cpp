@@ -1,0 +1,115 @@
+// ElfFile: headers, dynamic entries, symbols, relocations of real compiler
+// output, and clear errors for malformed input.
+#include "kconfig-analyzer/elf/elf_file.h"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace tailor::elf {
+namespace {
+
+const std::string kBin = SYSCALL_TESTBIN;
+
+bool has_symbol(const std::vector<Symbol>& table, const std::string& name, bool defined) {
+  return std::any_of(table.begin(), table.end(),
+                     [&](const Symbol& s) { return s.name == name && s.defined() == defined; });
+}
+
+TEST(ElfFile, DynamicGlibcProgramNamesItsInterpreterLibrariesAndImports) {
+  auto elf = ElfFile::load(kBin + "/known_glibc");
+  EXPECT_EQ(elf.kind(), FileKind::PieExecutable);
+  ASSERT_TRUE(elf.interpreter());
+  EXPECT_EQ(*elf.interpreter(), "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_EQ(elf.needed(), std::vector<std::string>{"libc.so.6"});
+  EXPECT_TRUE(has_symbol(elf.dynamic_symbols(), "epoll_create1", false));
+  EXPECT_TRUE(has_symbol(elf.dynamic_symbols(), "socket", false));
+  EXPECT_FALSE(elf.is_static());
+  // Every import called through the PLT has a JUMP_SLOT or GLOB_DAT relocation naming it.
+  auto named = [&](const std::string& n) {
+    return std::any_of(elf.relocations().begin(), elf.relocations().end(),
+                       [&](const Relocation& r) { return r.symbol_name == n; });
+  };
+  EXPECT_TRUE(named("epoll_create1"));
+  EXPECT_TRUE(named("mq_open"));
+}
+
+TEST(ElfFile, StaticMuslProgramHasNoDynamicPartsButKeepsItsSymbols) {
+  auto elf = ElfFile::load(kBin + "/known_musl");
+  EXPECT_EQ(elf.kind(), FileKind::Executable);
+  EXPECT_TRUE(elf.is_static());
+  EXPECT_FALSE(elf.interpreter());
+  EXPECT_TRUE(elf.needed().empty());
+  EXPECT_TRUE(has_symbol(elf.static_symbols(), "main", true));
+  EXPECT_TRUE(has_symbol(elf.static_symbols(), "never_called", true));
+  EXPECT_TRUE(elf.is_code_address(elf.entry()));
+}
+
+TEST(ElfFile, SharedLibraryExportsAndSoname) {
+  auto elf = ElfFile::load("/lib/x86_64-linux-gnu/libc.so.6");
+  EXPECT_EQ(elf.kind(), FileKind::SharedLibrary);
+  ASSERT_TRUE(elf.soname());
+  EXPECT_EQ(*elf.soname(), "libc.so.6");
+  auto exports = elf.find_exports("epoll_wait");
+  ASSERT_FALSE(exports.empty());
+  EXPECT_TRUE(exports.front()->is_function());
+  EXPECT_TRUE(elf.find_exports("no_such_function_anywhere").empty());
+}
+
+TEST(ElfFile, InitArrayEntriesAreCodeAddresses) {
+  auto elf = ElfFile::load(kBin + "/known_glibc");
+  auto inits = elf.init_fini_functions();
+  ASSERT_FALSE(inits.empty());
+  for (auto a : inits) EXPECT_TRUE(elf.is_code_address(a)) << std::hex << a;
+}
+
+TEST(ElfFile, RejectsNonElfInput) {
+  try {
+    ElfFile::parse("#!/bin/sh\necho hi\n", "script.sh");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "script.sh: not an ELF file");
+  }
+}
+
+TEST(ElfFile, RejectsOtherClassesAndMachines) {
+  auto bytes = read_file(kBin + "/known_musl");
+  auto as32 = bytes;
+  as32[EI_CLASS] = ELFCLASS32;
+  EXPECT_THROW(ElfFile::parse(as32, "x32"), Error);
+  auto arm = bytes;
+  arm[offsetof(Elf64_Ehdr, e_machine)] = char(EM_AARCH64);
+  arm[offsetof(Elf64_Ehdr, e_machine) + 1] = 0;
+  try {
+    ElfFile::parse(arm, "arm");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not x86-64"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ElfFile, TruncatedFileIsAnErrorNotACrash) {
+  auto bytes = read_file(kBin + "/known_glibc");
+  for (size_t len : {size_t(20), size_t(64), size_t(200), bytes.size() / 2}) {
+    try {
+      ElfFile::parse(bytes.substr(0, len), "cut");
+      ADD_FAILURE() << "no error for a file cut at " << len;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("cut: ", 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(ElfFile, CorruptSectionTableIsAnError) {
+  auto bytes = read_file(kBin + "/known_glibc");
+  auto eh = reinterpret_cast<Elf64_Ehdr*>(bytes.data());
+  eh->e_shoff = bytes.size() - 10;  // section headers past the end
+  EXPECT_THROW(ElfFile::parse(bytes, "corrupt"), Error);
+}
+
+}  // namespace
+}  // namespace tailor::elf

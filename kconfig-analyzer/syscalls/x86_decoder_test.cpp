@@ -1,0 +1,102 @@
+// X86Decoder: the instruction facts the analysis relies on, from known encodings.
+#include "kconfig-analyzer/syscalls/x86_decoder.h"
+
+#include <gtest/gtest.h>
+
+namespace tailor::syscalls {
+namespace {
+
+// Machine code as a string literal (which may hold NUL bytes).
+template <size_t N>
+Insn decode(const char (&literal)[N], uint64_t at = 0x1000) {
+  std::string_view bytes(literal, N - 1);
+  X86Decoder d;
+  auto insn = d.decode(bytes, at);
+  EXPECT_TRUE(insn);
+  return insn.value_or(Insn{});
+}
+
+TEST(X86Decoder, MovImmediateToEaxIsAConstantThatZeroExtends) {
+  auto i = decode("\xb8\xe8\x00\x00\x00");  // mov eax, 232
+  EXPECT_EQ(i.effect, Effect::SetConst);
+  EXPECT_EQ(i.dst, RAX);
+  EXPECT_EQ(i.imm, 232);
+  EXPECT_EQ(i.size, 5);
+}
+
+TEST(X86Decoder, XorSelfIsZero) {
+  auto i = decode("\x31\xc0");  // xor eax, eax
+  EXPECT_EQ(i.effect, Effect::SetConst);
+  EXPECT_EQ(i.dst, RAX);
+  EXPECT_EQ(i.imm, 0);
+}
+
+TEST(X86Decoder, RegisterCopyAndWidening) {
+  auto mov = decode("\x48\x89\xf8");  // mov rax, rdi
+  EXPECT_EQ(mov.effect, Effect::Copy);
+  EXPECT_EQ(mov.dst, RAX);
+  EXPECT_EQ(mov.src, RDI);
+  auto movsxd = decode("\x48\x63\xff");  // movsxd rdi, edi
+  EXPECT_EQ(movsxd.effect, Effect::Copy);
+  EXPECT_EQ(movsxd.dst, RDI);
+  EXPECT_EQ(movsxd.src, RDI);
+}
+
+TEST(X86Decoder, PushImmediateThenPop) {
+  auto push = decode("\x6a\x29");  // push 41
+  EXPECT_EQ(push.effect, Effect::Push);
+  EXPECT_EQ(push.src, kNoReg);
+  EXPECT_EQ(push.imm, 41);
+  auto pop = decode("\x58");  // pop rax
+  EXPECT_EQ(pop.effect, Effect::Pop);
+  EXPECT_EQ(pop.dst, RAX);
+}
+
+TEST(X86Decoder, SyscallAndLegacyEntry) {
+  EXPECT_EQ(decode("\x0f\x05").flow, Flow::Syscall);
+  EXPECT_EQ(decode("\xcd\x80").flow, Flow::Int80);
+}
+
+TEST(X86Decoder, BranchesAndTheirTargets) {
+  auto call = decode("\xe8\x10\x00\x00\x00", 0x1000);  // call 0x1015
+  EXPECT_EQ(call.flow, Flow::Call);
+  EXPECT_EQ(call.target, 0x1015u);
+  auto jmp = decode("\xeb\xfe", 0x2000);  // jmp 0x2000
+  EXPECT_EQ(jmp.flow, Flow::Jump);
+  EXPECT_EQ(jmp.target, 0x2000u);
+  auto jne = decode("\x75\x02", 0x3000);
+  EXPECT_EQ(jne.flow, Flow::CondJump);
+  EXPECT_EQ(jne.target, 0x3004u);
+  EXPECT_EQ(decode("\xc3").flow, Flow::Return);
+  EXPECT_EQ(decode("\x0f\x0b").flow, Flow::Stop);  // ud2
+  EXPECT_EQ(decode("\xff\xd0").flow, Flow::IndirectCall);  // call rax
+}
+
+TEST(X86Decoder, RipRelativeReferences) {
+  // jmp qword ptr [rip + 0x2fe2] at 0x1030: a PLT stub's slot at 0x1030 + 6 + 0x2fe2.
+  auto plt = decode("\xff\x25\xe2\x2f\x00\x00", 0x1030);
+  EXPECT_EQ(plt.flow, Flow::IndirectJump);
+  EXPECT_EQ(plt.mem_ref, 0x1030u + 6 + 0x2fe2);
+  EXPECT_TRUE(plt.mem_is_load);
+  // lea rdi, [rip + 0x100] at 0x4000: an address taken, not a load.
+  auto lea = decode("\x48\x8d\x3d\x00\x01\x00\x00", 0x4000);
+  EXPECT_EQ(lea.mem_ref, 0x4000u + 7 + 0x100);
+  EXPECT_FALSE(lea.mem_is_load);
+}
+
+TEST(X86Decoder, ArithmeticClobbersItsDestination) {
+  auto add = decode("\x48\x83\xc7\x08");  // add rdi, 8
+  EXPECT_EQ(add.effect, Effect::None);
+  EXPECT_TRUE(add.clobbers & (1u << RDI));
+  auto mov8 = decode("\xb0\x01");  // mov al, 1: a partial write is not a known value
+  EXPECT_EQ(mov8.effect, Effect::None);
+  EXPECT_TRUE(mov8.clobbers & (1u << RAX));
+}
+
+TEST(X86Decoder, InvalidBytesAreNotAnInstruction) {
+  X86Decoder d;
+  EXPECT_FALSE(d.decode("\x0f", 0x1000));  // a truncated two-byte opcode
+}
+
+}  // namespace
+}  // namespace tailor::syscalls
