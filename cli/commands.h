@@ -19,5 +19,7 @@ struct GlobalOptions {
 void add_kernel_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app, const GlobalOptions& global);
 void add_runner_command(CLI::App& app, const GlobalOptions& global);  // boot, doctor
+void add_image_command(CLI::App& app, const GlobalOptions& global);   // build, run, image ls
+void add_kconfig_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace tailor::cli

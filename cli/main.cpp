@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   add_kernel_command(app, global);
   add_bench_command(app, global);
   add_runner_command(app, global);
+  add_image_command(app, global);
+  add_kconfig_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,7 @@
 namespace tailor::runner {
 
 void BootOptions::add_to(CLI::App& app, bool with_backend) {
-  app.add_option("-k,--kernel", kernel, "Kernel to boot: a bzImage, or an uncompressed vmlinux ELF")->required();
+  app.add_option("-k,--kernel", kernel, "Kernel to boot: a bzImage, or an uncompressed vmlinux ELF (required)");
   app.add_option("-i,--initrd", initrd, "Initramfs to pass to the kernel");
   app.add_option("-c,--cmdline", cmdline,
                  fmt::format("Kernel command line (default: \"{}\")", kDefaultCmdline));
@@ -91,9 +91,11 @@ int run_boot_command(const BootOptions& options, const std::string& program,
     std::fflush(stdout);
   }
   if (options.timings) std::fprintf(stderr, "%s", format_timings(result).c_str());
-  if (result.outcome != Outcome::AppExited && !options.json)
+  if (result.outcome != Outcome::AppExited && !options.json) {
     std::fprintf(stderr, "%s: %s: %s (exit code %d)\n", program.c_str(), std::string(outcome_name(result.outcome)).c_str(),
                  result.detail.c_str(), result.exit_code);
+    if (!result.dump.empty()) std::fprintf(stderr, "%s", result.dump.c_str());
+  }
   return result.exit_code;
 }
 

@@ -8,8 +8,9 @@
 
 namespace tailor::runner {
 
-// thorough: run the calibrated loop even when the CPU flag is missing (for
-// `tailor doctor`; boot() skips it then, the flag alone disqualifies).
+// thorough: also run the calibrated CPL 0 loop (always, even without the CPU
+// flag, to report its time): `tailor doctor`, `tailor-vmm --probe`. Without
+// it (boot()), a missing svm/vmx flag is what marks /dev/kvm unusable.
 KvmProbe probe_kvm(bool thorough);
 // want_version: run `qemu-system-x86_64 --version` (tens of ms).
 QemuProbe probe_qemu(bool want_version);

@@ -202,6 +202,9 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
   a.insert(a.end(), {"-chardev", "socket,id=ev,path=" + qemu_escape(endpoints.events.string()),
                      "-device", fmt::format("isa-debugcon,iobase={:#x},chardev=ev", TAILOR_PORT_EVENT)});
   a.insert(a.end(), {"-device", fmt::format("isa-debug-exit,iobase={:#x},iosize=0x04", TAILOR_PORT_EXIT)});
+  // microvm has no keyboard controller, so a guest's reboot (which pulses the
+  // reset line through it) would loop forever; pc has one already.
+  if (is_microvm(spec)) a.insert(a.end(), {"-device", "i8042"});
   a.insert(a.end(), {"-chardev", "socket,id=qmp,path=" + qemu_escape(endpoints.qmp.string()),
                      "-mon", "chardev=qmp,mode=control"});
   // Optional devices: virtio over MMIO on microvm (as tailor-vmm), over PCI on pc.

@@ -145,6 +145,7 @@ std::string result_json(const BootResult& r) {
   j["monitor_overhead_kib"] =
       r.monitor_overhead_kib ? nlohmann::ordered_json(*r.monitor_overhead_kib) : nlohmann::ordered_json(nullptr);
   j["notices"] = r.notices;
+  if (!r.dump.empty()) j["dump"] = r.dump;
   if (!r.console.empty()) j["console"] = r.console;
   // Console bytes need not be UTF-8: replace what is not, rather than fail.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

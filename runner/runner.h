@@ -123,6 +123,9 @@ struct BootResult {
   Timings timings;
   std::string console;              // when BootSpec::capture_console
   std::vector<std::string> notices;
+  // KVM backend, when the guest crashed: registers, segments and the code at
+  // RIP of the vCPU that stopped (multi-line).
+  std::string dump;
   // Peak resident memory of the monitor beyond guest RAM, when known (KVM).
   std::optional<std::uint64_t> monitor_overhead_kib;
 };
@@ -165,6 +168,7 @@ struct Capabilities {
   std::string auto_reason;               // one line: why
 };
 // Probes /dev/kvm (with the calibrated loop when the device opens) and QEMU.
+// (boot() checks only the device, its API version and the CPU flag.)
 // Never throws for a missing or broken backend: that is what it reports.
 Capabilities probe_capabilities();
 

@@ -40,18 +40,6 @@ class GuestMemory {
   void write(std::uint64_t gpa, std::string_view bytes, std::string_view what) {
     write(gpa, std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), what);
   }
-  template <typename T>
-  void write_value(std::uint64_t gpa, const T& value, std::string_view what) {
-    auto dst = span(gpa, sizeof(T), what);
-    std::memcpy(dst.data(), &value, sizeof(T));
-  }
-  template <typename T>
-  T read_value(std::uint64_t gpa, std::string_view what) {
-    T value;
-    auto src = span(gpa, sizeof(T), what);
-    std::memcpy(&value, src.data(), sizeof(T));
-    return value;
-  }
 
   // Host bytes currently resident (mincore), to tell guest RAM from monitor
   // overhead in peak RSS.

@@ -19,6 +19,33 @@ void throw_kvm_error(const std::string& what, int err) {
 }
 
 namespace {
+
+// <linux/kvm.h> declares the trailing arrays of kvm_cpuid2 and kvm_msrs with
+// __DECLARE_FLEX_ARRAY, whose empty struct takes a byte in C++: sizeof, and
+// with it the ioctl numbers (they encode the size), come out wrong (12, not
+// 8) and KVM answers EINVAL. These are the C layouts of the fixed parts.
+struct CpuidHeader {
+  std::uint32_t nent;
+  std::uint32_t padding;
+};
+struct MsrsHeader {
+  std::uint32_t nmsrs;
+  std::uint32_t pad;
+};
+static_assert(sizeof(CpuidHeader) == 8 && sizeof(MsrsHeader) == 8);
+constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHeader);
+constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
+
+// A buffer holding a fixed header followed by `count` entries.
+template <typename Header, typename Entry>
+struct FlexBuffer {
+  explicit FlexBuffer(std::size_t count) : storage(std::make_unique<std::uint64_t[]>((sizeof(Header) + count * sizeof(Entry) + 7) / 8)) {}
+  Header* header() { return reinterpret_cast<Header*>(storage.get()); }
+  Entry* entries() { return reinterpret_cast<Entry*>(reinterpret_cast<std::uint8_t*>(storage.get()) + sizeof(Header)); }
+  std::unique_ptr<std::uint64_t[]> storage;
+};
+
 template <typename... Args>
 int checked_ioctl(int fd, unsigned long request, const char* name, Args... args) {
   int r;
@@ -56,11 +83,10 @@ int Kvm::vcpu_mmap_size() const { return checked_ioctl(fd_, KVM_GET_VCPU_MMAP_SI
 std::vector<kvm_cpuid_entry2> Kvm::supported_cpuid() const {
   // The caller sizes the buffer; E2BIG means "larger", so grow until it fits.
   for (std::uint32_t n = 64; n <= 4096; n *= 2) {
-    auto storage = std::make_unique<std::uint8_t[]>(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(storage.get());
-    cpuid->nent = n;
-    if (::ioctl(fd_, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-      return std::vector<kvm_cpuid_entry2>(cpuid->entries, cpuid->entries + cpuid->nent);
+    FlexBuffer<CpuidHeader, kvm_cpuid_entry2> buf(n);
+    buf.header()->nent = n;
+    if (::ioctl(fd_, kGetSupportedCpuid, buf.storage.get()) == 0)
+      return std::vector<kvm_cpuid_entry2>(buf.entries(), buf.entries() + buf.header()->nent);
     if (errno != E2BIG) throw_kvm_error("KVM_GET_SUPPORTED_CPUID", errno);
   }
   throw_kvm_error("KVM_GET_SUPPORTED_CPUID (too many entries)", E2BIG);
@@ -147,19 +173,17 @@ kvm_sregs Vcpu::sregs() const {
 void Vcpu::set_sregs(const kvm_sregs& s) { checked_ioctl(fd(), KVM_SET_SREGS, "KVM_SET_SREGS", &s); }
 
 void Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
-  auto storage = std::make_unique<std::uint8_t[]>(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
-  auto* cpuid = reinterpret_cast<kvm_cpuid2*>(storage.get());
-  cpuid->nent = static_cast<std::uint32_t>(entries.size());
-  std::copy(entries.begin(), entries.end(), cpuid->entries);
-  checked_ioctl(fd(), KVM_SET_CPUID2, "KVM_SET_CPUID2", cpuid);
+  FlexBuffer<CpuidHeader, kvm_cpuid_entry2> buf(entries.size());
+  buf.header()->nent = static_cast<std::uint32_t>(entries.size());
+  std::copy(entries.begin(), entries.end(), buf.entries());
+  checked_ioctl(fd(), kSetCpuid2, "KVM_SET_CPUID2", buf.storage.get());
 }
 
 void Vcpu::set_msrs(const std::vector<kvm_msr_entry>& entries) {
-  auto storage = std::make_unique<std::uint8_t[]>(sizeof(kvm_msrs) + entries.size() * sizeof(kvm_msr_entry));
-  auto* msrs = reinterpret_cast<kvm_msrs*>(storage.get());
-  msrs->nmsrs = static_cast<std::uint32_t>(entries.size());
-  std::copy(entries.begin(), entries.end(), msrs->entries);
-  int set = checked_ioctl(fd(), KVM_SET_MSRS, "KVM_SET_MSRS", msrs);
+  FlexBuffer<MsrsHeader, kvm_msr_entry> buf(entries.size());
+  buf.header()->nmsrs = static_cast<std::uint32_t>(entries.size());
+  std::copy(entries.begin(), entries.end(), buf.entries());
+  int set = checked_ioctl(fd(), kSetMsrs, "KVM_SET_MSRS", buf.storage.get());
   if (set != static_cast<int>(entries.size()))
     throw_kvm_error(fmt::format("KVM_SET_MSRS: MSR {:#x} refused", entries[static_cast<std::size_t>(set)].index),
                     EINVAL);
@@ -171,10 +195,6 @@ kvm_lapic_state Vcpu::lapic() const {
   kvm_lapic_state l{};
   checked_ioctl(fd(), KVM_GET_LAPIC, "KVM_GET_LAPIC", &l);
   return l;
-}
-void Vcpu::set_mp_state(std::uint32_t state) {
-  kvm_mp_state s{state};
-  checked_ioctl(fd(), KVM_SET_MP_STATE, "KVM_SET_MP_STATE", &s);
 }
 
 bool Vcpu::run() {

@@ -72,7 +72,6 @@ class Vcpu {
   void set_fpu(const kvm_fpu& fpu);
   void set_lapic(const kvm_lapic_state& lapic);
   kvm_lapic_state lapic() const;
-  void set_mp_state(std::uint32_t state);
 
   // One KVM_RUN. Returns false when interrupted by a signal (EINTR/EAGAIN),
   // true when the guest exited to us; throws on other failures.

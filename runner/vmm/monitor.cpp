@@ -1,13 +1,330 @@
-// The KVM monitor: placeholder until the VM builder lands (next commits).
+// The KVM monitor: builds the VM (memory, boot state, devices), runs one
+// thread per vCPU, and ends the run on the first of: the guest's exit port,
+// a reset, a crash, a monitor failure, or the timeout.
 #include "runner/vmm/monitor.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <fmt/core.h>
+#include <memory>
+#include <mutex>
+#include <thread>
+
 #include "common/error.h"
+#include "runner/boot/boot_params.h"
+#include "runner/boot/cpu_setup.h"
+#include "runner/boot/cpuid.h"
+#include "runner/boot/layout.h"
+#include "runner/boot/mptable.h"
+#include "runner/devices/bus.h"
+#include "runner/devices/cmos_rtc.h"
+#include "runner/devices/guest_ports.h"
+#include "runner/devices/i8042.h"
+#include "runner/devices/uart_16550.h"
+#include "runner/guest_abi.h"
+#include "runner/vmm/dump.h"
+#include "runner/vmm/exit_handler.h"
+#include "runner/vmm/guest_memory.h"
+#include "runner/vmm/kvm.h"
+#include "runner/vmm/modules.h"
 
 namespace tailor::runner::vmm {
+namespace {
 
-BootResult run_kvm(const BootSpec&, const x86::KernelImage&, const MappedFile&, const MappedFile*,
-                   const std::string&, RunReport&) {
-  throw Error("the KVM backend is not built yet in this revision; use --backend qemu", exit_codes::kNoBackend);
+namespace layout = x86::layout;
+
+// The signal that kicks a vCPU thread out of KVM_RUN. Its handler does
+// nothing: the point is the EINTR.
+int kick_signal() { return SIGRTMIN + 3; }
+
+void install_kick_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: KVM_RUN must return
+  ::sigaction(kick_signal(), &sa, nullptr);
+}
+
+void require_capability(const Kvm& kvm, long cap, const char* name) {
+  if (kvm.check_extension(cap) <= 0)
+    throw Error(fmt::format("KVM: this host's KVM lacks {}, which tailor-vmm needs", name), exit_codes::kNoBackend);
+}
+
+// How the run ended: the first report wins.
+struct Ending {
+  Outcome outcome;
+  std::string detail;
+  std::string dump;
+};
+
+class Machine {
+ public:
+  Machine(const BootSpec& spec, const x86::KernelImage& image, RunReport& report)
+      : spec_(spec), image_(image), report_(report), kvm_(Kvm::open()), pio_("port I/O"), mmio_("MMIO") {
+    require_capability(kvm_, KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP");
+    require_capability(kvm_, KVM_CAP_PIT2, "KVM_CAP_PIT2");
+    require_capability(kvm_, KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID");
+    require_capability(kvm_, KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR");
+    require_capability(kvm_, KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT");
+    const int max_vcpus = std::max(kvm_.check_extension(KVM_CAP_MAX_VCPUS), kvm_.check_extension(KVM_CAP_NR_VCPUS));
+    if (static_cast<int>(spec.cpus) > max_vcpus)
+      throw Error(fmt::format("KVM: {} vCPUs requested, this host allows {}", spec.cpus, max_vcpus), exit_codes::kUsage);
+    if (!image.has_64bit_entry)
+      throw Error(spec.kernel.string() +
+                      ": this bzImage has no 64-bit entry point (boot protocol before 2.12, or XLF_KERNEL_64 unset); "
+                      "tailor-vmm boots 64-bit kernels only (the QEMU backend boots it: --backend qemu)",
+                  exit_codes::kBadImage);
+  }
+
+  // Memory, VM-wide KVM state, guest contents, devices, vCPUs: everything
+  // before the first instruction. Throws Error on failure.
+  void build(const MappedFile& kernel, const MappedFile* initrd, const std::string& cmdline) {
+    vm_.emplace(kvm_);
+    // boot.rst / machine-notes: these come before any vCPU exists.
+    vm_->set_tss_addr(layout::kTss);
+    vm_->set_identity_map_addr(layout::kIdentityMap);
+    vm_->create_irqchip();
+    vm_->create_pit2();
+
+    memory_.emplace(std::uint64_t{spec_.memory_mib} << 20, layout::kMmioHoleStart);
+    for (std::size_t i = 0; i < memory_->ranges().size(); ++i) {
+      const auto& r = memory_->ranges()[i];
+      vm_->set_memory(static_cast<std::uint32_t>(i), r.gpa, r.size, memory_->host_base() + r.host_offset);
+    }
+    add_devices();
+    load_guest(kernel, initrd, cmdline + modules_.cmdline);
+    create_vcpus();
+  }
+
+  BootResult run() {
+    install_kick_handler();
+    std::vector<std::thread> threads;
+    threads.reserve(vcpus_.size());
+    for (auto& v : vcpus_) threads.emplace_back([this, &v] { vcpu_loop(v); });
+
+    std::unique_lock lock(mutex_);
+    const bool has_deadline = spec_.timeout.count() > 0;
+    const auto deadline = report_.start() + spec_.timeout;
+    while (!ending_) {
+      if (has_deadline) {
+        if (ended_.wait_until(lock, deadline) == std::cv_status::timeout && !ending_) {
+          ending_ = Ending{Outcome::Timeout,
+                           fmt::format("no exit within the {:.3g} s timeout; the guest was stopped",
+                                       spec_.timeout.count() / 1000.0),
+                           {}};
+          report_.mark_guest_exit();
+        }
+      } else {
+        ended_.wait(lock);
+      }
+    }
+    lock.unlock();
+    stop_vcpus(threads);
+    for (auto& t : threads) t.join();
+
+    const Ending ending = *ending_;
+    BootResult result = report_.finish(Backend::Kvm, "tailor-vmm (KVM)", ending.outcome, ending.detail);
+    result.dump = ending.dump;
+    rusage usage{};
+    if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+      const std::uint64_t peak_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
+      const std::uint64_t guest_kib = memory_->resident_bytes() / 1024;
+      result.monitor_overhead_kib = peak_kib > guest_kib ? peak_kib - guest_kib : 0;
+    }
+    return result;
+  }
+
+ private:
+  void load_guest(const MappedFile& kernel, const MappedFile* initrd, const std::string& cmdline) {
+    GuestMemory& mem = *memory_;
+    const std::uint64_t ram = mem.size();
+    const auto tables = x86::identity_page_tables();
+    mem.write(layout::kPml4, std::span<const std::uint8_t>(tables), "page tables");
+    const auto gdt = x86::boot_gdt();
+    mem.write(layout::kGdt, std::span(reinterpret_cast<const std::uint8_t*>(gdt.data()), sizeof gdt), "GDT");
+    // The IDT at layout::kIdt stays as fresh guest RAM is: zero (no gates).
+
+    if (cmdline.size() > layout::kCmdlineMax)
+      throw Error(fmt::format("kernel command line too long ({} bytes)", cmdline.size()), exit_codes::kUsage);
+    mem.write(layout::kCmdline, std::string_view(cmdline.c_str(), cmdline.size() + 1), "command line");  // with NUL
+
+    for (const auto& seg : image_.segments) {
+      if (seg.gpa < layout::kHighRamStart)
+        throw Error(fmt::format("{}: a segment loads at {:#x}, below 1 MiB where tailor-vmm keeps the boot tables",
+                                spec_.kernel.string(), seg.gpa),
+                    exit_codes::kBadImage);
+      auto dst = mem.span(seg.gpa, seg.mem_size, "kernel");
+      // Fresh guest RAM is already zero: copy only the file bytes.
+      std::memcpy(dst.data(), kernel.bytes().data() + seg.file_offset, seg.file_size);
+    }
+
+    x86::ZeroPageInputs zp;
+    zp.cmdline_gpa = layout::kCmdline;
+    zp.cmdline_length = static_cast<std::uint32_t>(cmdline.size());
+    zp.e820 = x86::e820_map(ram);
+    if (initrd) {
+      zp.initrd_size = initrd->size();
+      zp.initrd_gpa = x86::place_initrd(initrd->size(), image_, ram);
+      mem.write(zp.initrd_gpa, initrd->bytes(), "initrd");
+    }
+    const auto page = x86::build_zero_page(image_, zp);
+    mem.write(layout::kZeroPage, std::span<const std::uint8_t>(page), "zero page");
+
+    supported_cpuid_ = kvm_.supported_cpuid();
+    std::uint32_t signature = 0, features = 0;
+    for (const auto& e : supported_cpuid_)
+      if (e.function == 1) signature = e.eax, features = e.edx;
+    const auto mp = x86::build_mp_table({layout::kMpTable, layout::kMpTableMax, static_cast<int>(spec_.cpus),
+                                         signature, features});
+    mem.write(layout::kMpTable, std::span<const std::uint8_t>(mp), "MP table");
+  }
+
+  // The one place where devices are chosen: the core set, then the optional
+  // modules the spec asks for.
+  void add_devices() {
+    uart_ = std::make_unique<devices::Uart16550>(devices::Uart16550::Hooks{
+        [this](std::string_view bytes) { report_.console(bytes); },
+        [this](bool level) { vm_->irq_line(layout::kIrqCom1, level); }});
+    pio_.add(0x3f8, 8, *uart_);
+    i8042_ = std::make_unique<devices::I8042>(
+        [this] { end(Outcome::GuestStopped, "the guest reset the machine (i8042 reset line)"); });
+    pio_.add(0x60, 5, *i8042_);
+    rtc_ = std::make_unique<devices::CmosRtc>();
+    pio_.add(0x70, 2, *rtc_);
+    exit_port_ = std::make_unique<devices::ExitPort>([this](int status) {
+      report_.exit_port_status(status);
+      end(Outcome::AppExited, fmt::format("the app exited with status {}", status));
+    });
+    pio_.add(TAILOR_PORT_EXIT, 4, *exit_port_);
+    event_port_ = std::make_unique<devices::EventPort>([this](unsigned char b) { report_.event_byte(b); });
+    pio_.add(TAILOR_PORT_EVENT, 1, *event_port_);
+
+    modules_ = attach_modules(spec_, ModuleContext{*memory_, mmio_, [this](std::uint32_t irq, bool level) {
+                                                     vm_->irq_line(irq, level);
+                                                   }});
+  }
+
+  void create_vcpus() {
+    const bool tsc_deadline = kvm_.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+    for (std::uint32_t i = 0; i < spec_.cpus; ++i) {
+      Vcpu& v = vcpus_.emplace_back(kvm_, *vm_, static_cast<int>(i));
+      v.set_cpuid(x86::guest_cpuid(supported_cpuid_, {static_cast<int>(i), static_cast<int>(spec_.cpus), tsc_deadline}));
+      v.set_msrs(x86::boot_msrs());
+      v.set_fpu(x86::boot_fpu());
+      // What a BIOS leaves in every local APIC: LINT0 delivers the PIC's
+      // ExtINT, LINT1 the NMI (virtual-wire mode until Linux sets up the IOAPIC).
+      kvm_lapic_state lapic = v.lapic();
+      auto set_lvt = [&](std::size_t offset, std::uint32_t mode) {
+        std::uint32_t reg;
+        std::memcpy(&reg, lapic.regs + offset, 4);
+        reg = (reg & ~0x700u & ~(1u << 16)) | (mode << 8);  // delivery mode, unmasked
+        std::memcpy(lapic.regs + offset, &reg, 4);
+      };
+      set_lvt(0x350, 7);  // LVT LINT0: ExtINT
+      set_lvt(0x360, 4);  // LVT LINT1: NMI
+      v.set_lapic(lapic);
+      if (i == 0) {
+        // Only the boot vCPU starts at the kernel: the others wait in KVM for
+        // the kernel's INIT/SIPI, as application processors do.
+        v.set_sregs(x86::long_mode_sregs(v.sregs()));
+        v.set_regs(x86::entry_regs(image_.entry, layout::kZeroPage));
+      }
+    }
+  }
+
+  void vcpu_loop(Vcpu& v) {
+    try {
+      if (v.index() == 0) report_.mark_first_instruction();
+      while (!stopping_.load()) {
+        if (!v.run()) continue;  // kicked: look at stopping_
+        ExitResult r = handle_exit(v.run_state(), run_size(), pio_, mmio_);
+        using Kind = ExitResult::Kind;
+        switch (r.kind) {
+          case Kind::Continue: break;
+          case Kind::Halted:
+            end(Outcome::GuestStopped, fmt::format("vCPU {} halted with interrupts off", v.index()));
+            return;
+          case Kind::SystemReset:
+          case Kind::PowerOff: end(Outcome::GuestStopped, r.detail); return;
+          case Kind::TripleFault:
+          case Kind::Crashed:
+          case Kind::Unhandled:
+            end(Outcome::GuestCrashed, fmt::format("vCPU {}: {}", v.index(), r.detail), dump(v));
+            return;
+        }
+      }
+    } catch (const std::exception& e) {
+      end(Outcome::MonitorFailed, e.what());
+    }
+  }
+
+  std::size_t run_size() const { return static_cast<std::size_t>(kvm_.vcpu_mmap_size()); }
+
+  std::string dump(Vcpu& v) {
+    try {
+      return dump_vcpu(v.index(), v.regs(), v.sregs(), [this](std::uint64_t gpa, std::span<std::uint8_t> out) {
+        if (!memory_->contains(gpa, out.size())) return false;
+        std::memcpy(out.data(), memory_->span(gpa, out.size(), "dump").data(), out.size());
+        return true;
+      });
+    } catch (const std::exception& e) {
+      return std::string("vCPU state unavailable: ") + e.what();
+    }
+  }
+
+  // Records the ending (the first one wins) and wakes the main thread.
+  void end(Outcome outcome, std::string detail, std::string dump = {}) {
+    std::lock_guard lock(mutex_);
+    if (ending_) return;
+    if (outcome != Outcome::MonitorFailed) report_.mark_guest_exit();
+    ending_ = Ending{outcome, std::move(detail), std::move(dump)};
+    stopping_.store(true);
+    ended_.notify_all();
+  }
+
+  void stop_vcpus(std::vector<std::thread>& threads) {
+    stopping_.store(true);
+    // immediate_exit makes a KVM_RUN that starts after this point return at
+    // once; the signal interrupts one already in progress.
+    for (auto& v : vcpus_) v.run_state().immediate_exit = 1;
+    for (auto& t : threads) ::pthread_kill(t.native_handle(), kick_signal());
+  }
+
+  const BootSpec& spec_;
+  const x86::KernelImage& image_;
+  RunReport& report_;
+  Kvm kvm_;
+  std::optional<Vm> vm_;
+  std::optional<GuestMemory> memory_;
+  std::vector<kvm_cpuid_entry2> supported_cpuid_;
+  devices::Bus pio_, mmio_;
+  std::unique_ptr<devices::Uart16550> uart_;
+  std::unique_ptr<devices::I8042> i8042_;
+  std::unique_ptr<devices::CmosRtc> rtc_;
+  std::unique_ptr<devices::ExitPort> exit_port_;
+  std::unique_ptr<devices::EventPort> event_port_;
+  Modules modules_;
+  std::deque<Vcpu> vcpus_;  // deque: vCPUs stay put as more are added (threads hold references)
+
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  std::optional<Ending> ending_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace
+
+BootResult run_kvm(const BootSpec& spec, const x86::KernelImage& image, const MappedFile& kernel,
+                   const MappedFile* initrd, const std::string& cmdline, RunReport& report) {
+  Machine machine(spec, image, report);
+  machine.build(kernel, initrd, cmdline);
+  return machine.run();
 }
 
 }  // namespace tailor::runner::vmm

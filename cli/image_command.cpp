@@ -1,0 +1,224 @@
+// `tailor build`, `tailor run`, `tailor image ls`: manifests into images, and
+// images booted with the runner.
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/progress.h"
+#include "common/sha256.h"
+#include "image-builder/image_build.h"
+#include "image-builder/image_check.h"
+#include "image-builder/image_plan.h"
+#include "image-builder/manifest.h"
+#include "runner/runner.h"
+
+namespace tailor::cli {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+std::string human_bytes(std::uint64_t b) {
+  if (b >= (1u << 20)) return fmt::format("{:.1f} MiB", b / double(1u << 20));
+  if (b >= (1u << 10)) return fmt::format("{:.1f} KiB", b / double(1u << 10));
+  return fmt::format("{} B", b);
+}
+
+// Options shared by build and run: how the image is made.
+struct BuildFlags {
+  std::string out;
+  std::string kernel_config;
+  bool kml = false;
+  bool no_ccache = false;
+  int jobs = 0;
+
+  void add_to(CLI::App& cmd, const std::string& out_help) {
+    cmd.add_option("-o,--output", out, out_help);
+    cmd.add_option("--kernel-config", kernel_config,
+                   "Use this full kernel .config (e.g. the analyzer's kernel.config) instead of the built-in fragments");
+    cmd.add_flag("--kml", kml, "Build with Kernel-Mode-Linux (as if the manifest said [kernel] kml = true)");
+    cmd.add_flag("--no-ccache", no_ccache, "Do not compile the kernel through ccache");
+    cmd.add_option("-j,--jobs", jobs, "Parallel jobs for the kernel build (default: number of CPUs)");
+  }
+
+  ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out) const {
+    ImageBuildOptions o;
+    o.out_dir = out.empty() ? default_out : stdfs::path(out);
+    if (!kernel_config.empty()) {
+      const stdfs::path file = stdfs::absolute(kernel_config);
+      o.config_source = [file](const Manifest&, const PayloadTree&) { return config_file_plan(file); };
+    }
+    o.kml_series = default_kml_series();
+    o.ccache = !no_ccache;
+    o.jobs = jobs;
+    o.notice = [](const std::string& line) { std::fprintf(stderr, "tailor: %s\n", line.c_str()); };
+    (void)m;
+    return o;
+  }
+};
+
+Manifest load(const std::string& path, bool force_kml) {
+  Manifest m = load_manifest(path);
+  if (force_kml) m.kernel.kml = true;
+  return m;
+}
+
+void print_build_summary(const Manifest& m, const ImageBuildResult& r) {
+  std::fprintf(stderr, "tailor: built %s in %s\n", m.name.c_str(), r.out_dir.string().c_str());
+  std::fprintf(stderr, "  kernel     %s (%s), bzImage %s\n", r.kernel.version.c_str(),
+               r.kernel.cache_hit ? "cached" : fmt::format("built in {:.0f} s", r.kernel.build_seconds).c_str(),
+               human_bytes(stdfs::file_size(r.bzimage)).c_str());
+  std::fprintf(stderr, "  initramfs  %s: %llu entries, %s (%s uncompressed)%s\n", r.initramfs.filename().c_str(),
+               static_cast<unsigned long long>(r.initramfs_info.entries), human_bytes(r.initramfs_info.bytes).c_str(),
+               human_bytes(r.initramfs_info.cpio_bytes).c_str(), r.embedded ? ", built into bzImage" : "");
+  std::fprintf(stderr, "  cmdline    %s\n", r.cmdline.c_str());
+}
+
+void add_build(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("build", "Build a manifest's image: kernel + initramfs, deterministic");
+  cmd->footer(
+      "Writes DIR/{bzImage, vmlinux, initramfs.cpio.<gz|zst|lz4>, kernel.config, image.lock.json}.\n"
+      "The payload ([[payload]]: host files, manifest files, Debian packages, container images)\n"
+      "is completed with the shared libraries its programs need (from the payload, then the\n"
+      "packages' library dependencies, then the host), tailor's /init is added, and the tree is\n"
+      "written as a sorted cpio with fixed metadata. The kernel comes from the content-addressed\n"
+      "kernel cache (built once per distinct configuration). Everything is staged and moved into\n"
+      "DIR only when all of it succeeded; the same manifest gives byte-identical initramfs and\n"
+      "image.lock.json. Default DIR: out/<name>.");
+  auto manifest = std::make_shared<std::string>();
+  auto flags = std::make_shared<BuildFlags>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
+  flags->add_to(*cmd, "Output directory (default: out/<name>)");
+  cmd->add_flag("--json", *json, "Print the lock file (image.lock.json) on stdout");
+  cmd->callback([=, &global] {
+    Manifest m = load(*manifest, flags->kml);
+    Progress progress;
+    ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name), global.cache(), progress);
+    if (*json) std::fputs(r.lock_json.c_str(), stdout);
+    print_build_summary(m, r);
+  });
+}
+
+void add_run(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("run", "Build a manifest's image if needed, boot it, and exit with the app's status");
+  cmd->footer(
+      "The console (the app's stdout and stderr) streams to stdout. The exit status is the app's\n"
+      "(0..255), or one of the runner's codes when the guest ended otherwise (see `tailor boot\n"
+      "--help`). With --check, the manifest's [check] decides instead: 0 when the console holds\n"
+      "every expected string and the app's status is the expected one, 1 otherwise (the reason\n"
+      "goes to stderr). The image is built into -o DIR, by default a directory in the cache.");
+  auto manifest = std::make_shared<std::string>();
+  auto flags = std::make_shared<BuildFlags>();
+  auto check = std::make_shared<bool>(false);
+  auto backend = std::make_shared<std::string>("auto");
+  auto machine = std::make_shared<std::string>("microvm");
+  auto timeout = std::make_shared<double>(-1);
+  auto timings = std::make_shared<bool>(false);
+  cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
+  flags->add_to(*cmd, "Build the image into this directory (default: in the cache)");
+  cmd->add_flag("--check", *check, "Verify the manifest's [check] and exit 0 (passed) or 1 (failed)");
+  cmd->add_option("-b,--backend", *backend, "auto (KVM when usable, else QEMU), kvm, or qemu")
+      ->check(CLI::IsMember({"auto", "kvm", "qemu"}))
+      ->capture_default_str();
+  cmd->add_option("--qemu-machine", *machine, "QEMU backend machine: microvm or pc")
+      ->check(CLI::IsMember({"microvm", "pc"}))
+      ->capture_default_str();
+  cmd->add_option("-t,--timeout", *timeout, "Stop the guest after this many seconds (default: [run] timeout_s)");
+  cmd->add_flag("--timings", *timings, "Print timing points (first instruction, app exec, exit) on stderr");
+  cmd->callback([=, &global] {
+    Manifest m = load(*manifest, flags->kml);
+    if (*check && !m.check.present) throw Error(m.path.string() + ": --check, but the manifest has no [check] table");
+    const stdfs::path cache = global.cache();
+    const stdfs::path default_out = cache / "images" / (m.name + "-" + sha256_hex(m.path.string()).substr(0, 12));
+    Progress progress;
+    ImageBuildResult img = build_image(m, flags->options(m, default_out), cache, progress);
+    std::fprintf(stderr, "tailor: %s: kernel %s, %s, %llu files; booting\n", m.name.c_str(),
+                 img.kernel.cache_hit ? "cached" : "built", img.initramfs.filename().c_str(),
+                 static_cast<unsigned long long>(img.initramfs_info.entries));
+
+    runner::BootSpec spec;
+    spec.kernel = img.bzimage;
+    if (!img.embedded) spec.initrd = img.initramfs;
+    spec.cmdline = img.cmdline;
+    spec.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
+    spec.cpus = static_cast<std::uint32_t>(m.kernel.smp);
+    const double seconds = *timeout >= 0 ? *timeout : m.run.timeout_s;
+    spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    spec.backend = runner::parse_backend(*backend);
+    spec.qemu_machine = *machine;
+    spec.capture_console = *check;
+    spec.notice = [](const std::string& line) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "tailor: notice: %s\n", line.c_str());
+    };
+    runner::BootResult r = runner::boot(spec);
+    std::fflush(stdout);
+    if (*timings) std::fprintf(stderr, "%s", runner::format_timings(r).c_str());
+    if (r.outcome != runner::Outcome::AppExited)
+      std::fprintf(stderr, "tailor: %s: %s (exit code %d)\n", std::string(runner::outcome_name(r.outcome)).c_str(),
+                   r.detail.c_str(), r.exit_code);
+    int code = r.exit_code;
+    if (*check) {
+      CheckOutcome c = evaluate_check(m.check, r.console, r.app_status, r.detail);
+      std::fprintf(stderr, "tailor: check %s: %s\n", m.name.c_str(), c.passed ? "passed" : ("FAILED: " + c.summary()).c_str());
+      code = c.passed ? 0 : 1;
+    }
+    std::fflush(stderr);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+void add_image_ls(CLI::App& image, const GlobalOptions& global) {
+  auto* cmd = image.add_subcommand("ls", "List what goes into a manifest's image, where each file comes from and why");
+  cmd->footer(
+      "Assembles the payload and its library closure exactly as `tailor build` does (downloading\n"
+      "packages if needed) but builds no kernel and writes no image. Directories are left out\n"
+      "unless --all.");
+  auto manifest = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto all = std::make_shared<bool>(false);
+  cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
+  cmd->add_flag("--json", *json, "Print JSON: one object per path");
+  cmd->add_flag("--all", *all, "Also list directories");
+  cmd->callback([=, &global] {
+    Manifest m = load_manifest(*manifest);
+    Progress progress;
+    ImagePlan plan = plan_image(m, global.cache(), progress);
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    std::uint64_t files = 0, bytes = 0;
+    for (const auto& [path, n] : plan.tree.nodes()) {
+      if (n.type == NodeType::File) ++files, bytes += n.content.size;
+      if (n.type == NodeType::Dir && !*all) continue;
+      if (*json) {
+        out.push_back({{"path", path}, {"type", node_type_name(n.type)}, {"size", n.content.size},
+                       {"source", n.source}, {"reason", n.reason}});
+        continue;
+      }
+      std::string size = n.type == NodeType::File ? human_bytes(n.content.size)
+                         : n.type == NodeType::Symlink ? "-> " + n.link_target
+                                                       : node_type_name(n.type);
+      fmt::print("{:<56} {:>10}  {:<36}  {}\n", path, size, n.source, n.reason);
+    }
+    if (*json) {
+      fmt::print("{}\n", out.dump(2));
+    } else {
+      fmt::print("{} files, {} in all; {} package(s)\n", files, human_bytes(bytes), plan.packages.size());
+    }
+    for (const auto& note : plan.notes) std::fprintf(stderr, "tailor: %s\n", note.c_str());
+  });
+}
+
+}  // namespace
+
+void add_image_command(CLI::App& app, const GlobalOptions& global) {
+  add_build(app, global);
+  add_run(app, global);
+  auto* image = app.add_subcommand("image", "Inspect images");
+  image->require_subcommand(1);
+  add_image_ls(*image, global);
+}
+
+}  // namespace tailor::cli

@@ -1,0 +1,385 @@
+// The library closure: a breadth-first walk over ELF objects that looks up
+// each interpreter and DT_NEEDED entry as the guest's loader would, taking
+// missing files from the pool or the host and placing them where the loader
+// will look.
+#include "image-builder/elf_closure.h"
+
+#include <sys/stat.h>
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+#include "common/sha256.h"
+#include "image-builder/elf_file.h"
+
+namespace tailor {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+bool is_musl_interpreter(const std::string& interp) { return interp.find("ld-musl") != std::string::npos; }
+
+// musl's loader is also libc: it answers these names itself.
+bool musl_builtin(const std::string& name) {
+  static const std::set<std::string> names = {"libc.so",  "libpthread.so.0", "librt.so.1", "libm.so.6", "libdl.so.2",
+                                              "libutil.so.1", "libxnet.so", "libcrypt.so.1", "libresolv.so.2"};
+  if (names.count(name)) return true;
+  return name.rfind("ld-musl-", 0) == 0;
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  return normalize_image_path(dir + "/" + name);
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+// "$ORIGIN/../lib" -> "/opt/app/lib" for an object at /opt/app/bin/x.
+std::string expand_dst(const std::string& dir, const std::string& object_path) {
+  std::string out;
+  for (size_t i = 0; i < dir.size();) {
+    auto try_token = [&](const std::string& token, const std::string& value) {
+      for (const std::string& form : {"$" + token, "${" + token + "}"}) {
+        if (dir.compare(i, form.size(), form) == 0) {
+          out += value;
+          i += form.size();
+          return true;
+        }
+      }
+      return false;
+    };
+    if (dir[i] == '$' && (try_token("ORIGIN", image_dirname(object_path)) || try_token("LIB", "lib/x86_64-linux-gnu") ||
+                          try_token("PLATFORM", "x86_64"))) {
+      continue;
+    }
+    out += dir[i++];
+  }
+  return out;
+}
+
+std::string printable_head(const std::string& head) {
+  std::string s;
+  for (char c : head.substr(0, 16)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
+      s += c;
+    } else {
+      static const char* hex = "0123456789abcdef";
+      s += "\\x";
+      s += hex[u >> 4];
+      s += hex[u & 15];
+    }
+  }
+  return s;
+}
+
+// Where a file can be found, in the order the closure tries.
+struct Found {
+  enum class Where { Payload, Pool, Host } where;
+  std::string path;           // the path the loader opens (image path)
+  std::string real_path;      // payload: after symlinks; pool: after symlinks; host: the canonical host path
+};
+
+class Closure {
+ public:
+  Closure(PayloadTree& payload, const ClosureOptions& options) : payload_(payload), options_(options) {}
+
+  ClosureResult run() {
+    std::string app = resolve_exec_chain();
+    result_.app_elf = app;
+    // Pass 1: what the app needs to start; every gap is an error.
+    queue_.push_back({app, {}, true, {}});
+    drain();
+    // Pass 2: every other ELF file of the payload, so that what the app may
+    // run later works too; gaps are warnings.
+    std::vector<std::string> others;
+    for (const auto& [path, node] : payload_.nodes())
+      if (node.type == NodeType::File && !visited_.count(path) && (node.mode & 0111 || looks_like_library(path)))
+        others.push_back(path);
+    for (const auto& path : others) {
+      const PayloadNode* node = payload_.find(path);
+      if (!node || !has_elf_magic(read_head(node->content.file, 4))) continue;
+      queue_.push_back({path, {}, false, {}});
+    }
+    drain();
+    return result_;
+  }
+
+ private:
+  struct Item {
+    std::string path;                   // as the loader opens it
+    std::vector<std::string> inherited;  // DT_RPATH of the objects that loaded it
+    bool required;                       // the app needs it to start
+    std::string loader;                  // the interpreter whose rules apply (a library follows its program's)
+  };
+
+  static bool looks_like_library(const std::string& path) { return path.find(".so") != std::string::npos; }
+
+  [[noreturn]] void fail_argv(const std::string& what) const {
+    std::string where = options_.argv0_where.empty() ? "" : options_.argv0_where + ": ";
+    throw Error(where + what);
+  }
+
+  // argv[0] -> #! interpreter -> ... -> the ELF program.
+  std::string resolve_exec_chain() {
+    std::string path = options_.argv0;
+    std::string via;  // the script whose #! named `path`
+    for (int depth = 0; depth < 5; ++depth) {
+      result_.exec_chain.push_back(path);
+      std::string real;
+      const PayloadNode* node = payload_.lookup(path, &real);
+      if (!node && !via.empty()) {
+        ensure_exact(path, "#! interpreter of " + via, true);
+        node = payload_.lookup(path, &real);
+      }
+      if (!node) {
+        if (payload_.find(path))
+          fail_argv("argv[0] " + path + " is a symbolic link that leads nowhere in the image");
+        fail_argv((via.empty() ? "argv[0] " + path : "the #! interpreter " + path + " of " + via) +
+                  " is not in the image: no [[payload]] provides it (add it with host = [...], deb = [...] or files = {...})");
+      }
+      if (node->type != NodeType::File)
+        fail_argv("argv[0] " + path + " is a " + node_type_name(node->type) + " in the image, not a program");
+      if ((node->mode & 0111) == 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", node->mode & 07777);
+        fail_argv((via.empty() ? "argv[0] " : "the #! interpreter ") + path + " is not executable (mode " + mode +
+                  ", from " + node->source + ")");
+      }
+      const std::string head = read_head(node->content.file, 256);
+      if (has_elf_magic(head)) {
+        ElfInfo info = read_elf(node->content.file, path);
+        if (!info.is_x86_64())
+          fail_argv("argv[0] " + path + " is an " + info.describe() + " program; the guest runs x86-64 programs");
+        return real;
+      }
+      if (head.rfind("#!", 0) == 0) {
+        std::string line = head.substr(2, head.find('\n') == std::string::npos ? std::string::npos : head.find('\n') - 2);
+        size_t b = line.find_first_not_of(" \t");
+        if (b == std::string::npos) fail_argv(path + ": empty #! line");
+        size_t e = line.find_first_of(" \t\r", b);
+        std::string interp = line.substr(b, e == std::string::npos ? std::string::npos : e - b);
+        if (interp.front() != '/') fail_argv(path + ": #! interpreter '" + interp + "' is not an absolute path");
+        via = path;
+        path = normalize_image_path(interp);
+        continue;
+      }
+      fail_argv("argv[0] " + path + " is neither an ELF executable nor a #! script (it starts with \"" +
+                printable_head(head) + "\")");
+    }
+    fail_argv("argv[0] " + options_.argv0 + ": too many nested #! interpreters");
+  }
+
+  // A host file for an image path (symlinks followed on the host).
+  std::optional<std::string> host_file(const std::string& image_path) const {
+    if (!options_.use_host) return std::nullopt;
+    stdfs::path p = options_.host_root / image_path.substr(1);
+    std::error_code ec;
+    if (!stdfs::is_regular_file(p, ec)) return std::nullopt;
+    return stdfs::canonical(p, ec).string();
+  }
+
+  // Looks for `path` as a regular file: payload, pool, host.
+  std::optional<Found> find_file(const std::string& path, bool need_x86_64_elf) {
+    std::string real;
+    if (const PayloadNode* n = payload_.lookup(path, &real); n && n->type == NodeType::File)
+      if (!need_x86_64_elf || is_x86_64_elf(n->content.file)) return Found{Found::Where::Payload, path, real};
+    return std::nullopt;
+  }
+  std::optional<Found> find_in_pool(const std::string& path, bool need_x86_64_elf) {
+    std::string real;
+    if (options_.pool)
+      if (const PayloadNode* n = options_.pool->lookup(path, &real); n && n->type == NodeType::File)
+        if (!need_x86_64_elf || is_x86_64_elf(n->content.file)) return Found{Found::Where::Pool, path, real};
+    return std::nullopt;
+  }
+  std::optional<Found> find_on_host(const std::string& path, bool need_x86_64_elf) {
+    if (auto h = host_file(path))
+      if (!need_x86_64_elf || is_x86_64_elf(*h)) return Found{Found::Where::Host, path, *h};
+    return std::nullopt;
+  }
+  // Pool before host, whatever the directory: a package's library beats the
+  // host's copy even when the host has it in an earlier directory.
+  std::optional<Found> find_outside(const std::vector<std::string>& candidates, bool need_x86_64_elf) {
+    for (const auto& c : candidates)
+      if (auto f = find_in_pool(c, need_x86_64_elf)) return f;
+    for (const auto& c : candidates)
+      if (auto f = find_on_host(c, need_x86_64_elf)) return f;
+    return std::nullopt;
+  }
+
+  // The name the loader answers to when a library needs it (glibc's libc.so.6
+  // needs ld-linux-x86-64.so.2, which is the interpreter already loaded).
+  std::string loader_soname(const std::string& interp) {
+    if (interp.empty()) return {};
+    auto it = loader_names_.find(interp);
+    if (it != loader_names_.end()) return it->second;
+    std::string name = interp.substr(interp.rfind('/') + 1);
+    if (const PayloadNode* n = payload_.lookup(interp); n && n->type == NodeType::File) {
+      try {
+        ElfInfo info = read_elf(n->content.file, interp);
+        if (!info.soname.empty()) name = info.soname;
+      } catch (const Error&) {
+      }
+    }
+    loader_names_[interp] = name;
+    return name;
+  }
+
+  bool is_x86_64_elf(const stdfs::path& file) {
+    auto it = elf_kind_.find(file.string());
+    if (it != elf_kind_.end()) return it->second;
+    bool ok = false;
+    try {
+      ok = has_elf_magic(read_head(file, 4)) && read_elf(file, file.string()).is_x86_64();
+    } catch (const Error&) {
+      ok = false;
+    }
+    elf_kind_[file.string()] = ok;
+    return ok;
+  }
+
+  // Copies a pool or host file into the payload at `found.path`.
+  std::string add(const Found& found, const std::string& reason) {
+    PayloadNode node;
+    node.type = NodeType::File;
+    node.reason = reason;
+    if (found.where == Found::Where::Pool) {
+      const PayloadNode* src = options_.pool->find(found.real_path);
+      node.content = src->content;
+      node.mode = src->mode & 07777;
+      node.source = src->source;
+    } else {
+      struct stat st {};
+      ::stat(found.real_path.c_str(), &st);
+      node.content.file = found.real_path;
+      node.content.size = static_cast<std::uint64_t>(st.st_size);
+      node.content.sha256 = sha256_file(found.real_path);
+      node.mode = st.st_mode & 07777;
+      node.source = "host " + found.real_path;
+    }
+    std::string landed = payload_.put(found.path, node);
+    result_.added.push_back(landed);
+    return landed;
+  }
+
+  // Makes sure an exact path (an interpreter) is in the payload.
+  bool ensure_exact(const std::string& path, const std::string& reason, bool required) {
+    if (find_file(path, false)) return true;
+    if (auto f = find_outside({path}, false)) {
+      add(*f, reason);
+      return true;
+    }
+    (void)required;
+    return false;
+  }
+
+  void problem(bool required, const std::string& message) {
+    if (required) throw Error(message);
+    result_.warnings.push_back(message);
+  }
+
+  void drain() {
+    while (!queue_.empty()) {
+      Item item = queue_.front();
+      queue_.pop_front();
+      std::string real;
+      const PayloadNode* node = payload_.lookup(item.path, &real);
+      if (!node || visited_.count(real)) continue;
+      visited_.insert(real);
+      process(item, *node);
+    }
+  }
+
+  void process(const Item& item, const PayloadNode& node) {
+    ElfInfo info;
+    try {
+      info = read_elf(node.content.file, item.path);
+    } catch (const Error& e) {
+      problem(item.required, e.what());
+      return;
+    }
+    if (!info.is_x86_64()) {
+      if (item.required) problem(true, item.path + " is an " + info.describe() + " file; the guest runs x86-64 programs");
+      return;  // other architectures' files (firmware, cross tools) are not ours to run
+    }
+    const std::string interp = info.interpreter;
+    if (!interp.empty()) {
+      if (!ensure_exact(interp, "interpreter (PT_INTERP) of " + item.path, item.required)) {
+        problem(item.required, item.path + " needs its program interpreter " + interp +
+                                   " (PT_INTERP), which is in neither the image, its packages' dependencies nor the host");
+        return;
+      }
+      queue_.push_back({interp, {}, item.required, interp});
+    }
+    // Which loader's rules apply: the program's own interpreter, or for a
+    // library, that of the program that loads it.
+    const std::string loader = interp.empty() ? item.loader : interp;
+    const bool musl = is_musl_interpreter(loader);
+
+    std::vector<std::string> chain_rpath;
+    if (info.runpath.empty()) {
+      for (const auto& d : info.rpath) chain_rpath.push_back(expand_dst(d, item.path));
+      chain_rpath.insert(chain_rpath.end(), item.inherited.begin(), item.inherited.end());
+    }
+    std::vector<std::string> dirs = chain_rpath;
+    dirs.insert(dirs.end(), options_.ld_library_path.begin(), options_.ld_library_path.end());
+    for (const auto& d : info.runpath) dirs.push_back(expand_dst(d, item.path));
+    for (const auto& d : default_library_dirs(loader)) dirs.push_back(d);
+
+    const std::string loader_name = loader_soname(loader);
+    for (const auto& needed : info.needed) {
+      if (musl && musl_builtin(needed)) continue;
+      if (!loader_name.empty() && needed == loader_name) continue;  // the loader is already in the process
+      std::vector<std::string> candidates;
+      if (needed.find('/') != std::string::npos) {
+        if (needed.front() == '/') candidates.push_back(normalize_image_path(needed));
+      } else {
+        for (const auto& d : dirs)
+          if (!d.empty() && d.front() == '/') candidates.push_back(join_path(d, needed));
+      }
+      std::optional<Found> found;
+      for (const auto& c : candidates)
+        if ((found = find_file(c, true))) break;
+      if (!found) found = find_outside(candidates, true);
+      if (!found) {
+        std::vector<std::string> searched;
+        for (const auto& c : candidates) searched.push_back(image_dirname(c));
+        problem(item.required,
+                item.path + " needs " + needed + " (DT_NEEDED), which is in neither the image, its packages' "
+                "dependencies nor the host (searched " + (searched.empty() ? std::string("nothing") : join_list(searched)) +
+                "); add the package or file that provides it to a [[payload]]");
+        continue;
+      }
+      std::string path = found->path;
+      if (found->where != Found::Where::Payload) path = add(*found, "DT_NEEDED of " + item.path + " (" + needed + ")");
+      queue_.push_back({path, chain_rpath, item.required, loader});
+    }
+  }
+
+  PayloadTree& payload_;
+  const ClosureOptions& options_;
+  ClosureResult result_;
+  std::deque<Item> queue_;
+  std::set<std::string> visited_;
+  std::map<std::string, bool> elf_kind_;
+  std::map<std::string, std::string> loader_names_;
+};
+
+}  // namespace
+
+std::vector<std::string> default_library_dirs(const std::string& interpreter) {
+  if (is_musl_interpreter(interpreter)) return {"/lib", "/usr/local/lib", "/usr/lib"};
+  return {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
+}
+
+ClosureResult complete_closure(PayloadTree& payload, const ClosureOptions& options) {
+  return Closure(payload, options).run();
+}
+
+}  // namespace tailor

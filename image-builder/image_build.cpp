@@ -1,0 +1,213 @@
+// The image pipeline: plan, configure, build (cached), write, publish.
+#include "image-builder/image_build.h"
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/sha256.h"
+#include "image-builder/image_lock.h"
+#include "image-builder/kernel_source.h"
+#include "image-builder/patch_series.h"
+
+#ifndef TAILOR_SOURCE_DIR
+#define TAILOR_SOURCE_DIR "."
+#endif
+
+namespace tailor {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+const Compression kPreference[] = {Compression::Zstd, Compression::Gzip, Compression::Lz4};
+
+std::string rd_symbol(Compression c) {
+  switch (c) {
+    case Compression::Gzip: return "CONFIG_RD_GZIP";
+    case Compression::Zstd: return "CONFIG_RD_ZSTD";
+    case Compression::Lz4: return "CONFIG_RD_LZ4";
+    case Compression::None: return "";
+  }
+  return "";
+}
+
+std::string joined_text(const std::vector<ConfigFragment>& fragments) {
+  std::string all;
+  for (const auto& f : fragments) all += f.text + "\n";
+  return all;
+}
+
+// The manifest's choice, else the best one `config_text` can decompress.
+Compression choose_compression(const Manifest& m, const std::string& config_text, bool final_config) {
+  if (m.kernel.compression) {
+    Compression c = *m.kernel.compression;
+    if (final_config && c != Compression::None && !config_enables(config_text, rd_symbol(c)))
+      throw Error(m.path.string() + ": [kernel] compression = \"" + compression_name(c) + "\", but the kernel config has no " +
+                  rd_symbol(c) + "; add \"" + rd_symbol(c).substr(7) + "\" to [kernel] extra or pick another");
+    return c;
+  }
+  for (Compression c : kPreference)
+    if (config_enables(config_text, rd_symbol(c))) return c;
+  return final_config ? Compression::None : Compression::Gzip;
+}
+
+// "CONFIG_X=y" and "# CONFIG_X is not set" -> "CONFIG_X".
+std::string config_line_symbol(const std::string& line) {
+  size_t start = line.find("CONFIG_");
+  size_t end = line.find_first_of("= ", start);
+  return line.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+void notice(const ImageBuildOptions& o, const std::string& line) {
+  if (o.notice) o.notice(line);
+}
+
+// Moves every file of `staging` into `out_dir`, the lock file last, and drops
+// initramfs files of another compression.
+void publish(const stdfs::path& staging, const stdfs::path& out_dir, const std::string& initramfs_name) {
+  std::error_code ec;
+  stdfs::create_directories(out_dir, ec);
+  if (ec) throw Error("cannot create output directory " + out_dir.string() + ": " + ec.message());
+  for (const char* f : {"bzImage", "vmlinux", "kernel.config"}) stdfs::rename(staging / f, out_dir / f);
+  stdfs::rename(staging / initramfs_name, out_dir / initramfs_name);
+  for (const auto& e : stdfs::directory_iterator(out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("initramfs.cpio", 0) == 0 && name != initramfs_name) stdfs::remove(e.path(), ec);
+  }
+  stdfs::rename(staging / "image.lock.json", out_dir / "image.lock.json");
+}
+
+}  // namespace
+
+std::string image_cmdline(const Manifest& m) {
+  std::string c = "console=ttyS0 panic=-1 quiet";
+  if (!m.kernel.cmdline.empty()) c += " " + m.kernel.cmdline;
+  return c;
+}
+
+stdfs::path default_kml_series() {
+  if (const char* env = std::getenv("TAILOR_KML_PATCHES"); env && *env) return env;
+  return stdfs::path(TAILOR_SOURCE_DIR) / "kml-patches" / "series";
+}
+
+ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options, const stdfs::path& cache,
+                             Progress& progress) {
+  if (options.out_dir.empty()) throw Error("no output directory given");
+  ImageBuildResult result;
+  result.out_dir = options.out_dir;
+
+  // 1. What goes in.
+  ImagePlan plan = plan_image(m, cache, progress);
+  for (const auto& n : plan.notes) notice(options, n);
+
+  // 2. The kernel configuration: the source's, then what this image needs.
+  KernelConfigPlan config = options.config_source(m, plan.tree);
+  std::vector<ConfigFragment> fragments = config.fragments;
+  if (!m.kernel.extra.empty()) {
+    std::string text;
+    for (const auto& line : m.kernel.extra) text += line + "\n";
+    fragments.push_back({"[kernel] extra", text});
+  }
+  std::optional<PatchSeries> patches;
+  if (m.kernel.kml) {
+    std::error_code ec;
+    if (!stdfs::is_regular_file(options.kml_series, ec))
+      throw Error(m.path.string() + ": [kernel] kml = true, but there is no KML patch series at " +
+                  options.kml_series.string() + " (set TAILOR_KML_PATCHES to its series file)");
+    patches = load_series(options.kml_series);
+    fragments.push_back({"kml", "CONFIG_KERNEL_MODE_LINUX=y\n"});
+  }
+
+  result.embedded = m.kernel.embed_initramfs;
+  result.cmdline = image_cmdline(m);
+  std::string initramfs_name;
+  stdfs::path embedded_cpio;
+  if (result.embedded) {
+    // Built into bzImage: the archive's path is part of the config text, so it
+    // lives at a content address and equal archives give equal configs.
+    result.compression = choose_compression(m, joined_text(fragments), false);
+    progress.update("initramfs", -1, compression_name(result.compression));
+    stdfs::create_directories(cache / "initramfs");
+    const stdfs::path temp = cache / "initramfs" / ("incoming-" + std::to_string(::getpid()) + ".cpio");
+    result.initramfs_info = write_initramfs(plan.tree, result.compression, temp);
+    embedded_cpio = cache / "initramfs" / (result.initramfs_info.sha256 + ".cpio" + compression_suffix(result.compression));
+    stdfs::rename(temp, embedded_cpio);
+    std::string text = "CONFIG_BLK_DEV_INITRD=y\nCONFIG_INITRAMFS_SOURCE=\"" + embedded_cpio.string() + "\"\n";
+    if (result.compression == Compression::None) text += "CONFIG_INITRAMFS_COMPRESSION_NONE=y\n";
+    else text += rd_symbol(result.compression) + "=y\n";
+    fragments.push_back({"embedded initramfs", text});
+  } else if (m.kernel.compression && *m.kernel.compression != Compression::None &&
+             !config_enables(joined_text(fragments), rd_symbol(*m.kernel.compression))) {
+    fragments.push_back({"[kernel] compression", rd_symbol(*m.kernel.compression) + "=y\n"});
+  }
+
+  // 3. The kernel, from the cache when these inputs were built before.
+  KernelSourceSpec spec;
+  spec.version = options.kernel_version;
+  KernelBuildRequest req;
+  req.tree = provision_source(spec, cache, progress);
+  if (patches) req.tree = apply_series(req.tree, *patches, cache, progress);
+  req.base = config.base;
+  req.configs = materialize_fragments(fragments, cache);
+  req.jobs = options.jobs;
+  req.toolchain = detect_toolchain(options.ccache);
+  result.kernel = build_kernel(req, cache, progress);
+  for (const auto& u : result.kernel.unmet_requests) {
+    bool from_manifest = false;
+    for (const auto& line : m.kernel.extra)
+      if (u.rfind(config_line_symbol(line) + ":", 0) == 0) from_manifest = true;
+    if (from_manifest)
+      throw Error(m.path.string() + ": [kernel] extra: " + u + " (a symbol it depends on is off; add that too)");
+    notice(options, "kernel config: " + u);
+  }
+  const std::string final_config = read_file(result.kernel.config);
+  if (!config_enables(final_config, "CONFIG_BLK_DEV_INITRD"))
+    throw Error("the kernel config has no CONFIG_BLK_DEV_INITRD: it cannot unpack an initramfs");
+
+  // 4. The initramfs (for an initrd: in the best compression the kernel reads),
+  // staged beside the output directory; nothing exists there before this point.
+  TempDir staging(stdfs::absolute(options.out_dir).lexically_normal());
+  if (!result.embedded) {
+    result.compression = choose_compression(m, final_config, true);
+    initramfs_name = "initramfs.cpio" + compression_suffix(result.compression);
+    progress.update("initramfs", -1, initramfs_name);
+    result.initramfs_info = write_initramfs(plan.tree, result.compression, staging.path() / initramfs_name);
+  } else {
+    initramfs_name = "initramfs.cpio" + compression_suffix(result.compression);
+    copy_file_atomic(embedded_cpio, staging.path() / initramfs_name);
+  }
+
+  // 5. Kernel files and the lock, then publish.
+  progress.update("output", -1, options.out_dir.string());
+  copy_file_atomic(result.kernel.bzimage, staging.path() / "bzImage");
+  copy_file_atomic(result.kernel.vmlinux, staging.path() / "vmlinux");
+  copy_file_atomic(result.kernel.config, staging.path() / "kernel.config");
+  LockKernel lk;
+  lk.version = result.kernel.version.empty() ? req.tree.version : result.kernel.version;
+  lk.config_origin = config.origin;
+  lk.fragments = fragments;
+  lk.base = config_base_name(config.base);
+  if (patches) lk.patches = patches->content_hash;
+  lk.cache_key = result.kernel.key;
+  lk.config_sha256 = sha256_hex(final_config);
+  lk.bzimage_sha256 = sha256_file(result.kernel.bzimage);
+  lk.vmlinux_sha256 = sha256_file(result.kernel.vmlinux);
+  lk.cmdline = result.cmdline;
+  // The embedded archive's path (in the cache) is not part of the lock: its digest is.
+  for (auto& f : lk.fragments)
+    if (f.name == "embedded initramfs") f.text = "CONFIG_INITRAMFS_SOURCE=<initramfs sha256 " + result.initramfs_info.sha256 + ">";
+  LockInitramfs li{initramfs_name, result.compression, result.embedded, result.initramfs_info};
+  result.lock_json = image_lock_json(m, plan, lk, li);
+  write_file_atomic(staging.path() / "image.lock.json", result.lock_json);
+  publish(staging.path(), options.out_dir, initramfs_name);
+  progress.clear();
+
+  result.bzimage = options.out_dir / "bzImage";
+  result.vmlinux = options.out_dir / "vmlinux";
+  result.initramfs = options.out_dir / initramfs_name;
+  result.kernel_config = options.out_dir / "kernel.config";
+  result.lock = options.out_dir / "image.lock.json";
+  return result;
+}
+
+}  // namespace tailor

@@ -1,0 +1,57 @@
+// `tailor build`: manifest -> image plan -> kernel (cached kbuild) ->
+// deterministic initramfs -> DIR/{bzImage, vmlinux, initramfs.cpio.*,
+// kernel.config, image.lock.json}, published only when everything succeeded.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "image-builder/image_plan.h"
+#include "image-builder/initramfs_writer.h"
+#include "image-builder/kernel_build.h"
+#include "image-builder/kernel_config_source.h"
+#include "image-builder/manifest.h"
+
+namespace tailor {
+
+struct ImageBuildOptions {
+  std::filesystem::path out_dir;
+  // Where the kernel configuration comes from (the analyzer plugs in here).
+  KernelConfigSource config_source = manifest_or(fixed_app_config);
+  std::string kernel_version = "6.1";          // Debian linux-source-<version>
+  std::filesystem::path kml_series;            // the KML patch series, used when the manifest says kml = true
+  bool ccache = true;
+  int jobs = 0;                                // 0: one per CPU
+  std::function<void(const std::string&)> notice;  // one-line remarks (warnings, notes)
+};
+
+struct ImageBuildResult {
+  std::filesystem::path out_dir;
+  std::filesystem::path bzimage, vmlinux, initramfs, kernel_config, lock;
+  std::string cmdline;         // the kernel command line to boot with
+  Compression compression = Compression::Gzip;
+  bool embedded = false;       // the initramfs is inside bzImage
+  KernelArtifacts kernel;
+  InitramfsInfo initramfs_info;
+  std::string lock_json;       // image.lock.json's text
+};
+
+// The kernel command line for a manifest: serial console, panic ends the run,
+// quiet kernel (the console is the app's), then the manifest's cmdline.
+std::string image_cmdline(const Manifest& manifest);
+
+// Builds everything, then publishes into options.out_dir (created if
+// missing): each file by rename, stale initramfs.cpio.* of another
+// compression removed. On any error nothing in out_dir changes.
+ImageBuildResult build_image(const Manifest& manifest, const ImageBuildOptions& options,
+                             const std::filesystem::path& cache, Progress& progress);
+
+// The KML patch series shipped with this source tree (kml-patches/series),
+// or $TAILOR_KML_PATCHES when set.
+std::filesystem::path default_kml_series();
+
+}  // namespace tailor

@@ -1,0 +1,190 @@
+// Planning an image: payload, tailor's files, closure; everything an
+// initramfs holds, each path with its source and reason.
+#include "image-builder/image_plan.h"
+
+#include <set>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/sha256.h"
+#include "image-builder/embedded.h"
+
+namespace tailor {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+// A generated file, stored once by content under <cache>/generated.
+FileContent generated_file(const stdfs::path& cache, std::string_view bytes) {
+  const std::string sha = sha256_hex(bytes);
+  const stdfs::path file = cache / "generated" / sha;
+  std::error_code ec;
+  if (!stdfs::is_regular_file(file, ec) || stdfs::file_size(file, ec) != bytes.size()) {
+    stdfs::create_directories(file.parent_path());
+    write_file_atomic(file, bytes);
+  }
+  return {file, bytes.size(), sha};
+}
+
+PayloadNode tailor_node(NodeType type, std::uint32_t mode, const std::string& reason) {
+  PayloadNode n;
+  n.type = type;
+  n.mode = mode;
+  n.source = "tailor";
+  n.reason = reason;
+  return n;
+}
+
+// A directory /init needs (mount point, /dev, /tmp) unless the payload has one.
+void ensure_dir(ImagePlan& plan, const std::string& path, std::uint32_t mode, const std::string& reason) {
+  if (const PayloadNode* n = plan.tree.lookup(path); n && n->type == NodeType::Dir) return;
+  if (const PayloadNode* n = plan.tree.find(path); n && n->type != NodeType::Dir && n->type != NodeType::Symlink)
+    plan.notes.push_back(path + " from " + n->source + " replaced by a directory (" + reason + ")");
+  plan.tree.put(path, tailor_node(NodeType::Dir, mode, reason));
+}
+
+// Files every Debian system has that no package ships (base-passwd and
+// netbase write them at install time): the standard static users and groups,
+// and localhost. Added only when the payload has none.
+constexpr const char* kPasswd =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
+    "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
+    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+constexpr const char* kGroup =
+    "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nwww-data:x:33:\n"
+    "users:x:100:\nnogroup:x:65534:\n";
+constexpr const char* kHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+void ensure_file(ImagePlan& plan, const std::filesystem::path& cache, const std::string& path, std::string_view bytes,
+                 const std::string& reason) {
+  if (plan.tree.lookup(path)) return;
+  PayloadNode n = tailor_node(NodeType::File, 0644, reason);
+  n.content = generated_file(cache, bytes);
+  plan.tree.put(path, n);
+}
+
+}  // namespace
+
+std::string trusted_path(const std::string& path) { return "/trusted" + path; }
+
+std::string encode_init_config(const InitConfig& c) {
+  std::string out;
+  auto rec = [&](char tag, const std::string& value) {
+    if (value.find('\0') != std::string::npos) throw Error("a NUL byte cannot be passed to the app: " + value);
+    out += tag;
+    out += value;
+    out += '\0';
+  };
+  for (const auto& m : c.mounts) rec('m', m.type + ":" + m.target);
+  if (c.loopback) rec('l', "1");
+  rec('w', c.workdir);
+  rec('x', c.exec);
+  for (const auto& a : c.argv) rec('a', a);
+  for (const auto& e : c.env) rec('e', e);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> app_environment(const Manifest& m) {
+  auto env = m.app.env;
+  auto has = [&](const std::string& k) {
+    for (const auto& [name, v] : env)
+      if (name == k) return true;
+    return false;
+  };
+  if (!has("PATH")) env.emplace_back("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!has("HOME")) env.emplace_back("HOME", "/");
+  if (!has("TERM")) env.emplace_back("TERM", "linux");
+  return env;
+}
+
+ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& progress) {
+  AssembledPayload payload = assemble_payload(m, cache, progress);
+  ImagePlan plan;
+  plan.tree = std::move(payload.tree);
+  plan.images = std::move(payload.images);
+  plan.notes = std::move(payload.notes);
+
+  // The closure: argv[0] and every ELF file, completed from the pool and the host.
+  ClosureOptions options;
+  options.argv0 = m.app.argv[0];
+  options.argv0_where = m.argv_where.str();
+  options.pool = payload.pool.empty() ? nullptr : &payload.pool;
+  for (const auto& [k, v] : app_environment(m)) {
+    if (k != "LD_LIBRARY_PATH") continue;
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t colon = v.find(':', start);
+      std::string dir = v.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!dir.empty() && dir.front() == '/') options.ld_library_path.push_back(dir);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+  }
+  try {
+    plan.closure = complete_closure(plan.tree, options);
+  } catch (const Error& e) {
+    // Name the manifest when the message does not already point into it.
+    const std::string file = m.argv_where.file;
+    std::string msg = e.what();
+    if (file.empty() || msg.rfind(file, 0) == 0) throw;
+    throw Error(file + ": " + msg);
+  }
+  for (const auto& w : plan.closure.warnings) plan.notes.push_back("warning: " + w);
+
+  // tailor's own files. /init last-writer-wins over a payload /init.
+  if (const PayloadNode* old = plan.tree.find("/init"))
+    plan.notes.push_back("/init from " + old->source + " is replaced by tailor's /init (the app runs as argv says)");
+  PayloadNode init = tailor_node(NodeType::File, 0755, "the image's /init: mounts, runs the app, reports its status");
+  init.content = generated_file(cache, embedded_init_binary());
+  plan.tree.put("/init", init);
+
+  ensure_dir(plan, "/dev", 0755, "holds the console");
+  PayloadNode console = tailor_node(NodeType::CharDev, 0600, "the kernel opens it for /init's stdin/stdout/stderr");
+  console.rdev_major = 5;
+  console.rdev_minor = 1;
+  plan.tree.put("/dev/console", console);
+  ensure_dir(plan, "/tmp", 01777, "scratch space for the app");
+  for (const auto& mount : m.app.mounts) ensure_dir(plan, mount.target, 0755, "mount point for " + mount.type);
+  ensure_dir(plan, m.app.workdir, 0755, "the app's working directory");
+  ensure_file(plan, cache, "/etc/passwd", kPasswd, "standard users (getpwnam), as base-passwd would install them");
+  ensure_file(plan, cache, "/etc/group", kGroup, "standard groups (getgrnam), as base-passwd would install them");
+  ensure_file(plan, cache, "/etc/hosts", kHosts, "localhost resolves without DNS");
+
+  plan.init.mounts = m.app.mounts;
+  plan.init.loopback = m.app.loopback;
+  plan.init.workdir = m.app.workdir;
+  plan.init.argv = m.app.argv;
+  plan.init.exec = m.app.argv[0];
+  for (const auto& [k, v] : app_environment(m)) plan.init.env.push_back(k + "=" + v);
+
+  if (m.kernel.kml) {
+    // KML runs programs under /trusted at CPL 0: the app's program goes
+    // there too, and /init executes that copy (argv[0] stays as written).
+    if (plan.closure.exec_chain.size() > 1)
+      throw Error(m.argv_where.str() + ": [kernel] kml = true needs argv[0] to be an ELF program, but " + m.app.argv[0] +
+                  " is a #! script; name its interpreter first instead (argv = [\"" + plan.closure.exec_chain.back() +
+                  "\", \"" + m.app.argv[0] + "\", ...])");
+    std::string real;
+    const PayloadNode* app = plan.tree.lookup(m.app.argv[0], &real);
+    PayloadNode copy = *app;
+    copy.reason = "KML: the app's program, run at CPL 0 from /trusted";
+    plan.init.exec = trusted_path(real);
+    plan.tree.put(plan.init.exec, copy);
+  }
+
+  PayloadNode conf = tailor_node(NodeType::File, 0644, "what /init mounts and runs");
+  conf.content = generated_file(cache, encode_init_config(plan.init));
+  plan.tree.put("/tailor/init.conf", conf);
+
+  // Only the packages that gave the image at least one file.
+  std::set<std::string> used_sources;
+  for (const auto& [path, node] : plan.tree.nodes()) used_sources.insert(node.source);
+  for (const auto& p : payload.packages)
+    if (p.role == "payload" || used_sources.count("deb " + p.package + " " + p.version)) plan.packages.push_back(p);
+  return plan;
+}
+
+}  // namespace tailor

@@ -1,0 +1,195 @@
+// Reading tar members into blobs and caching the result per archive.
+#include "image-builder/unpacked_tree.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/sha256.h"
+
+namespace tailor {
+namespace {
+
+namespace stdfs = std::filesystem;
+constexpr int kIndexFormat = 1;
+
+bool has_dotdot(const std::string& name) {
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t slash = name.find('/', start);
+    if (name.compare(start, slash == std::string::npos ? std::string::npos : slash - start, "..") == 0) return true;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+std::string member_path(const std::string& name, const std::string& what) {
+  if (has_dotdot(name)) throw Error(what + ": refusing member '" + name + "' ('..' in its path)");
+  return normalize_image_path("/" + name);
+}
+
+nlohmann::json entry_json(const TreeEntry& e) {
+  nlohmann::json j = {{"path", e.path}, {"type", node_type_name(e.type)}, {"mode", e.mode}};
+  if (e.type == NodeType::File) {
+    j["size"] = e.size;
+    if (!e.hardlink.empty()) j["hardlink"] = e.hardlink;
+    else j["sha256"] = e.sha256;
+  }
+  if (e.type == NodeType::Symlink) j["target"] = e.link_target;
+  if (e.type == NodeType::CharDev || e.type == NodeType::BlockDev) {
+    j["major"] = e.rdev_major;
+    j["minor"] = e.rdev_minor;
+  }
+  return j;
+}
+
+NodeType type_from_name(const std::string& s) {
+  for (NodeType t : {NodeType::File, NodeType::Dir, NodeType::Symlink, NodeType::CharDev, NodeType::BlockDev, NodeType::Fifo})
+    if (node_type_name(t) == s) return t;
+  throw Error("unknown node type '" + s + "' in an unpack cache index");
+}
+
+TreeEntry entry_from_json(const nlohmann::json& j) {
+  TreeEntry e;
+  e.path = j.at("path").get<std::string>();
+  e.type = type_from_name(j.at("type").get<std::string>());
+  e.mode = j.at("mode").get<std::uint32_t>();
+  e.size = j.value("size", std::uint64_t{0});
+  e.sha256 = j.value("sha256", std::string());
+  e.hardlink = j.value("hardlink", std::string());
+  e.link_target = j.value("target", std::string());
+  e.rdev_major = j.value("major", 0u);
+  e.rdev_minor = j.value("minor", 0u);
+  return e;
+}
+
+}  // namespace
+
+BlobStore::BlobStore(stdfs::path dir) : dir_(std::move(dir)) { stdfs::create_directories(dir_); }
+
+std::string BlobStore::add_entry_data(archive* reader, const std::string& what, std::uint64_t& size) {
+  const stdfs::path temp = dir_ / (".incoming-" + std::to_string(::getpid()));
+  std::FILE* out = std::fopen(temp.c_str(), "wb");
+  if (!out) throw Error(errno_message("cannot create " + temp.string(), errno));
+  Sha256 hash;
+  size = 0;
+  try {
+    for (;;) {
+      const void* buf = nullptr;
+      size_t n = 0;
+      la_int64_t offset = 0;
+      int r = archive_read_data_block(reader, &buf, &n, &offset);
+      if (r == ARCHIVE_EOF) break;
+      if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated archive: " + archive_error_string(reader));
+      // Sparse files: fill the holes with zeros.
+      while (static_cast<std::uint64_t>(offset) > size) {
+        static const char zeros[4096] = {};
+        size_t gap = static_cast<size_t>(std::min<std::uint64_t>(sizeof zeros, offset - size));
+        hash.update(std::string_view(zeros, gap));
+        std::fwrite(zeros, 1, gap, out);
+        size += gap;
+      }
+      hash.update(std::string_view(static_cast<const char*>(buf), n));
+      if (std::fwrite(buf, 1, n, out) != n) throw Error("cannot write " + temp.string() + " (disk full?)");
+      size += n;
+    }
+    if (std::fclose(out) != 0) throw Error("cannot write " + temp.string());
+    out = nullptr;
+  } catch (...) {
+    if (out) std::fclose(out);
+    std::error_code ec;
+    stdfs::remove(temp, ec);
+    throw;
+  }
+  const std::string sha = hash.hex();
+  std::error_code ec;
+  if (stdfs::exists(path_of(sha), ec)) stdfs::remove(temp, ec);
+  else stdfs::rename(temp, path_of(sha));
+  return sha;
+}
+
+std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, const std::string& what) {
+  std::vector<TreeEntry> entries;
+  for (;;) {
+    archive_entry* ae = nullptr;
+    int r = archive_read_next_header(a, &ae);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN)
+      throw Error(what + ": corrupt or truncated archive after " + std::to_string(entries.size()) +
+                  " members: " + archive_error_string(a));
+    const char* raw = archive_entry_pathname(ae);
+    if (!raw) throw Error(what + ": member without a name");
+    TreeEntry e;
+    e.path = member_path(raw, what);
+    e.mode = archive_entry_perm(ae) & 07777;
+    if (const char* link = archive_entry_hardlink(ae)) {
+      e.type = NodeType::File;
+      e.hardlink = member_path(link, what);
+      entries.push_back(e);
+      continue;
+    }
+    switch (archive_entry_filetype(ae)) {
+      case AE_IFREG:
+        e.type = NodeType::File;
+        e.sha256 = blobs.add_entry_data(a, what + " (" + e.path + ")", e.size);
+        break;
+      case AE_IFDIR: e.type = NodeType::Dir; break;
+      case AE_IFLNK:
+        e.type = NodeType::Symlink;
+        e.link_target = archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "";
+        break;
+      case AE_IFCHR:
+      case AE_IFBLK:
+        e.type = archive_entry_filetype(ae) == AE_IFCHR ? NodeType::CharDev : NodeType::BlockDev;
+        e.rdev_major = archive_entry_rdevmajor(ae);
+        e.rdev_minor = archive_entry_rdevminor(ae);
+        break;
+      case AE_IFIFO: e.type = NodeType::Fifo; break;
+      default: continue;  // sockets and the like: nothing to carry
+    }
+    if (e.path == "/" && e.type == NodeType::Dir) continue;
+    entries.push_back(e);
+  }
+  return entries;
+}
+
+UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key,
+                           const std::function<std::pair<std::vector<TreeEntry>, nlohmann::json>(BlobStore&)>& fill) {
+  const stdfs::path dir = cache / "unpacked" / key;
+  auto load = [&]() -> std::optional<UnpackedTree> {
+    std::error_code ec;
+    if (!stdfs::is_regular_file(dir / "index.json", ec)) return std::nullopt;
+    try {
+      auto j = nlohmann::json::parse(read_file(dir / "index.json"));
+      if (j.value("format", 0) != kIndexFormat) return std::nullopt;
+      UnpackedTree t;
+      t.dir = dir;
+      t.meta = j.at("meta");
+      for (const auto& e : j.at("entries")) t.entries.push_back(entry_from_json(e));
+      return t;
+    } catch (const std::exception&) {
+      return std::nullopt;  // damaged: rebuilt below
+    }
+  };
+  if (auto t = load()) return *t;
+
+  stdfs::create_directories(dir.parent_path());
+  std::error_code ec;
+  if (stdfs::exists(dir, ec)) remove_tree(dir);  // an old format or a damaged entry
+  TempDir temp(dir);
+  BlobStore blobs(temp.path() / "blobs");
+  auto [entries, meta] = fill(blobs);
+  nlohmann::json index = {{"format", kIndexFormat}, {"meta", meta}, {"entries", nlohmann::json::array()}};
+  for (const auto& e : entries) index["entries"].push_back(entry_json(e));
+  write_file_atomic(temp.path() / "index.json", index.dump() + "\n");
+  temp.commit();  // if another process won the race, its identical entry stays
+  if (auto t = load()) return *t;
+  throw Error("cannot read back the unpack cache entry " + dir.string());
+}
+
+}  // namespace tailor

@@ -1,0 +1,71 @@
+// Kconfig expressions: trees of &&, ||, !, comparisons and symbol references,
+// stored in one pool and addressed by id. Nodes are mutable while a tree is
+// being finalized (the simplifications rewrite subtrees in place, exactly as
+// the reference implementation does) and read-only afterwards.
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "kconfig-analyzer/types.h"
+
+namespace tailor::kconfig {
+
+enum class ExprKind : uint8_t {
+  None,
+  Or,
+  And,
+  Not,
+  Equal,
+  Unequal,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual,
+  Symbol,
+  Range,
+};
+
+inline bool is_comparison(ExprKind k) { return k >= ExprKind::Equal && k <= ExprKind::GreaterEqual; }
+
+// Symbol: left = symbol. Comparisons and Range: left, right = symbols.
+// Not: left = operand. And/Or: left, right = operands.
+struct ExprNode {
+  ExprKind kind = ExprKind::None;
+  uint32_t left = kNone;
+  uint32_t right = kNone;
+};
+
+// Owns every expression node of a tree. std::deque keeps references to nodes
+// valid while new ones are appended, which the in-place rewrites rely on.
+class ExprPool {
+ public:
+  ExprId symbol(SymbolId s) { return add({ExprKind::Symbol, s, kNone}); }
+  ExprId unary(ExprKind k, ExprId operand) { return add({k, operand, kNone}); }
+  ExprId binary(ExprKind k, ExprId l, ExprId r) { return add({k, l, r}); }
+  ExprId compare(ExprKind k, SymbolId l, SymbolId r) { return add({k, l, r}); }
+  // a && b, where kNoExpr stands for "no condition" (always true).
+  ExprId make_and(ExprId a, ExprId b) {
+    if (a == kNoExpr) return b;
+    return b == kNoExpr ? a : binary(ExprKind::And, a, b);
+  }
+  ExprId make_or(ExprId a, ExprId b) {
+    if (a == kNoExpr) return b;
+    return b == kNoExpr ? a : binary(ExprKind::Or, a, b);
+  }
+  // Deep copy of a tree (symbols are shared, nodes are not).
+  ExprId copy(ExprId e);
+
+  ExprNode& operator[](ExprId e) { return nodes_[e]; }
+  const ExprNode& operator[](ExprId e) const { return nodes_[e]; }
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  ExprId add(ExprNode n) {
+    nodes_.push_back(n);
+    return static_cast<ExprId>(nodes_.size() - 1);
+  }
+  std::deque<ExprNode> nodes_;
+};
+
+}  // namespace tailor::kconfig

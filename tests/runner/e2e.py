@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the runner (tailor-vmm and the QEMU backend).
+
+  e2e.py host-guest  ...  the bare test guest on this host's /dev/kvm (77 = skipped)
+  e2e.py qemu        ...  the small kernel under `tailor boot --backend qemu`
+  e2e.py robustness  ...  bad inputs and bad endings (no KVM needed)
+  e2e.py nested      ...  tailor-vmm under real KVM, nested in QEMU TCG
+
+Each check prints PASS/FAIL lines; the exit status is 0 only if all passed.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+FAILURES = []
+
+
+def check(condition, what, detail=""):
+    print(("PASS: " if condition else "FAIL: ") + what + ("" if condition else f"\n      {detail}"))
+    if not condition:
+        FAILURES.append(what)
+
+
+def run(argv, timeout=600):
+    t0 = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=timeout)
+    return p.returncode, p.stdout, p.stderr, time.monotonic() - t0
+
+
+def parse_json(text):
+    try:
+        return json.loads(text.strip().splitlines()[-1]) if text.strip() else {}
+    except (json.JSONDecodeError, IndexError):
+        return {}
+
+
+def check_boot(name, result, status, console_needles):
+    """A boot that ran an app which reported `status`: outcome, code, console, timings."""
+    rc, out, err, _ = result
+    j = parse_json(out)
+    check(rc == status, f"{name}: exit code {status}", f"got {rc}; stderr: {err[-2000:]}")
+    check(j.get("outcome") == "app-exited" and j.get("app_status") == status,
+          f"{name}: outcome app-exited with status {status}", f"json: {str(j)[:1500]}")
+    console = j.get("console", "")
+    for needle in console_needles:
+        check(needle in console, f"{name}: console shows {needle!r}", f"console tail: {console[-1500:]}")
+    t = j.get("timings_us", {})
+    ok = all(isinstance(t.get(k), int) for k in ("first_instruction", "app_exec", "guest_exit")) and \
+        t["first_instruction"] <= t["app_exec"] <= t["guest_exit"] <= t["total"]
+    check(ok, f"{name}: timing points present and ordered", f"timings: {t}")
+    return j
+
+
+def check_ending(name, result, code, outcome, needle=None):
+    rc, out, err, _ = result
+    j = parse_json(out)
+    check(rc == code, f"{name}: exit code {code}", f"got {rc}; stdout: {out[-800:]} stderr: {err[-1500:]}")
+    if outcome:
+        check(j.get("outcome") == outcome, f"{name}: outcome {outcome}", f"json: {str(j)[:800]}")
+    if needle:
+        text = out + err
+        check(needle in text, f"{name}: message mentions {needle!r}", f"output: {text[-1500:]}")
+
+
+def cmdline(extra):
+    return "console=ttyS0 panic=-1 quiet " + extra
+
+
+def host_guest(a):
+    if not os.path.exists("/dev/kvm"):
+        print("SKIP: no /dev/kvm on this host (the nested test covers tailor-vmm under real KVM)")
+        return 77
+    guest = os.path.join(a.guests, "test_guest.elf")
+    r = run([a.vmm, "--kernel", guest, "--mem", "32", "--cmdline", "host kvm", "--skip-kvm-check", "--json",
+             "--timeout", "60"], timeout=120)
+    check_boot("test guest on host /dev/kvm", r, 42,
+               ["TEST-GUEST: hello", "TEST-GUEST: cmdline [host kvm]", "ports ok"])
+    return 0
+
+
+def qemu(a):
+    initrd = os.path.join(a.guests, "e2e-initramfs.cpio")
+    base = [a.tailor, "boot", "--backend", "qemu", "--kernel", a.kernel, "--initrd", initrd, "--mem", "128",
+            "--json", "--timeout", "180"]
+    for machine, cpus, status, online in (("microvm", 1, 7, "[0]"), ("microvm", 2, 9, "[0-1]"), ("pc", 1, 11, "[0]")):
+        name = f"QEMU {machine} {cpus} vCPU"
+        r = run(base + ["--qemu-machine", machine, "--cpus", str(cpus),
+                        "--cmdline", cmdline(f"TAILOR_TEST_STATUS={status}")])
+        j = check_boot(name, r, status, [f"TAILOR-E2E-MARKER: init running, cpus online {online}, status {status}"])
+        check(j.get("backend") == "qemu", f"{name}: backend reported as qemu", str(j.get("backend")))
+    return 0
+
+
+def robustness(a):
+    initrd = os.path.join(a.guests, "e2e-initramfs.cpio")
+    os.makedirs(a.work, exist_ok=True)
+    boot = [a.tailor, "boot", "--backend", "qemu", "--json"]
+
+    # Inputs, checked before any guest starts (both backends).
+    text = os.path.join(a.work, "not-a-kernel.txt")
+    with open(text, "w") as f:
+        f.write("this is text, not a kernel\n" * 4000)
+    check_ending("not a kernel", run(boot + ["--kernel", text]), 253, "error", "not a kernel")
+    truncated = os.path.join(a.work, "truncated-bzImage")
+    with open(a.kernel, "rb") as f, open(truncated, "wb") as g:
+        g.write(f.read(100000))
+    check_ending("truncated bzImage", run(boot + ["--kernel", truncated]), 253, "error", "truncated")
+    check_ending("missing kernel", run(boot + ["--kernel", "/nonexistent/bzImage"]), 253, "error", "cannot open")
+    check_ending("missing initrd", run(boot + ["--kernel", a.kernel, "--initrd", "/nonexistent/initrd"]), 253,
+                 "error", "cannot open initrd")
+    check_ending("memory too small", run(boot + ["--kernel", a.kernel, "--mem", "20"]), 253, "error", "too small")
+    check_ending("zero vCPUs", run(boot + ["--kernel", a.kernel, "--cpus", "0"]), 249, "error", "vCPU count")
+    check_ending("tailor-vmm without a kernel", run([a.vmm, "--mem", "64"]), 249, None, "--kernel")
+
+    # Endings of a running guest, under QEMU.
+    base = boot + ["--kernel", a.kernel, "--initrd", initrd, "--mem", "128"]
+    r = run(base + ["--cmdline", cmdline("TAILOR_TEST_MODE=hang"), "--timeout", "25"])
+    check_ending("hanging guest", r, 251, "timeout")
+    check("TAILOR-E2E-MARKER" in parse_json(r[1]).get("console", ""), "hanging guest: reached /init before the timeout",
+          r[1][-1500:])
+    check(r[3] < 60, "hanging guest: stopped soon after the timeout", f"took {r[3]:.1f} s")
+    check_ending("guest reboots without a status", run(base + ["--cmdline", cmdline("TAILOR_TEST_MODE=reboot"),
+                                                              "--timeout", "180"]), 250, "guest-stopped")
+    check_ending("guest kernel panics", run(base + ["--cmdline", cmdline("TAILOR_TEST_MODE=panic"), "--timeout", "180"]),
+                 250, "guest-stopped")
+
+    # Backend choice: doctor's verdict, and an explicit KVM request on a host without usable KVM.
+    rc, out, err, _ = run([a.tailor, "doctor", "--json"])
+    d = json.loads(out) if out.strip().startswith("{") else {}
+    check(d.get("qemu", {}).get("usable") is True, "doctor: QEMU usable", out + err)
+    check(rc == 0 and d.get("auto_backend") in ("kvm", "qemu"), "doctor: names the backend tailor run will use", out)
+    if d.get("kvm", {}).get("usable") is False:
+        check_ending("--backend kvm without usable KVM",
+                     run([a.tailor, "boot", "--json", "--kernel", a.kernel, "--backend", "kvm"]), 254, "error", "KVM")
+        check_ending("tailor-vmm without usable KVM", run([a.vmm, "--kernel", a.kernel, "--json"]), 254, "error",
+                     "KVM")
+    return 0
+
+
+def nested(a):
+    os.makedirs(a.work, exist_ok=True)
+    kernel_dir = os.path.dirname(a.kernel)
+    initrd = os.path.join(a.guests, "e2e-initramfs.cpio")
+    vmm = ["tailor-vmm", "--json"]
+    kernel = vmm + ["--kernel", "/l2/bzImage", "--initrd", "/l2/initrd", "--mem", "128", "--timeout", "240"]
+    guest = vmm + ["--kernel", "/l2/guest.elf", "--mem", "32", "--timeout", "60"]
+    cases = [
+        ("probe", ["tailor-vmm", "--probe"]),
+        ("guest", guest + ["--cmdline", "nested kvm"]),
+        ("guest-triple-fault", guest + ["--cmdline", "!triple-fault"]),
+        ("guest-hang", vmm + ["--kernel", "/l2/guest.elf", "--mem", "32", "--timeout", "3", "--cmdline", "!hang"]),
+        ("guest-reset", guest + ["--cmdline", "!reset"]),
+        ("smp1", kernel + ["--cpus", "1", "--cmdline", cmdline("TAILOR_TEST_STATUS=7")]),
+        ("smp2", kernel + ["--cpus", "2", "--cmdline", cmdline("TAILOR_TEST_STATUS=9")]),
+        ("vmlinux-elf", vmm + ["--kernel", "/l2/vmlinux", "--initrd", "/l2/initrd", "--mem", "128", "--timeout", "240",
+                               "--cmdline", cmdline("TAILOR_TEST_STATUS=5")]),
+        ("not-a-kernel", vmm + ["--kernel", "/l2/initrd"]),
+        ("memory-too-small", vmm + ["--kernel", "/l2/bzImage", "--mem", "20"]),
+    ]
+    plan = {
+        "l1": {"machine": "pc", "timeout_s": 1300},
+        "files": [
+            {"guest": "/bin/tailor-vmm", "host": a.vmm, "strip": True},
+            {"guest": "/l2/guest.elf", "host": os.path.join(a.guests, "test_guest.elf")},
+            {"guest": "/l2/bzImage", "host": a.kernel},
+            {"guest": "/l2/vmlinux", "host": os.path.join(kernel_dir, "vmlinux"), "strip": True},
+            {"guest": "/l2/initrd", "host": initrd},
+        ],
+        "cases": [{"name": n, "argv": argv, "timeout_s": 300} for n, argv in cases],
+    }
+    plan_path = os.path.join(a.work, "nested-plan.json")
+    result_path = os.path.join(a.work, "nested-result.json")
+    with open(plan_path, "w") as f:
+        json.dump(plan, f, indent=2)
+    rc, out, err, secs = run([a.nested, "run", plan_path, "-o", result_path], timeout=1450)
+    print(err)
+    check(rc == 0, "L1 booted, loaded kvm-amd and ran every case", err[-3000:])
+    if not os.path.exists(result_path):
+        return 1
+    res = json.load(open(result_path))
+    check(res.get("l1_errors", "") == "", "L1: KVM modules loaded", res.get("l1_errors", ""))
+    got = {c["name"]: (c["exit_code"], c["stdout"], c["stderr"], c["seconds"]) for c in res.get("cases", [])}
+    missing = [n for n, _ in cases if n not in got]
+    check(not missing, "every nested case reported back", f"missing: {missing}; L1 console tail: "
+          f"{res.get('l1_console_tail', '')[-3000:]}")
+
+    def case(name):
+        return got.get(name, (-1, "", "", 0))
+
+    probe = parse_json(case("probe")[1])
+    check(case("probe")[0] == 0 and probe.get("usable") is True,
+          "calibrated CPL 0 probe finds nested KVM usable", f"{case('probe')}")
+    check_boot("test guest, nested KVM", case("guest"), 42,
+               ["TEST-GUEST: hello", "TEST-GUEST: cmdline [nested kvm]", "ports ok"])
+    check_ending("triple fault", case("guest-triple-fault"), 252, "guest-crashed", "triple fault")
+    triple = parse_json(case("guest-triple-fault")[1])
+    check("ud2" in triple.get("dump", ""), "triple fault: register dump disassembles the faulting ud2",
+          triple.get("dump", "")[:2000])
+    check_ending("hang", case("guest-hang"), 251, "timeout")
+    check(case("guest-hang")[3] < 30, "hang: stopped soon after the 3 s timeout", f"{case('guest-hang')[3]:.1f} s")
+    check_ending("i8042 reset", case("guest-reset"), 250, "guest-stopped", "i8042")
+    check_boot("small kernel, 1 vCPU, nested KVM", case("smp1"), 7,
+               ["TAILOR-E2E-MARKER: init running, cpus online [0], status 7"])
+    check_boot("small kernel, 2 vCPUs, nested KVM", case("smp2"), 9,
+               ["TAILOR-E2E-MARKER: init running, cpus online [0-1], status 9"])
+    check_boot("small kernel as vmlinux ELF, nested KVM", case("vmlinux-elf"), 5,
+               ["TAILOR-E2E-MARKER: init running, cpus online [0], status 5"])
+    check_ending("not a kernel (nested)", case("not-a-kernel"), 253, "error", "not a kernel")
+    check_ending("memory too small (nested)", case("memory-too-small"), 253, "error", "too small")
+    for n in ("smp1", "smp2", "vmlinux-elf"):
+        t = parse_json(case(n)[1]).get("timings_us", {})
+        if t.get("app_exec"):
+            print(f"info: {n}: first instruction {t['first_instruction'] / 1000:.1f} ms, app exec "
+                  f"{t['app_exec'] / 1000:.1f} ms, total {t['total'] / 1000:.1f} ms (nested TCG: proves function only)")
+    print(f"info: L1 run took {secs:.1f} s")
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", choices=["host-guest", "qemu", "robustness", "nested"])
+    for opt in ("--tailor", "--vmm", "--nested", "--guests", "--kernel", "--work"):
+        p.add_argument(opt, required=True)
+    a = p.parse_args()
+    rc = {"host-guest": host_guest, "qemu": qemu, "robustness": robustness, "nested": nested}[a.mode](a)
+    if rc == 77:
+        return 77
+    if FAILURES:
+        print(f"{len(FAILURES)} check(s) failed: " + "; ".join(FAILURES))
+        return 1
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
