@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The KML end-to-end tests, one per name; each boots the fixture kernels under
+# QEMU TCG through tests/kml/kml_guest.py, which fails on a wrong status, a
+# missing expected line, or any WARN/BUG/oops/double fault in the kernel log.
+#
+#   e2e.sh cpl|refusal|stress_1cpu|stress_2cpu|stress_debug_entry|bench_smoke
+#   e2e.sh app_sqlite3|app_redis|app_musl_static
+#
+# The app_* tests are real applications through tailor's image builder with
+# [kernel] kml = true (`tailor run --check`), on the KML fixture kernel's
+# .config, so that they share its build.
+#
+# Env: KML_FIXTURES (kernels and KML-musl programs), KML_GUEST_BIN (guest
+# programs built by CMake), TAILOR (the tailor binary).
+set -euo pipefail
+: "${KML_FIXTURES:?}" "${KML_GUEST_BIN:?}" "${TAILOR:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+guest=("$here/kml_guest.py" --init "$KML_GUEST_BIN/init")
+kernel() { echo "$KML_FIXTURES/$1/bzImage"; }
+musl=$KML_FIXTURES/musl
+
+cpl_files=(--file "/trusted/kml-cpl=$KML_GUEST_BIN/kml-cpl" --file "/bin/kml-cpl=$KML_GUEST_BIN/kml-cpl"
+           --file "/trusted/kml-cpl-glibc=$KML_GUEST_BIN/kml-cpl-glibc")
+stress_files=("${cpl_files[@]}"
+  --file "/trusted/kml-stress=$KML_GUEST_BIN/kml-stress" --file "/bin/kml-stress=$KML_GUEST_BIN/kml-stress"
+  --file "/trusted/kml-stress-glibc=$KML_GUEST_BIN/kml-stress-glibc"
+  --file "/trusted/kml-stress-kmlmusl=$musl/kml-stress" --file "/trusted/kml-stress-kmlmusl-dyn=$musl/kml-stress-dyn"
+  --file "/lib/ld-musl-x86_64.so.1=$musl/ld-musl-x86_64.so.1")
+# Run n: the stress suite at CPL 0 (musl, glibc, KML musl static and dynamic) and at CPL 3.
+stress_runs=(--run /trusted/kml-stress --expect '0=stress: CPL 0, KML call entry yes'
+             --run /bin/kml-stress --expect '1=stress: CPL 3, KML call entry no'
+             --run /trusted/kml-stress-glibc --expect '2=stress: CPL 0'
+             --run /trusted/kml-stress-kmlmusl --expect '3=stress: CPL 0, KML call entry yes'
+             --run /trusted/kml-stress-kmlmusl-dyn --expect '4=stress: CPL 0, KML call entry yes')
+enabled_log='KML: executables under /trusted/ run at CPL 0'
+
+case ${1:-} in
+cpl)
+  echo "== KML kernel: CPL 0 under /trusted, 3 elsewhere"
+  "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" \
+    --run /trusted/kml-cpl --expect '0=^CPL 0 cs=0x10 sysinfo=yes' \
+    --run /bin/kml-cpl --expect '1=^CPL 3 cs=0x33 sysinfo=no' \
+    --run /trusted/kml-cpl-glibc --expect '2=^CPL 0 cs=0x10 sysinfo=yes' \
+    --expect-log "$enabled_log"
+  echo "== baseline kernel: /trusted means nothing"
+  "${guest[@]}" --kernel "$(kernel base)" "${cpl_files[@]}" \
+    --run /trusted/kml-cpl --expect '0=^CPL 3 cs=0x33 sysinfo=no'
+  ;;
+refusal)
+  echo "== pti=on: KML refuses, trusted programs run at CPL 3"
+  "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --append "console=ttyS0 pti=on panic=-1" \
+    --run /trusted/kml-cpl --expect '0=^CPL 3 cs=0x33 sysinfo=no' \
+    --expect-log 'KML: disabled, /trusted/ programs will run at CPL 3: page table isolation is active \(boot with pti=off\)' \
+    --expect-log 'KML: /trusted/kml-cpl runs at CPL 3: KML is disabled'
+  echo "== kml=off"
+  "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --append "console=ttyS0 pti=off kml=off panic=-1" \
+    --run /trusted/kml-cpl --expect '0=^CPL 3 cs=0x33 sysinfo=no' \
+    --expect-log 'KML: disabled, /trusted/ programs will run at CPL 3: kml=off on the command line'
+  echo "== -cpu max: SMEP and SMAP present, KML leaves them off"
+  "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --cpu max \
+    --run /trusted/kml-cpl --expect '0=^CPL 0 cs=0x10 sysinfo=yes' \
+    --run /bin/kml-cpl --expect '1=^CPL 3' \
+    --expect-log 'KML: left disabled for trusted processes: SMEP SMAP' --expect-log "$enabled_log"
+  ;;
+stress_1cpu)
+  "${guest[@]}" --kernel "$(kernel kml)" "${stress_files[@]}" "${stress_runs[@]}" --cpus 1 --expect-log "$enabled_log"
+  ;;
+stress_2cpu)
+  # -cpu max: FSGSBASE, SMEP, SMAP, PCID and friends present.
+  "${guest[@]}" --kernel "$(kernel kml)" "${stress_files[@]}" "${stress_runs[@]}" --cpus 2 --cpu max \
+    --expect-log "$enabled_log" --expect '0=ok migration'
+  ;;
+stress_debug_entry)
+  "${guest[@]}" --kernel "$(kernel kml-debug)" "${stress_files[@]}" "${stress_runs[@]}" --cpus 2 \
+    --expect-log "$enabled_log" --expect '0=ok migration'
+  ;;
+bench_smoke)
+  KML_BENCH_ITERATIONS=20000 KML_BENCH_RUNS=3 "$root/bench/kml-null-syscall.sh" | tee "$KML_FIXTURES/bench_smoke.txt"
+  for v in normal-kernel kml-untrusted kml-trusted-raw kml-trusted-call; do
+    grep -q "^$v " "$KML_FIXTURES/bench_smoke.txt" || { echo "FAIL: no $v line"; exit 1; }
+  done
+  ;;
+app_sqlite3 | app_redis)
+  "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" "$here/apps/${1#app_}-kml.toml"
+  ;;
+app_musl_static)
+  # A static program linked against the KML-aware musl, as the app of a kml = true
+  # manifest: the image builder runs it from /trusted (CPL 0, call entry).
+  work=$KML_FIXTURES/app-musl-static
+  mkdir -p "$work"
+  cat > "$work/musl-static-kml.toml" <<EOF
+# Generated by tests/kml/e2e.sh app_musl_static.
+name = "musl-static-kml"
+
+[app]
+argv = ["/app/kml-stress"]
+mounts = ["devtmpfs", "proc"]
+
+[[payload]]
+files = { "/app/kml-stress" = "$musl/kml-stress", "/trusted/kml-cpl" = "$musl/kml-cpl", "/bin/kml-cpl" = "$KML_GUEST_BIN/kml-cpl" }
+
+[kernel]
+kml = true
+
+[run]
+memory_mib = 128
+timeout_s = 300
+
+[check]
+stdout = ["stress: CPL 0, KML call entry yes", "ok stub_restart", "ok exec", " 0 failed"]
+exit_code = 0
+EOF
+  "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" "$work/musl-static-kml.toml"
+  ;;
+*)
+  echo "usage: e2e.sh cpl|refusal|stress_1cpu|stress_2cpu|stress_debug_entry|bench_smoke|app_sqlite3|app_redis|app_musl_static" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,85 @@
+/* Null system call benchmark: getppid() N times in a tight loop, several
+ * runs, median nanoseconds per call.
+ *
+ *   kml-nullsys raw|call [iterations [runs]]
+ *
+ * raw:  the SYSCALL instruction (what every libc does on a normal kernel,
+ *       and what glibc still does in a trusted process)
+ * call: CALL through the KML call entry given in AT_SYSINFO (trusted
+ *       processes only; a KML-aware libc does this)
+ *
+ * Prints one line per run and a summary line the bench script reads:
+ *   NULLSYS mode=<m> cpl=<0|3> iterations=<n> runs=<r> median_ns=<x> min_ns=<y>
+ * Built with -mno-red-zone: the CALL pushes a return address below RSP. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#ifndef AT_SYSINFO
+#define AT_SYSINFO 32
+#endif
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void loop_raw(long n) {
+  for (long i = 0; i < n; i++) {
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+  }
+}
+
+static void loop_call(long n, unsigned long entry) {
+  for (long i = 0; i < n; i++) {
+    long ret;
+    __asm__ volatile("call *%1" : "=a"(ret) : "r"(entry), "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || (strcmp(argv[1], "raw") && strcmp(argv[1], "call"))) {
+    fprintf(stderr, "usage: %s raw|call [iterations [runs]]\n", argv[0]);
+    return 2;
+  }
+  int call = !strcmp(argv[1], "call");
+  long n = argc > 2 ? atol(argv[2]) : 10000000;
+  int runs = argc > 3 ? atoi(argv[3]) : 5;
+  if (n <= 0 || runs <= 0 || runs > 100) {
+    fprintf(stderr, "%s: iterations and runs (1..100) must be positive\n", argv[0]);
+    return 2;
+  }
+  unsigned long entry = getauxval(AT_SYSINFO);
+  if (call && !entry) {
+    fprintf(stderr, "%s: no KML call entry (not a trusted process on a KML kernel)\n", argv[0]);
+    return 2;
+  }
+  unsigned short cs;
+  __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+
+  double ns[100];
+  for (int r = 0; r < runs; r++) {
+    double t0 = now_ns();
+    if (call) loop_call(n, entry);
+    else loop_raw(n);
+    ns[r] = (now_ns() - t0) / n;
+    printf("nullsys: run %d: %.2f ns/call\n", r, ns[r]);
+  }
+  double sorted[100];
+  memcpy(sorted, ns, sizeof(double) * runs);
+  qsort(sorted, runs, sizeof(double), cmp_double);
+  double median = runs % 2 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+  printf("NULLSYS mode=%s cpl=%d iterations=%ld runs=%d median_ns=%.2f min_ns=%.2f\n", argv[1], cs & 3, n,
+         runs, median, sorted[0]);
+  return 0;
+}
