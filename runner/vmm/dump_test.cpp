@@ -58,5 +58,23 @@ TEST(Dump, SaysSoWhenRipIsNotInMemory) {
   EXPECT_NE(text.find("not readable"), std::string::npos) << text;
 }
 
+TEST(Dump, SaysSoWhenTheHypervisorResetTheVcpu) {
+  // KVM on AMD reinitializes a vCPU after a shutdown intercept: the dump must
+  // not pretend the reset vector is where the guest faulted.
+  FakeMemory m;
+  kvm_regs r{};
+  r.rip = 0xfff0;
+  kvm_sregs s{};
+  s.cs.selector = 0xf000;
+  s.cs.base = 0xffff0000;
+  s.cr0 = 0x60000010;
+  const std::string text = dump_vcpu(0, r, s, m.reader());
+  EXPECT_NE(text.find("reset state"), std::string::npos) << text;
+  EXPECT_EQ(text.find("code at"), std::string::npos) << text;
+  EXPECT_TRUE(is_reset_state(r, s));
+  s.cr0 |= 1;  // protected mode: not a reset
+  EXPECT_FALSE(is_reset_state(r, s));
+}
+
 }  // namespace
 }  // namespace tailor::runner::vmm

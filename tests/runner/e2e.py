@@ -200,8 +200,12 @@ def nested(a):
                ["TEST-GUEST: hello", "TEST-GUEST: cmdline [nested kvm]", "ports ok"])
     check_ending("triple fault", case("guest-triple-fault"), 252, "guest-crashed", "triple fault")
     triple = parse_json(case("guest-triple-fault")[1])
-    check("ud2" in triple.get("dump", ""), "triple fault: register dump disassembles the faulting ud2",
-          triple.get("dump", "")[:2000])
+    # KVM on AMD resets the vCPU at a shutdown intercept, so the faulting
+    # state may be gone; the dump must then say so rather than show garbage.
+    dump = triple.get("dump", "")
+    check("ud2" in dump or "reset state" in dump,
+          "triple fault: register dump disassembles the faulting ud2 (or says the hypervisor reset the vCPU)",
+          dump[:2000])
     check_ending("hang", case("guest-hang"), 251, "timeout")
     check(case("guest-hang")[3] < 30, "hang: stopped soon after the 3 s timeout", f"{case('guest-hang')[3]:.1f} s")
     check_ending("i8042 reset", case("guest-reset"), 250, "guest-stopped", "i8042")
