@@ -56,6 +56,7 @@ std::string slug(const std::string& s) {
 }
 
 std::string cell(const Measurement* m) {
+  if (m != nullptr && m->skipped()) return m->note;
   if (m == nullptr || m->samples.empty()) return m && !m->errors.empty() ? "failed" : "–";
   Summary s = summarize(m->samples);
   std::string text = format_value(s.median);

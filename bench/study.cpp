@@ -22,6 +22,7 @@ Measurement& Study::measurement(const Measurement& key) {
   for (auto& m : measurements)
     if (m.id() == id) {
       m.target_samples = key.target_samples;  // a rerun in another mode asks for more or fewer
+      m.note = key.note;
       return m;
     }
   measurements.push_back(key);
@@ -57,6 +58,7 @@ nlohmann::json to_json(const Study& s) {
                          {"target_samples", m.target_samples},
                          {"samples", m.samples},
                          {"errors", m.errors}};
+    if (!m.note.empty()) mj["note"] = m.note;
     if (m.parameter) {
       mj["parameter"] = *m.parameter;
       mj["parameter_name"] = m.parameter_name;
@@ -99,6 +101,7 @@ Study study_from_json(const nlohmann::json& j, const std::string& where) {
       m.target_samples = mj.value("target_samples", 1);
       m.samples = field(mj, "samples", ctx).get<std::vector<double>>();
       m.errors = mj.value("errors", std::vector<std::string>{});
+      m.note = mj.value("note", "");
       if (mj.contains("parameter")) {
         m.parameter = mj.at("parameter").get<int>();
         m.parameter_name = mj.value("parameter_name", "");

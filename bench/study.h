@@ -29,10 +29,14 @@ struct Measurement {
   int target_samples = 1;         // how many the study's mode asks for
   std::vector<double> samples;    // every raw sample, in the order taken
   std::vector<std::string> errors;  // failed attempts, one line each
+  // Why this point has no samples by design ("not built in quick mode");
+  // shown in the report instead of a value. Empty for a normal measurement.
+  std::string note;
 
   // "futex/nosmp-1cpu/workers=64": unique within a study.
   std::string id() const;
-  bool complete() const { return static_cast<int>(samples.size()) >= target_samples; }
+  bool skipped() const { return !note.empty() && samples.empty(); }
+  bool complete() const { return skipped() || static_cast<int>(samples.size()) >= target_samples; }
 };
 
 // A question the report answers: the cost of `variant` against `baseline`.

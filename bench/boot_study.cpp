@@ -1,0 +1,145 @@
+#include "bench/boot_study.h"
+
+#include <fmt/core.h>
+
+#include "bench/backend_choice.h"
+#include "bench/report.h"
+#include "bench/study_runner.h"
+#include "common/error.h"
+
+namespace tailor::bench {
+namespace {
+
+struct Monitor {
+  std::string variant, what;
+  runner::Backend backend;
+  std::string machine;  // QEMU -M
+};
+
+}  // namespace
+
+void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
+  const StudyCommon& c = opt.common;
+  const bool full = c.full;
+  const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
+  if (opt.manifests.empty()) throw Error("bench boot: no app manifest given (--manifest FILE)");
+  // The study compares backends itself; --backend only decides whether KVM
+  // may be used at all.
+  const runner::Capabilities caps = runner::probe_capabilities();
+  const bool kvm = caps.kvm.usable && c.backend != "qemu";
+  if (c.backend == "kvm" && !caps.kvm.usable)
+    throw Error("--backend kvm: KVM cannot run Linux guests here (" + caps.kvm.reason + ")");
+  if (!caps.qemu.usable && !kvm) throw Error("bench boot: QEMU is not usable here (" + caps.qemu.reason + ")");
+
+  Study fresh;
+  fresh.name = "boot";
+  fresh.title = "Boot time: tailor-vmm against QEMU on the same images";
+  fresh.mode = full ? "full" : "quick";
+  fresh.machine = describe_machine();
+  fresh.backend = {{"name", kvm ? "kvm" : "qemu-tcg"},
+                   {"detail", kvm ? "tailor-vmm and QEMU on /dev/kvm"
+                                  : "QEMU " + caps.qemu.version + " with TCG; tailor-vmm not run (no usable KVM)"},
+                   {"meaningful", kvm}};
+  if (!kvm)
+    fresh.backend["why"] = "KVM cannot run Linux guests here (" + caps.kvm.reason +
+                           "), so tailor-vmm, which needs KVM, could not run, and QEMU emulated every instruction "
+                           "with TCG: its times are those of the emulator, not of a monitor on hardware.";
+  const std::vector<Monitor> monitors = {
+      {"tailor-vmm", "tailor-vmm, tailor's KVM monitor", runner::Backend::Kvm, ""},
+      {"qemu-microvm", std::string("QEMU -M microvm") + (kvm ? " (KVM)" : " (TCG)"), runner::Backend::Qemu, "microvm"},
+      {"qemu-pc", std::string("QEMU -M pc") + (kvm ? " (KVM)" : " (TCG)"), runner::Backend::Qemu, "pc"}};
+  for (const auto& m : monitors)
+    fresh.variants.push_back({m.variant, m.what, {{"backend", m.variant == "tailor-vmm" ? "kvm" : "qemu"},
+                                                  {"qemu_machine", m.machine}}});
+  fresh.comparisons.push_back({"tailor-vmm against QEMU -M microvm (negative: tailor-vmm is faster)", "qemu-microvm",
+                               "tailor-vmm"});
+  fresh.comparisons.push_back({"QEMU -M pc against -M microvm", "qemu-microvm", "qemu-pc"});
+  fresh.notes.push_back(
+      "first-instruction: monitor start to the first guest instruction (QEMU: when its vCPUs are released, so its "
+      "firmware counts as guest time); boot-to-app: to /init executing the app (the guest's boot mark); exit: to the "
+      "guest's exit. 1 vCPU, each image's memory size.");
+  fresh.notes.push_back("Firecracker's boot-time specification for comparison: 125 ms to the guest's init (not "
+                        "measured here).");
+
+  struct Image {
+    std::string app;
+    BuiltImage built;
+  };
+  std::vector<Image> images;
+  for (const auto& path : opt.manifests) {
+    Manifest m = load_manifest(path);
+    m.check = {};
+    images.push_back({m.name, build_study_image(c, m, m, "app-" + m.name, progress)});
+    for (auto& v : fresh.variants) {
+      v.details["image_" + m.name] = images.back().built.details.value("kernel_key", "");
+      v.details["cmdline_" + m.name] = images.back().built.guest.cmdline;
+    }
+  }
+
+  Study study = open_study(c.out_dir, fresh, c.restart);
+  StudyRun run(study, c.out_dir, progress);
+  auto key = [&](const std::string& metric, const std::string& app, const std::string& variant) {
+    Measurement m;
+    m.workload = images.size() > 1 ? metric + " " + app : metric;
+    m.variant = variant;
+    m.metric = "ms";
+    m.higher_is_better = false;
+    m.target_samples = repeats;
+    return m;
+  };
+  for (const auto& img : images)
+    for (const auto& mon : monitors)
+      for (const char* metric : {"first-instruction", "boot-to-app", "exit"}) {
+        Measurement& m = study.measurement(key(metric, img.app, mon.variant));
+        if (mon.backend == runner::Backend::Kvm && !kvm) m.note = "not run: no usable KVM here";
+      }
+  run.save();
+
+  try {
+    for (int round = 0; round < repeats; ++round)
+      for (const auto& img : images)
+        for (const auto& mon : monitors) {
+          if (mon.backend == runner::Backend::Kvm && !kvm) continue;
+          Measurement& app = study.measurement(key("boot-to-app", img.app, mon.variant));
+          if (static_cast<int>(app.samples.size()) > round) continue;
+          run.show_progress(fmt::format("{} {}: boot {}", img.app, mon.variant, round + 1));
+          runner::BootSpec spec;
+          spec.kernel = img.built.guest.kernel;
+          spec.initrd = img.built.guest.initrd;
+          spec.cmdline = img.built.guest.cmdline;
+          spec.memory_mib = img.built.guest.memory_mib;
+          spec.backend = mon.backend;
+          if (!mon.machine.empty()) spec.qemu_machine = mon.machine;
+          spec.timeout = std::chrono::seconds(300);
+          spec.capture_console = true;
+          spec.console = [](std::string_view) {};
+          spec.notice = [](const std::string&) {};
+          runner::BootResult r = runner::boot(spec);
+          for (auto& v : study.variants)
+            if (v.name == mon.variant) v.details["ran_as"] = r.backend_detail;
+          if (!r.timings.app_exec || !r.timings.first_instruction || !r.timings.guest_exit) {
+            app.errors.push_back(fmt::format("boot {}: {}: {} (timing points missing)", round + 1,
+                                             runner::outcome_name(r.outcome), r.detail));
+            run.save();
+            throw Error(fmt::format("boot: {} under {} did not report its timing points: {}: {}; samples taken are "
+                                    "kept in {}",
+                                    img.app, mon.variant, runner::outcome_name(r.outcome), r.detail,
+                                    (c.out_dir / "results.json").string()));
+          }
+          study.measurement(key("first-instruction", img.app, mon.variant))
+              .samples.push_back(r.timings.first_instruction->count() / 1000.0);
+          app.samples.push_back(r.timings.app_exec->count() / 1000.0);
+          study.measurement(key("exit", img.app, mon.variant)).samples.push_back(r.timings.guest_exit->count() / 1000.0);
+          run.save();
+        }
+  } catch (const Error&) {
+    progress.clear();
+    render_report(study, c.out_dir);
+    throw;
+  }
+  progress.clear();
+  render_report(study, c.out_dir);
+  require_complete(study, c.out_dir);
+}
+
+}  // namespace tailor::bench

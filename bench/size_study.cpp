@@ -1,0 +1,267 @@
+#include "bench/size_study.h"
+
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "bench/backend_choice.h"
+#include "bench/report.h"
+#include "bench/study_runner.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "image-builder/kernel_build.h"
+#include "image-builder/kernel_source.h"
+#include "kconfig-analyzer/kconfig.h"
+
+namespace tailor::bench {
+namespace {
+
+namespace stdfs = std::filesystem;
+namespace kc = tailor::kconfig;
+
+Measurement key(const std::string& workload, const std::string& variant, const std::string& metric, int target) {
+  Measurement m;
+  m.workload = workload;
+  m.variant = variant;
+  m.metric = metric;
+  m.higher_is_better = false;
+  m.target_samples = target;
+  return m;
+}
+
+// The generic configurations as conf would write them, from tailor's engine.
+struct GenericConfigs {
+  std::string tinyconfig, defconfig, microvm;
+};
+
+GenericConfigs engine_configs(const KernelTree& tree, const std::optional<stdfs::path>& microvm,
+                              const stdfs::path& cache) {
+  kc::TreeOptions o;
+  o.srctree = tree.dir;
+  o.arch = "x86_64";
+  o.shell_cache_dir = cache / "kconfig-shell";
+  auto t = kc::Tree::load(o);
+  const stdfs::path& src = t->env().srctree;
+  GenericConfigs g;
+  // make tinyconfig: allnoconfig with tiny-base.config, tiny.config merged, olddefconfig.
+  std::optional<kc::ConfigText> base;
+  std::error_code ec;
+  if (stdfs::exists(src / "kernel/configs/tiny-base.config", ec))
+    base = kc::ConfigText{"tiny-base.config", read_file(src / "kernel/configs/tiny-base.config")};
+  kc::ModeResult no = kc::run_mode(t->model_ptr(), kc::Mode::AllNoConfig, base);
+  std::vector<kc::ConfigText> fragments;
+  for (stdfs::path f : {src / "kernel/configs/tiny.config", src / "arch" / t->env().srcarch / "configs/tiny.config"})
+    if (stdfs::exists(f, ec)) fragments.push_back({f.string(), read_file(f)});
+  g.tinyconfig = kc::run_mode(t->model_ptr(), kc::Mode::OldDefConfig,
+                              kc::ConfigText{".config", kc::merge_config_fragments(no.output, fragments)})
+                     .output;
+  const stdfs::path defconfig = src / "arch" / t->env().srcarch / "configs" / t->env().defconfig;
+  g.defconfig = kc::run_mode(t->model_ptr(), kc::Mode::DefConfig, kc::ConfigText{defconfig.string(), read_file(defconfig)})
+                    .output;
+  if (microvm)
+    g.microvm = kc::run_mode(t->model_ptr(), kc::Mode::OldDefConfig, kc::ConfigText{microvm->string(), read_file(*microvm)})
+                    .output;
+  return g;
+}
+
+}  // namespace
+
+int options_on(const std::string& dotconfig) {
+  std::istringstream in(dotconfig);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("CONFIG_", 0) == 0 && (line.size() > 2 && (line.ends_with("=y") || line.ends_with("=m")))) ++n;
+  return n;
+}
+
+std::filesystem::path shipped_manifest(const std::string& name) {
+  return stdfs::path(TAILOR_SOURCE_DIR) / "manifests" / (name + ".toml");
+}
+
+std::optional<std::filesystem::path> default_microvm_config() {
+  if (const char* env = std::getenv("TAILOR_MICROVM_CONFIG"); env && *env) return stdfs::path(env);
+  const stdfs::path shared = stdfs::path(TAILOR_SOURCE_DIR).parent_path() / "shared" / "data" / "reference-configs" /
+                             "firecracker-microvm-x86_64-6.1.config";
+  std::error_code ec;
+  if (stdfs::is_regular_file(shared, ec)) return shared;
+  return std::nullopt;
+}
+
+void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
+  const StudyCommon& c = opt.common;
+  const bool full = c.full;
+  const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
+  if (opt.manifests.empty()) throw Error("bench size: no app manifest given (--manifest FILE)");
+  if (opt.microvm_config) {
+    std::error_code ec;
+    if (!stdfs::is_regular_file(*opt.microvm_config, ec))
+      throw Error(opt.microvm_config->string() + ": --microvm-config: no such file");
+  }
+  BackendChoice backend = choose_backend(c.backend);
+
+  Study fresh;
+  fresh.name = "size";
+  fresh.title = "Specialized vs generic kernels: options, image sizes, boot-to-app time";
+  fresh.mode = full ? "full" : "quick";
+  fresh.machine = describe_machine();
+  fresh.backend = backend.description;
+
+  // The per-app images (kernels from the study's config source).
+  struct App {
+    std::string variant;
+    BuiltImage image;
+  };
+  std::vector<App> apps;
+  for (const auto& path : opt.manifests) {
+    Manifest m = load_manifest(path);
+    m.check = {};
+    const std::string label = "app-" + m.name;
+    BuiltImage img = build_study_image(c, m, m, label, progress);
+    Variant v{label, "per-app kernel and image of " + m.name, img.details};
+    v.details["cmdline"] = img.guest.cmdline;
+    v.details["backend"] = backend.description.value("name", "");
+    v.details["manifest"] = stdfs::path(path).filename().string();
+    fresh.variants.push_back(v);
+    apps.push_back({label, std::move(img)});
+  }
+
+  // The generic kernels: counted with the engine; built and booted in full mode.
+  Progress quiet(false);
+  KernelSourceSpec spec;
+  KernelTree tree = provision_source(spec, c.cache, quiet);
+  if (c.notice) c.notice("counting the options of tinyconfig, x86_64_defconfig and the microVM config (Kconfig engine)");
+  GenericConfigs generic = engine_configs(tree, opt.microvm_config, c.cache);
+  stdfs::create_directories(c.out_dir / "configs");
+  struct Generic {
+    std::string variant, what, config;
+    ConfigBase base;
+    std::vector<stdfs::path> files;
+    bool bootable;
+  };
+  std::vector<Generic> generics = {
+      {"tinyconfig", "make tinyconfig", generic.tinyconfig, ConfigBase::Tinyconfig, {}, false},
+      {"x86_64_defconfig", "make defconfig (arch/x86/configs/x86_64_defconfig)", generic.defconfig,
+       ConfigBase::Defconfig, {}, true}};
+  if (opt.microvm_config)
+    generics.push_back({"microvm-reference", "microVM reference config " + opt.microvm_config->filename().string() +
+                                                 " (olddefconfig on this tree)",
+                        generic.microvm, ConfigBase::None, {*opt.microvm_config}, true});
+  else
+    fresh.notes.push_back("No microVM reference config was given (--microvm-config FILE, or TAILOR_MICROVM_CONFIG): "
+                          "that column is left out.");
+  for (const auto& g : generics) {
+    write_file_atomic(c.out_dir / "configs" / (g.variant + ".config"), g.config);
+    Variant v{g.variant, g.what, {{"kernel_config", "configs/" + g.variant + ".config"}, {"kernel_version", tree.version}}};
+    if (!g.files.empty()) v.details["reference_file"] = g.files.front().string();
+    fresh.variants.push_back(v);
+  }
+  for (const auto& g : generics)
+    for (const auto& a : apps)
+      fresh.comparisons.push_back({a.variant + " against " + g.variant + " (negative: smaller or faster)", g.variant,
+                                   a.variant});
+  fresh.notes.push_back(
+      "options-on: CONFIG_ symbols set to y or m in the final .config (per-app kernels: the .config they were built "
+      "with; generic ones: what conf writes for them on the same tree, computed with tailor's Kconfig engine).");
+  fresh.notes.push_back(fmt::format(
+      "boot-to-app: from the monitor's start to /init executing the app (the guest's boot mark), {} boots each; the "
+      "generic kernels boot {}'s initramfs.",
+      repeats, apps.front().variant));
+  if (!full)
+    fresh.notes.push_back("Quick mode builds no generic kernel (x86_64_defconfig and the microVM config take 15-30 "
+                          "minutes each here): their bzImage and boot-to-app cells say so; --full builds them.");
+  fresh.notes.push_back("tinyconfig cannot boot an app (no console, initramfs or ELF support): its boot-to-app "
+                        "cell says so.");
+  if (backend.description.value("meaningful", true) && backend.description.contains("why"))
+    fresh.notes.push_back(backend.description.value("why", ""));
+
+  Study study = open_study(c.out_dir, fresh, c.restart);
+  StudyRun run(study, c.out_dir, progress);
+
+  // Sizes and counts: one exact sample each.
+  for (const auto& a : apps) {
+    const std::string config = read_file(a.image.result.kernel_config);
+    auto set = [&](const std::string& w, const std::string& metric, double v) {
+      Measurement& m = study.measurement(key(w, a.variant, metric, 1));
+      m.samples = {v};
+    };
+    set("options-on", "options", options_on(config));
+    set("bzImage", "bytes", static_cast<double>(stdfs::file_size(a.image.result.bzimage)));
+    set("initramfs", "bytes", static_cast<double>(stdfs::file_size(a.image.result.initramfs)));
+  }
+  for (const auto& g : generics) {
+    study.measurement(key("options-on", g.variant, "options", 1)).samples = {static_cast<double>(options_on(g.config))};
+    Measurement& bz = study.measurement(key("bzImage", g.variant, "bytes", 1));
+    if (!full) bz.note = "not built in quick mode";
+    Measurement& boot = study.measurement(key("boot-to-app", g.variant, "ms", repeats));
+    if (!g.bootable) boot.note = "cannot boot an app";
+    else if (!full) boot.note = "not built in quick mode";
+  }
+  run.save();
+
+  // Boots: every per-app image, then (full mode) each generic kernel built
+  // with the first app's initramfs.
+  std::vector<std::pair<std::string, GuestImage>> boots;
+  for (const auto& a : apps) boots.emplace_back(a.variant, a.image.guest);
+  if (full) {
+    for (const auto& g : generics) {
+      KernelBuildRequest req;
+      req.tree = tree;
+      req.base = g.base;
+      req.configs = g.files;
+      req.jobs = c.jobs;
+      req.toolchain = detect_toolchain(c.ccache);
+      if (c.notice) c.notice("building the " + g.variant + " kernel (long; cached afterwards)");
+      KernelArtifacts k = build_kernel(req, c.cache, progress);
+      progress.clear();
+      study.measurement(key("bzImage", g.variant, "bytes", 1)).samples = {static_cast<double>(stdfs::file_size(k.bzimage))};
+      for (auto& v : study.variants)
+        if (v.name == g.variant) v.details["kernel_key"] = k.key;
+      if (!g.bootable) continue;
+      GuestImage gi = apps.front().image.guest;
+      gi.kernel = k.bzimage;
+      boots.emplace_back(g.variant, gi);
+    }
+    run.save();
+  }
+  try {
+    for (const auto& [variant, image] : boots) {
+      Measurement& m = study.measurement(key("boot-to-app", variant, "ms", repeats));
+      while (static_cast<int>(m.samples.size()) < repeats) {
+        run.show_progress(variant + ": boot " + std::to_string(m.samples.size() + 1));
+        runner::BootSpec spec;
+        spec.kernel = image.kernel;
+        spec.initrd = image.initrd;
+        spec.cmdline = image.cmdline;
+        spec.memory_mib = image.memory_mib;
+        spec.backend = backend.backend;
+        spec.timeout = std::chrono::seconds(300);
+        spec.capture_console = true;
+        spec.console = [](std::string_view) {};
+        spec.notice = [](const std::string&) {};
+        runner::BootResult r = runner::boot(spec);
+        if (r.timings.app_exec) {
+          m.samples.push_back(r.timings.app_exec->count() / 1000.0);
+          run.save();
+          continue;
+        }
+        m.errors.push_back(fmt::format("boot {}: {}: {} (no boot mark from /init)", m.samples.size() + 1,
+                                       runner::outcome_name(r.outcome), r.detail));
+        run.save();
+        throw Error(fmt::format("size: {} did not reach its app: {}: {}; console ends:\n{}samples taken are kept in {}",
+                                variant, runner::outcome_name(r.outcome), r.detail,
+                                r.console.size() > 600 ? r.console.substr(r.console.size() - 600) : r.console,
+                                (c.out_dir / "results.json").string()));
+      }
+    }
+  } catch (const Error&) {
+    progress.clear();
+    render_report(study, c.out_dir);
+    throw;
+  }
+  progress.clear();
+  render_report(study, c.out_dir);
+  require_complete(study, c.out_dir);
+}
+
+}  // namespace tailor::bench

@@ -1,0 +1,39 @@
+// `tailor bench size`: per-app kernels against generic ones. For each app
+// manifest: options on, bzImage, initramfs and boot-to-app time of its image;
+// for tinyconfig, x86_64_defconfig and a microVM reference config (e.g.
+// Firecracker's, read from a path: it is not part of tailor): options on
+// (counted with tailor's Kconfig engine on the same source tree) and, in full
+// mode, bzImage and boot-to-app time of a real build booting the first app's
+// initramfs. Quick mode builds no generic kernel and says so in the report.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "bench/study_image.h"
+#include "common/progress.h"
+
+namespace tailor::bench {
+
+struct SizeStudyOptions {
+  StudyCommon common;
+  std::vector<std::filesystem::path> manifests;  // the apps (at least one)
+  std::optional<std::filesystem::path> microvm_config;  // a full 6.1 .config; nullopt: left out
+  int repeats = 0;  // boots per kernel (default: 3 quick, 10 full)
+};
+
+void run_size_study(const SizeStudyOptions& options, Progress& progress);
+
+// The reference microVM config when one can be found without being told:
+// $TAILOR_MICROVM_CONFIG, else the project's shared reference data beside the
+// source tree (../shared/data/reference-configs/firecracker-microvm-x86_64-6.1.config).
+std::optional<std::filesystem::path> default_microvm_config();
+
+// The tailor manifests shipped with this source tree (manifests/NAME.toml).
+std::filesystem::path shipped_manifest(const std::string& name);
+
+// Options on (=y or =m) in a .config text.
+int options_on(const std::string& dotconfig);
+
+}  // namespace tailor::bench

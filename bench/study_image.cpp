@@ -1,0 +1,65 @@
+#include "bench/study_image.h"
+
+#include <fmt/core.h>
+
+#include "bench/guest_programs.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/sha256.h"
+
+namespace tailor::bench {
+
+namespace stdfs = std::filesystem;
+
+Manifest bench_manifest(Manifest app, const stdfs::path& cache, PayloadSpec extra_payload) {
+  app.app.argv = {"/bench/smpbench", "plan"};
+  PayloadSpec runner;
+  runner.index = static_cast<int>(app.payloads.size()) + 1;
+  runner.where = {app.path.string(), 0, 0};
+  runner.files.emplace_back("/bench/smpbench", guest_program(cache, "smpbench").string());
+  app.payloads.push_back(std::move(runner));
+  extra_payload.index = static_cast<int>(app.payloads.size()) + 1;
+  extra_payload.where = {app.path.string(), 0, 0};
+  extra_payload.deb_where.assign(extra_payload.deb.size(), extra_payload.where);
+  app.payloads.push_back(std::move(extra_payload));
+  app.check = {};
+  return app;
+}
+
+Manifest builtin_manifest(const std::string& toml, const stdfs::path& where) { return parse_manifest(toml, where); }
+
+BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const Manifest& config_manifest,
+                             const std::string& label, Progress& progress) {
+  ImageBuildOptions o;
+  const std::string tag = sha256_hex(stdfs::absolute(common.out_dir).lexically_normal().string()).substr(0, 12);
+  o.out_dir = common.cache / "bench" / "images" / (m.name + "-" + label + "-" + tag);
+  const KernelConfigSource source = common.config_source;
+  o.config_source = [source, config_manifest](const Manifest&, const PayloadTree& tree) {
+    return source(config_manifest, tree);
+  };
+  o.kml_series = default_kml_series();
+  o.ccache = common.ccache;
+  o.jobs = common.jobs;
+  o.notice = common.notice;
+  BuiltImage b;
+  b.result = build_image(m, o, common.cache, progress);
+  progress.clear();
+  const ImageBuildResult& r = b.result;
+  b.guest.kernel = r.bzimage;
+  if (!r.embedded) b.guest.initrd = r.initramfs;
+  b.guest.cmdline = r.cmdline;
+  b.guest.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
+  stdfs::create_directories(common.out_dir / "configs");
+  copy_file_atomic(r.kernel_config, common.out_dir / "configs" / (label + ".config"));
+  b.details = {{"kernel_key", r.kernel.key},
+               {"kernel_version", r.kernel.version},
+               {"kernel_config", "configs/" + label + ".config"},
+               {"config_source", common.config_origin},
+               {"bzimage_bytes", stdfs::file_size(r.bzimage)},
+               {"initramfs_bytes", stdfs::file_size(r.initramfs)},
+               {"memory_mib", m.run.memory_mib}};
+  if (m.kernel.kml) b.details["kml"] = true;
+  return b;
+}
+
+}  // namespace tailor::bench
