@@ -20,6 +20,7 @@ struct Monitor {
 
 void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
+  check_study_dir(c.out_dir, "boot", c.restart);
   const bool full = c.full;
   const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
   if (opt.manifests.empty()) throw Error("bench boot: no app manifest given (--manifest FILE)");

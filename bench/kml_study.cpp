@@ -40,6 +40,7 @@ Measurement key(const std::string& workload, const std::string& variant, const s
 
 void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
+  check_study_dir(c.out_dir, "kml", c.restart);
   const bool full = c.full;
   const long iterations = opt.iterations > 0 ? opt.iterations : full ? 10'000'000 : 100'000;
   const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;

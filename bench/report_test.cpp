@@ -34,6 +34,18 @@ TEST(Report, SaysPlainlyWhenTheBackendMakesTimingsMeaningless) {
   EXPECT_NE(md.find("TCG emulates every instruction."), std::string::npos);
 }
 
+TEST(Report, SkippedCellsShowWhyInsteadOfAValue) {
+  Study s = scaling_study();
+  Measurement bz{"bzImage", "nosmp-1cpu", std::nullopt, "", "bytes", false, 1, {}, {}};
+  bz.note = "not built in quick mode";
+  s.measurement(bz);
+  std::string md = report_markdown(s);
+  EXPECT_NE(md.find("| not built in quick mode |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("`bzImage/nosmp-1cpu`: 0 of 1 samples"), std::string::npos) << "a skipped cell is no failure";
+  Study back = study_from_json(to_json(s), "x");
+  EXPECT_EQ(report_markdown(back), md) << "the note survives results.json";
+}
+
 TEST(Report, TablesComparisonsAndProblemsAreListed) {
   std::string md = report_markdown(scaling_study());
   EXPECT_NE(md.find("| workers | nosmp-1cpu | smp-1cpu |"), std::string::npos) << md;

@@ -90,6 +90,7 @@ std::optional<std::filesystem::path> default_microvm_config() {
 
 void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
+  check_study_dir(c.out_dir, "size", c.restart);
   const bool full = c.full;
   const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
   if (opt.manifests.empty()) throw Error("bench size: no app manifest given (--manifest FILE)");

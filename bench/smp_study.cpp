@@ -39,6 +39,7 @@ std::vector<int> powers_of_two(int up_to) {
 
 void run_smp_study(const SmpStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
+  check_study_dir(c.out_dir, "smp", c.restart);
   const bool full = c.full;
   const std::vector<int> workers = !opt.workers.empty() ? opt.workers : full ? powers_of_two(512) : std::vector<int>{1, 4, 16};
   const std::vector<int> jobs = !opt.make_jobs.empty() ? opt.make_jobs : full ? powers_of_two(512) : std::vector<int>{1, 4};

@@ -147,6 +147,14 @@ Study open_study(const stdfs::path& dir, Study fresh, bool restart) {
   return fresh;
 }
 
+void check_study_dir(const stdfs::path& dir, const std::string& study, bool restart) {
+  if (restart) return;
+  std::optional<Study> old = load_study(dir);
+  if (old && old->name != study)
+    throw Error(fmt::format("{} holds the results of study '{}', not '{}': use another -o DIR",
+                            (dir / "results.json").string(), old->name, study));
+}
+
 void require_complete(const Study& study, const stdfs::path& dir) {
   std::string problems;
   int count = 0;

@@ -80,6 +80,10 @@ class StudyRun {
 // to use --restart or another directory), otherwise `fresh`.
 Study open_study(const std::filesystem::path& dir, Study fresh, bool restart);
 
+// Before any work: throws Error when dir/results.json is unreadable or holds
+// another study (unless `restart`), so that a mistake costs no kernel build.
+void check_study_dir(const std::filesystem::path& dir, const std::string& study, bool restart);
+
 // Throws Error listing the measurements that have errors or fewer samples
 // than asked, with where the results are; does nothing when all are complete.
 void require_complete(const Study& study, const std::filesystem::path& dir);

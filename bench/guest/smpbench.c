@@ -247,7 +247,9 @@ static int write_text(const char* path, const char* text) {
 #define MAKE_DIR "/tmp/tailor-make"
 
 /* Writes FILES small, header-free C files, a main with its own _start (no libc
- * needed to link) and a Makefile whose recipes make can run without a shell. */
+ * needed to link; no aggregate initializers, which compilers may turn into
+ * memset calls) and a Makefile whose recipes make can run without a shell.
+ * The program is linked, never run. */
 static int make_sources(int files) {
   static int made;
   if (made == files) return 0;
@@ -266,7 +268,7 @@ static int make_sources(int files) {
              "static long fold%d(struct pair%d p, int n) { long s = 0; while (n-- > 0) { s += p.a * n - p.b; p.a ^= s; } return s; }\n"
              "static int gcd%d(int a, int b) { while (b) { int t = a %% b; a = b; b = t; } return a; }\n"
              "long f%d(int x) {\n"
-             "  struct pair%d p = { x, x + %d };\n"
+             "  struct pair%d p;\n  p.a = x;\n  p.b = x + %d;\n"
              "  long r = fold%d(p, x & 255) + mix%d(x) + gcd%d(x + 12, %d);\n"
              "  for (int i = 0; i < 16; ++i) r = (r * 31 + i) %% 1000003;\n"
              "  return r;\n"
