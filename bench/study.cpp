@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bench/stats.h"
 #include "common/error.h"
 #include "common/fs.h"
 
@@ -59,6 +60,13 @@ nlohmann::json to_json(const Study& s) {
                          {"samples", m.samples},
                          {"errors", m.errors}};
     if (!m.note.empty()) mj["note"] = m.note;
+    if (!m.samples.empty()) {
+      // Derived from the samples (study_from_json ignores it): for readers of
+      // the JSON who want the numbers the report shows.
+      const Summary sum = summarize(m.samples);
+      mj["summary"] = {{"n", sum.n},     {"median", sum.median}, {"q1", sum.q1},    {"q3", sum.q3},
+                       {"min", sum.min}, {"max", sum.max},       {"mean", sum.mean}};
+    }
     if (m.parameter) {
       mj["parameter"] = *m.parameter;
       mj["parameter_name"] = m.parameter_name;
