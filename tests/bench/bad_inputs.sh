@@ -25,8 +25,8 @@ expect_fail() {
   fi
 }
 
-expect_fail "unknown study" "nosuch" bench nosuch
-expect_fail "no study" "A subcommand is required" bench
+expect_fail "unknown study" "unknown study 'nosuch'" bench nosuch
+expect_fail "no study" "A study (smp, kml, size, boot or report) is required" bench
 expect_fail "quick and full" "excludes" bench smp --quick --full -o "$work/qf"
 expect_fail "missing manifest" "$work/none.toml" bench smp --manifest "$work/none.toml" -o "$work/missing"
 [[ ! -e $work/missing/results.json ]] || { echo "FAIL: results.json written for a missing manifest"; fails=$((fails + 1)); }
