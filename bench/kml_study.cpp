@@ -50,7 +50,7 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
   BackendChoice backend = choose_backend(c.backend);
 
   Manifest app = opt.manifest ? load_manifest(*opt.manifest)
-                              : builtin_manifest(kRedisManifest, c.out_dir / "bench-kml (built in)");
+                              : builtin_manifest(kRedisManifest, c.out_dir / "bench-kml.toml");
   PayloadSpec nullsys;
   const std::string nullsys_path = guest_program(c.cache, "kml-nullsys").string();
   nullsys.files = {{"/bin/kml-nullsys", nullsys_path}, {"/trusted/kml-nullsys", nullsys_path}};

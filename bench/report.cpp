@@ -158,18 +158,19 @@ std::string report_markdown(const Study& s) {
     md += "## Comparisons\n\nCost in percent (positive: the variant is slower or does less work); the range pairs the "
           "quartiles of both sides.\n\n";
     for (const auto& c : s.comparisons) {
-      md += fmt::format("### {}\n\n`{}` against `{}`\n\n| workload | parameter | cost | range |\n|---|---|---|---|\n",
-                        c.title, c.variant, c.baseline);
+      md += fmt::format("### {}\n\n`{}` against `{}`\n\n", c.title, c.variant, c.baseline);
+      std::string rows;
       for (const auto& w : workloads_in_order(s))
         for (const auto& p : parameters_of(s, w)) {
           const Measurement* b = find(s, w, c.baseline, p);
           const Measurement* v = find(s, w, c.variant, p);
           if (!b || !v || b->samples.empty() || v->samples.empty()) continue;
           Change ch = relative_cost(summarize(b->samples), summarize(v->samples), b->higher_is_better);
-          md += fmt::format("| {} | {} | {:+.1f}% | {:+.1f}% … {:+.1f}% |\n", w, p ? std::to_string(*p) : "", ch.percent,
-                            ch.low, ch.high);
+          rows += fmt::format("| {} | {} | {:+.1f}% | {:+.1f}% … {:+.1f}% |\n", w, p ? std::to_string(*p) : "", ch.percent,
+                              ch.low, ch.high);
         }
-      md += "\n";
+      md += rows.empty() ? std::string("No workload has samples on both sides.\n\n")
+                         : "| workload | parameter | cost | range |\n|---|---|---|---|\n" + rows + "\n";
     }
   }
   std::string problems;

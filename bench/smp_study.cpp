@@ -59,7 +59,7 @@ void run_smp_study(const SmpStudyOptions& opt, Progress& progress) {
   // The image: the app's payload (or the workload image) plus make, tcc and
   // the runner; one per-app configuration for both kernels.
   Manifest app = opt.manifest ? load_manifest(*opt.manifest)
-                              : builtin_manifest(kWorkloadManifest, c.out_dir / "bench-smp (built in)");
+                              : builtin_manifest(kWorkloadManifest, c.out_dir / "bench-smp.toml");
   PayloadSpec tools;
   tools.deb = {"make", "tcc", "busybox-static"};
   Manifest base = bench_manifest(app, c.cache, tools);
@@ -68,6 +68,9 @@ void run_smp_study(const SmpStudyOptions& opt, Progress& progress) {
   base.run.memory_mib = std::max(base.run.memory_mib, full ? 512 : 256);
   Manifest smp = base, nosmp = base;
   smp.kernel.extra.push_back("CONFIG_SMP=y");
+  // More vCPUs than the configuration's CONFIG_NR_CPUS would leave some
+  // offline (tinyconfig-based configs have 2).
+  if (base.kernel.smp > 2) smp.kernel.extra.push_back(fmt::format("CONFIG_NR_CPUS={}", base.kernel.smp));
   nosmp.kernel.extra.push_back("# CONFIG_SMP is not set");
 
   if (c.notice) c.notice("building the SMP and non-SMP kernels and images (cached after the first time)");

@@ -26,7 +26,10 @@ Manifest bench_manifest(Manifest app, const stdfs::path& cache, PayloadSpec extr
   return app;
 }
 
-Manifest builtin_manifest(const std::string& toml, const stdfs::path& where) { return parse_manifest(toml, where); }
+Manifest builtin_manifest(const std::string& toml, const stdfs::path& file) {
+  write_file_atomic(file, toml);
+  return load_manifest(file);
+}
 
 BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const Manifest& config_manifest,
                              const std::string& label, Progress& progress) {

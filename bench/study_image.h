@@ -36,8 +36,9 @@ struct StudyCommon {
 Manifest bench_manifest(Manifest app, const std::filesystem::path& cache, PayloadSpec extra_payload);
 
 // A manifest from built-in TOML text (for studies whose default workload
-// image is not an app of manifests/); `where` names it in messages.
-Manifest builtin_manifest(const std::string& toml, const std::filesystem::path& where);
+// image is not an app of manifests/), written to `file` (the study's record
+// of it; the image lock names it) and loaded from there.
+Manifest builtin_manifest(const std::string& toml, const std::filesystem::path& file);
 
 struct BuiltImage {
   ImageBuildResult result;
