@@ -44,7 +44,8 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
   if (!kvm)
     fresh.backend["why"] = "KVM cannot run Linux guests here (" + caps.kvm.reason +
                            "), so tailor-vmm, which needs KVM, could not run, and QEMU emulated every instruction "
-                           "with TCG: its times are those of the emulator, not of a monitor on hardware.";
+                           "with TCG: its times are those of the emulator, not of a monitor on hardware. "
+                           "(bench/boot_bench.py compares both monitors inside the nested KVM harness.)";
   const std::vector<Monitor> monitors = {
       {"tailor-vmm", "tailor-vmm, tailor's KVM monitor", runner::Backend::Kvm, ""},
       {"qemu-microvm", std::string("QEMU -M microvm") + (kvm ? " (KVM)" : " (TCG)"), runner::Backend::Qemu, "microvm"},
