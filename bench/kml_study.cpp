@@ -42,7 +42,7 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
   check_study_dir(c.out_dir, "kml", c.restart);
   const bool full = c.full;
-  const long iterations = opt.iterations > 0 ? opt.iterations : full ? 10'000'000 : 100'000;
+  const long iterations = opt.iterations > 0 ? opt.iterations : full ? 10'000'000 : 1'000'000;
   const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
   const int requests = opt.requests > 0 ? opt.requests : full ? 100'000 : 2000;
   const int clients = opt.clients > 0 ? opt.clients : full ? 50 : 10;

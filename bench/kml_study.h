@@ -18,7 +18,7 @@ struct KmlStudyOptions {
   // The app whose kernel configuration is studied (its payload goes in too);
   // nullopt: a built-in image with redis-server and redis-tools.
   std::optional<std::filesystem::path> manifest;
-  // Zero: by mode (quick: 10^5 calls, 3 repeats, 2000 requests by 10
+  // Zero: by mode (quick: 10^6 calls, 3 repeats, 2000 requests by 10
   // clients; full: 10^7 calls, 10 repeats, 100000 requests by 50 clients).
   long iterations = 0;
   int repeats = 0;

@@ -150,14 +150,14 @@ void add_kml(CLI::App& bench, const GlobalOptions& global) {
       "the guest: the null system call (getppid) in four variants (normal-kernel; kml-untrusted: CPL 3;\n"
       "kml-trusted-raw: CPL 0, SYSCALL; kml-trusted-call: CPL 0, CALL through AT_SYSINFO) and, when the\n"
       "image has redis (the default image does), redis-benchmark against redis-server in the same guest\n"
-      "(redis-server at CPL 0 under KML). Quick: 10^5 calls, 3 repeats, 2000 requests; full: 10^7 calls,\n"
+      "(redis-server at CPL 0 under KML). Quick: 10^6 calls, 3 repeats, 2000 requests; full: 10^7 calls,\n"
       "10 repeats, 100000 requests. Resumable; writes results.json, report.md and charts/*.svg.");
   auto flags = std::make_shared<StudyFlags>();
   auto manifest = std::make_shared<std::string>();
   auto opts = std::make_shared<bench::KmlStudyOptions>();
   flags->add_to(*cmd, "kml");
   cmd->add_option("--manifest", *manifest, "Study this app's kernel configuration (its payload goes in too)");
-  cmd->add_option("--iterations", opts->iterations, "Null system calls per sample (default: 10^5 quick, 10^7 full)");
+  cmd->add_option("--iterations", opts->iterations, "Null system calls per sample (default: 10^6 quick, 10^7 full)");
   cmd->add_option("--repeats", opts->repeats, "Samples per point (default: 3 quick, 10 full)");
   cmd->add_option("--requests", opts->requests, "redis-benchmark requests per sample (default: 2000 quick, 100000 full)");
   cmd->add_option("--clients", opts->clients, "redis-benchmark parallel clients (default: 10 quick, 50 full)");
