@@ -5,7 +5,7 @@
 # when the backend is QEMU TCG, SVG charts, a byte-identical re-render by
 # `tailor bench report`, and a rerun that measures nothing new (resume).
 #
-#   study.sh smp|kml|size|boot        Env: TAILOR, BENCH_WORK (, KML_FIXTURES for kml)
+#   study.sh smp|kml|size|boot        Env: TAILOR, BENCH_WORK
 set -euo pipefail
 : "${TAILOR:?}" "${BENCH_WORK:?}"
 study=${1:?usage: study.sh smp|kml|size|boot}
@@ -16,9 +16,9 @@ mkdir -p "$dir"
 
 case $study in
   smp)  args=(--fixed-config) ;;
-  # The KML test kernels' configuration: the normal kernel is the kml_kernels
-  # fixture's baseline, the KML one its KML kernel (both cache hits).
-  kml)  args=(--kernel-config "${KML_FIXTURES:?}/base/.config") ;;
+  # The fixed config: the normal kernel is the image tests' fixed kernel (also
+  # the KML tests' baseline), the KML one the kml_kernels fixture's KML kernel.
+  kml)  args=(--fixed-config) ;;
   size) args=(--fixed-config --manifest "$root/manifests/hello.toml" --repeats 2) ;;
   boot) args=(--fixed-config --manifest "$root/manifests/hello.toml" --repeats 2) ;;
   *) echo "usage: study.sh smp|kml|size|boot" >&2; exit 2 ;;
