@@ -266,22 +266,23 @@ void add_report(CLI::App& bench) {
 
 void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto* bench = app.add_subcommand("bench", "Studies: SMP vs non-SMP, KML vs normal, specialized vs generic");
-  // A study name that is not one of ours gets an error that names it (CLI11
-  // alone would only say that a subcommand is required).
-  auto unknown = std::make_shared<std::string>();
-  bench->add_option("STUDY", *unknown, "smp, kml, size, boot or report")->group("");
-  bench->require_subcommand(0, 1);
-  bench->callback([bench, unknown] {
-    if (!bench->get_subcommands().empty()) return;
-    if (unknown->empty())
-      throw CLI::RequiredError("A study (smp, kml, size, boot or report)");
-    throw CLI::ValidationError("STUDY", "unknown study '" + *unknown + "' (choose smp, kml, size, boot or report)");
-  });
   add_smp(*bench, global);
   add_kml(*bench, global);
   add_size(*bench, global);
   add_boot(*bench, global);
   add_report(*bench);
+  // A study name that is not one of ours gets an error that names it (CLI11
+  // alone would only say that a subcommand is required).
+  // (Set after the studies are added: subcommands inherit allow_extras, and
+  // theirs must stay off.)
+  bench->allow_extras();
+  bench->require_subcommand(0, 1);
+  bench->callback([bench] {
+    if (!bench->get_subcommands().empty()) return;
+    const std::vector<std::string> extra = bench->remaining();
+    if (extra.empty()) throw CLI::RequiredError("A study (smp, kml, size, boot or report)");
+    throw CLI::ValidationError("STUDY", "unknown study '" + extra.front() + "' (choose smp, kml, size, boot or report)");
+  });
 }
 
 }  // namespace tailor::cli

@@ -27,6 +27,7 @@ expect_fail() {
 
 expect_fail "unknown study" "unknown study 'nosuch'" bench nosuch
 expect_fail "no study" "A study (smp, kml, size, boot or report) is required" bench
+expect_fail "unknown option" "not expected: --bogus-flag" bench smp --bogus-flag -o "$work/bogus"
 expect_fail "quick and full" "excludes" bench smp --quick --full -o "$work/qf"
 expect_fail "missing manifest" "$work/none.toml" bench smp --manifest "$work/none.toml" -o "$work/missing"
 [[ ! -e $work/missing/results.json ]] || { echo "FAIL: results.json written for a missing manifest"; fails=$((fails + 1)); }
