@@ -504,11 +504,12 @@ void canonicalize(Model& m) {
   std::unordered_map<Key, ExprId, KeyHash> seen;
   seen.reserve(n);
   std::vector<ExprId> canon_node(n);  // canonical node id, for keys
-  // Children are always created before their parents, so one pass in id order works.
-  for (ExprId e = 0; e < n; ++e) {
+  std::vector<bool> done(n, false);
+  auto is_operator = [](ExprKind k) { return k == ExprKind::And || k == ExprKind::Or || k == ExprKind::Not; };
+  auto assign = [&](ExprId e) {
     const ExprNode& node = pool[e];
     Key k{static_cast<uint8_t>(node.kind), node.left, node.right};
-    if (node.kind == ExprKind::And || node.kind == ExprKind::Or || node.kind == ExprKind::Not) {
+    if (is_operator(node.kind)) {
       k.l = node.left == kNone ? kNone : canon_node[node.left];
       k.r = node.right == kNone ? kNone : canon_node[node.right];
     }
@@ -516,6 +517,34 @@ void canonicalize(Model& m) {
     canon_node[e] = it->second;
     if (inserted) m.expr_canon[e] = m.expr_classes++;
     else m.expr_canon[e] = m.expr_canon[it->second];
+    done[e] = true;
+  };
+  // Children first (post-order): the in-place rewrites of finalize can give
+  // an old node a newer child, so id order alone does not put children first.
+  std::vector<ExprId> stack;
+  for (ExprId root = 0; root < n; ++root) {
+    if (done[root]) continue;
+    stack.push_back(root);
+    while (!stack.empty()) {
+      ExprId e = stack.back();
+      if (done[e]) {
+        stack.pop_back();
+        continue;
+      }
+      const ExprNode& node = pool[e];
+      bool ready = true;
+      if (is_operator(node.kind)) {
+        for (ExprId c : {node.left, node.right})
+          if (c != kNone && !done[c]) {
+            stack.push_back(c);
+            ready = false;
+          }
+      }
+      if (ready) {
+        assign(e);
+        stack.pop_back();
+      }
+    }
   }
 }
 

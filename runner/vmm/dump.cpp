@@ -61,6 +61,11 @@ std::string disassemble(const kvm_regs& regs, const kvm_sregs& sregs, const Phys
   return out;
 }
 
+// The x86 power-on/INIT state (real mode, CS 0xf000, RIP 0xfff0).
+bool is_reset_state(const kvm_regs& r, const kvm_sregs& s) {
+  return r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && (s.cr0 & 1) == 0;
+}
+
 }  // namespace
 
 std::string dump_vcpu(int index, const kvm_regs& r, const kvm_sregs& s, const PhysicalReader& read) {
@@ -75,19 +80,9 @@ std::string dump_vcpu(int index, const kvm_regs& r, const kvm_sregs& s, const Ph
   out += segment("cs", s.cs) + segment("ss", s.ss) + segment("ds", s.ds) + segment("tr", s.tr);
   out += fmt::format("gdt base={:#x} limit={:#x}  idt base={:#x} limit={:#x}\n", s.gdt.base, s.gdt.limit, s.idt.base,
                      s.idt.limit);
-  if (is_reset_state(r, s)) {
-    // KVM on AMD (SVM) reinitializes the vCPU when it intercepts a shutdown
-    // (the VMCB is undefined afterwards), so the faulting state is gone.
-    out += "this is the x86 reset state (cs=0xf000, rip=0xfff0): the hypervisor reset the vCPU at the shutdown "
-           "(KVM on AMD does), so the faulting instruction cannot be shown\n";
-    return out;
-  }
-  out += disassemble(r, s, read);
-  return out;
-}
-
-bool is_reset_state(const kvm_regs& r, const kvm_sregs& s) {
-  return r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && (s.cr0 & 1) == 0;
+  // KVM on AMD resets the vCPU at a shutdown intercept: the faulting state is gone.
+  if (is_reset_state(r, s)) return out + "this is the x86 reset state: the hypervisor reset the vCPU, so the fault cannot be shown\n";
+  return out + disassemble(r, s, read);
 }
 
 }  // namespace tailor::runner::vmm

@@ -21,12 +21,7 @@ using PhysicalReader = std::function<bool(std::uint64_t gpa, std::span<std::uint
 std::optional<std::uint64_t> translate(const kvm_sregs& sregs, std::uint64_t linear, const PhysicalReader& read);
 
 // Multi-line text: GPRs, RIP/RFLAGS, CR0/2/3/4, EFER, CS/SS/DS, GDT/IDT, and
-// up to 8 instructions at RIP.
-// When the state is the architectural reset state (see is_reset_state), it
-// says so instead of disassembling the reset vector.
+// up to 8 instructions at RIP (at the x86 reset state, a note saying so).
 std::string dump_vcpu(int index, const kvm_regs& regs, const kvm_sregs& sregs, const PhysicalReader& read);
-
-// True for the x86 power-on/INIT state (real mode, CS 0xf000, RIP 0xfff0).
-bool is_reset_state(const kvm_regs& regs, const kvm_sregs& sregs);
 
 }  // namespace tailor::runner::vmm

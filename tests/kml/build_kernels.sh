@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # CTest fixture: the three kernels of the KML tests, built through tailor's
 # content-addressed cache (a second run is a cache hit):
-#   kml        small.config + apps.config + guest.config + kml.config, with kml-patches/series
+#   kml        small.config + apps.config + kml.config, with kml-patches/series
 #   kml-debug  the same + CONFIG_DEBUG_ENTRY
-#   base       small.config + apps.config + guest.config, no series (the baseline kernel)
+#   base       small.config + apps.config, no series (the baseline kernel: the
+#              same kernel as the image tests' fixed-config kernel, one build)
 # Env: TAILOR (the tailor binary), KML_FIXTURES (output folder).
 set -euo pipefail
 : "${TAILOR:?}" "${KML_FIXTURES:?}"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 common=(kernel build --base tinyconfig --strict
         --config "$root/image-builder/configs/small.config"
-        --config "$root/image-builder/configs/apps.config"
-        --config "$root/tests/kml/guest.config")
+        --config "$root/image-builder/configs/apps.config")
 kml=(--config "$root/kml-patches/kml.config" --patches "$root/kml-patches/series")
 
 mkdir -p "$KML_FIXTURES"
