@@ -26,6 +26,8 @@ std::vector<std::string> default_library_dirs(const std::string& interpreter) {
 }
 
 bool loader_provides(const std::string& interpreter, const std::string& needed) {
+  if (interpreter.empty()) return false;
+  if (needed == std::filesystem::path(interpreter).filename().string()) return true;
   if (!is_musl_interpreter(interpreter)) return false;
   static const std::set<std::string> names = {"libc.so",      "libpthread.so.0", "librt.so.1",
                                               "libm.so.6",    "libdl.so.2",      "libutil.so.1",

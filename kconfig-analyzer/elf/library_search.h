@@ -21,7 +21,8 @@ bool is_musl_interpreter(const std::string& interpreter);
 std::vector<std::string> default_library_dirs(const std::string& interpreter);
 
 // True when the loader `interpreter` provides library `needed` itself, so no
-// file is looked for (musl's loader answers libc.so, libpthread.so.0, ...).
+// file is looked for: its own name (libc.so.6 needs ld-linux-x86-64.so.2,
+// already in the process), and musl's built-in libc.so, libpthread.so.0, ...
 bool loader_provides(const std::string& interpreter, const std::string& needed);
 
 // "$ORIGIN/../lib" -> "/opt/app/lib" for an object at /opt/app/bin/x (also

@@ -43,11 +43,14 @@ TEST(LibrarySearch, CandidatesAreNormalizedAndOnlyAbsolute) {
   EXPECT_TRUE(library_candidates("sub/libq.so", {"/lib"}).empty());
 }
 
-TEST(LibrarySearch, MuslsLoaderIsItsOwnLibcGlibcsIsNot) {
+TEST(LibrarySearch, TheLoaderAnswersItsOwnNameAndMuslsAlsoLibc) {
   EXPECT_TRUE(loader_provides("/lib/ld-musl-x86_64.so.1", "libc.so"));
   EXPECT_TRUE(loader_provides("/lib/ld-musl-x86_64.so.1", "libpthread.so.0"));
   EXPECT_FALSE(loader_provides("/lib/ld-musl-x86_64.so.1", "libz.so.1"));
   EXPECT_FALSE(loader_provides("/lib64/ld-linux-x86-64.so.2", "libc.so.6"));
+  // libc.so.6 and libm.so.6 need the loader by name: it is already there.
+  EXPECT_TRUE(loader_provides("/lib64/ld-linux-x86-64.so.2", "ld-linux-x86-64.so.2"));
+  EXPECT_FALSE(loader_provides("", "ld-linux-x86-64.so.2"));
   EXPECT_EQ(default_library_dirs("/lib64/ld-linux-x86-64.so.2"),
             (Dirs{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"}));
 }
