@@ -12,54 +12,20 @@
 
 #include "common/error.h"
 #include "common/sha256.h"
-#include "image-builder/elf_file.h"
+#include "kconfig-analyzer/elf/elf_file.h"
+#include "kconfig-analyzer/elf/library_search.h"
 
 namespace tailor {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-bool is_musl_interpreter(const std::string& interp) { return interp.find("ld-musl") != std::string::npos; }
-
-// musl's loader is also libc: it answers these names itself.
-bool musl_builtin(const std::string& name) {
-  static const std::set<std::string> names = {"libc.so",  "libpthread.so.0", "librt.so.1", "libm.so.6", "libdl.so.2",
-                                              "libutil.so.1", "libxnet.so", "libcrypt.so.1", "libresolv.so.2"};
-  if (names.count(name)) return true;
-  return name.rfind("ld-musl-", 0) == 0;
-}
-
-std::string join_path(const std::string& dir, const std::string& name) {
-  return normalize_image_path(dir + "/" + name);
-}
+using elf::ElfFile;
+using elf::ParseDepth;
 
 std::string join_list(const std::vector<std::string>& items) {
   std::string s;
   for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
   return s;
-}
-
-// "$ORIGIN/../lib" -> "/opt/app/lib" for an object at /opt/app/bin/x.
-std::string expand_dst(const std::string& dir, const std::string& object_path) {
-  std::string out;
-  for (size_t i = 0; i < dir.size();) {
-    auto try_token = [&](const std::string& token, const std::string& value) {
-      for (const std::string& form : {"$" + token, "${" + token + "}"}) {
-        if (dir.compare(i, form.size(), form) == 0) {
-          out += value;
-          i += form.size();
-          return true;
-        }
-      }
-      return false;
-    };
-    if (dir[i] == '$' && (try_token("ORIGIN", image_dirname(object_path)) || try_token("LIB", "lib/x86_64-linux-gnu") ||
-                          try_token("PLATFORM", "x86_64"))) {
-      continue;
-    }
-    out += dir[i++];
-  }
-  return out;
 }
 
 std::string printable_head(const std::string& head) {
@@ -103,7 +69,7 @@ class Closure {
         others.push_back(path);
     for (const auto& path : others) {
       const PayloadNode* node = payload_.find(path);
-      if (!node || !has_elf_magic(read_head(node->content.file, 4))) continue;
+      if (!node || !elf::has_elf_magic(elf::read_head(node->content.file, 4))) continue;
       queue_.push_back({path, {}, false, {}});
     }
     drain();
@@ -113,7 +79,7 @@ class Closure {
  private:
   struct Item {
     std::string path;                   // as the loader opens it
-    std::vector<std::string> inherited;  // DT_RPATH of the objects that loaded it
+    std::vector<std::string> inherited;  // DT_RPATH of the objects that loaded it (elf::inherited_rpath)
     bool required;                       // the app needs it to start
     std::string loader;                  // the interpreter whose rules apply (a library follows its program's)
   };
@@ -151,9 +117,9 @@ class Closure {
         fail_argv((via.empty() ? "argv[0] " : "the #! interpreter ") + path + " is not executable (mode " + mode +
                   ", from " + node->source + ")");
       }
-      const std::string head = read_head(node->content.file, 256);
-      if (has_elf_magic(head)) {
-        ElfInfo info = read_elf(node->content.file, path);
+      const std::string head = elf::read_head(node->content.file, 256);
+      if (elf::has_elf_magic(head)) {
+        elf::ElfIdentity info = elf::identify(head, path);
         if (!info.is_x86_64())
           fail_argv("argv[0] " + path + " is an " + info.describe() + " program; the guest runs x86-64 programs");
         return real;
@@ -222,8 +188,10 @@ class Closure {
     std::string name = interp.substr(interp.rfind('/') + 1);
     if (const PayloadNode* n = payload_.lookup(interp); n && n->type == NodeType::File) {
       try {
-        ElfInfo info = read_elf(n->content.file, interp);
-        if (!info.soname.empty()) name = info.soname;
+        if (elf::is_x86_64_elf(n->content.file)) {
+          ElfFile info = ElfFile::load(n->content.file, interp, ParseDepth::Linking);
+          if (info.soname() && !info.soname()->empty()) name = *info.soname();
+        }
       } catch (const Error&) {
       }
     }
@@ -234,12 +202,7 @@ class Closure {
   bool is_x86_64_elf(const stdfs::path& file) {
     auto it = elf_kind_.find(file.string());
     if (it != elf_kind_.end()) return it->second;
-    bool ok = false;
-    try {
-      ok = has_elf_magic(read_head(file, 4)) && read_elf(file, file.string()).is_x86_64();
-    } catch (const Error&) {
-      ok = false;
-    }
+    const bool ok = elf::is_x86_64_elf(file);
     elf_kind_[file.string()] = ok;
     return ok;
   }
@@ -296,18 +259,20 @@ class Closure {
   }
 
   void process(const Item& item, const PayloadNode& node) {
-    ElfInfo info;
+    std::optional<ElfFile> object;
     try {
-      info = read_elf(node.content.file, item.path);
+      const elf::ElfIdentity id = elf::read_identity(node.content.file, item.path);
+      if (!id.is_x86_64()) {
+        if (item.required) problem(true, item.path + " is an " + id.describe() + " file; the guest runs x86-64 programs");
+        return;  // other architectures' files (firmware, cross tools) are not ours to run
+      }
+      object.emplace(ElfFile::load(node.content.file, item.path, ParseDepth::Linking));
     } catch (const Error& e) {
       problem(item.required, e.what());
       return;
     }
-    if (!info.is_x86_64()) {
-      if (item.required) problem(true, item.path + " is an " + info.describe() + " file; the guest runs x86-64 programs");
-      return;  // other architectures' files (firmware, cross tools) are not ours to run
-    }
-    const std::string interp = info.interpreter;
+    const ElfFile& info = *object;
+    const std::string interp = info.interpreter().value_or("");
     if (!interp.empty()) {
       if (!ensure_exact(interp, "interpreter (PT_INTERP) of " + item.path)) {
         problem(item.required, item.path + " needs its program interpreter " + interp +
@@ -319,29 +284,16 @@ class Closure {
     // Which loader's rules apply: the program's own interpreter, or for a
     // library, that of the program that loads it.
     const std::string loader = interp.empty() ? item.loader : interp;
-    const bool musl = is_musl_interpreter(loader);
 
-    std::vector<std::string> chain_rpath;
-    if (info.runpath.empty()) {
-      for (const auto& d : info.rpath) chain_rpath.push_back(expand_dst(d, item.path));
-      chain_rpath.insert(chain_rpath.end(), item.inherited.begin(), item.inherited.end());
-    }
-    std::vector<std::string> dirs = chain_rpath;
-    dirs.insert(dirs.end(), options_.ld_library_path.begin(), options_.ld_library_path.end());
-    for (const auto& d : info.runpath) dirs.push_back(expand_dst(d, item.path));
-    for (const auto& d : default_library_dirs(loader)) dirs.push_back(d);
+    const std::vector<std::string> chain_rpath = elf::inherited_rpath(info, item.path, item.inherited);
+    const std::vector<std::string> dirs =
+        elf::library_search_dirs(info, item.path, item.inherited, options_.ld_library_path, loader);
 
     const std::string loader_name = loader_soname(loader);
-    for (const auto& needed : info.needed) {
-      if (musl && musl_builtin(needed)) continue;
+    for (const auto& needed : info.needed()) {
+      if (elf::loader_provides(loader, needed)) continue;
       if (!loader_name.empty() && needed == loader_name) continue;  // the loader is already in the process
-      std::vector<std::string> candidates;
-      if (needed.find('/') != std::string::npos) {
-        if (needed.front() == '/') candidates.push_back(normalize_image_path(needed));
-      } else {
-        for (const auto& d : dirs)
-          if (!d.empty() && d.front() == '/') candidates.push_back(join_path(d, needed));
-      }
+      const std::vector<std::string> candidates = elf::library_candidates(needed, dirs);
       std::optional<Found> found;
       for (const auto& c : candidates)
         if ((found = find_file(c, true))) break;
@@ -371,11 +323,6 @@ class Closure {
 };
 
 }  // namespace
-
-std::vector<std::string> default_library_dirs(const std::string& interpreter) {
-  if (is_musl_interpreter(interpreter)) return {"/lib", "/usr/local/lib", "/usr/lib"};
-  return {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
-}
 
 ClosureResult complete_closure(PayloadTree& payload, const ClosureOptions& options) {
   return Closure(payload, options).run();

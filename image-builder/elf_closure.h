@@ -1,8 +1,9 @@
 // The shared-library closure of an image: for the app's program (argv[0],
 // through #! scripts) and every other ELF file in the payload, find its
 // interpreter (PT_INTERP) and libraries (DT_NEEDED via DT_RPATH, LD_LIBRARY_PATH,
-// DT_RUNPATH and the loader's standard directories) the way the guest's
-// dynamic loader will, and add what is missing: from the payload first, then
+// DT_RUNPATH and the loader's standard directories: the rules of
+// kconfig-analyzer/elf/library_search.h) the way the guest's dynamic loader
+// will, and add what is missing: from the payload first, then
 // from a pool of candidate files (the packages' dependencies), then from the host.
 #pragma once
 
@@ -38,9 +39,5 @@ struct ClosureResult {
 // of the app's program or of anything it loads. A library missing for some
 // other ELF file of the payload (a tool the app may never run) is a warning.
 ClosureResult complete_closure(PayloadTree& payload, const ClosureOptions& options);
-
-// The dynamic loader's standard directories for an interpreter path
-// (glibc's multiarch list, or musl's).
-std::vector<std::string> default_library_dirs(const std::string& interpreter);
 
 }  // namespace tailor

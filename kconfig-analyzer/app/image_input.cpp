@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include "common/error.h"
@@ -26,16 +25,6 @@ namespace {
 
 // Bump when the analysis' results change for the same inputs.
 constexpr int kAnalysisVersion = 1;
-
-std::string head_of(const stdfs::path& file, size_t n) {
-  std::ifstream in(file, std::ios::binary);
-  std::string s(n, '\0');
-  in.read(s.data(), std::streamsize(n));
-  s.resize(size_t(in.gcount()));
-  return s;
-}
-
-bool is_elf(const std::string& head) { return head.size() >= 4 && head.compare(0, 4, "\x7f" "ELF") == 0; }
 
 // "#!/bin/sh -e" -> "/bin/sh"
 std::string shebang_interpreter(const std::string& head) {
@@ -70,8 +59,8 @@ AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
     const PayloadNode* n = tree.lookup(path, &real);
     if (!n || n->type != NodeType::File) throw Error(m.path.string() + ": " + path + " is not a file in the image");
     in.exec_chain.push_back(path);
-    auto head = head_of(n->content.file, 256);
-    if (is_elf(head)) {
+    auto head = elf::read_head(n->content.file, 256);
+    if (elf::has_elf_magic(head)) {
       in.program = path;
       break;
     }
@@ -88,8 +77,7 @@ AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
     if (node.type != NodeType::File || p == "/init" || p.rfind("/tailor/", 0) == 0) continue;
     if (p.rfind("/trusted/", 0) == 0) continue;  // the KML copy of the app
     if (node.content.file.empty()) continue;
-    auto head = head_of(node.content.file, 64);
-    if (!is_elf(head)) continue;
+    if (!elf::has_elf_magic(elf::read_head(node.content.file, 4))) continue;
     try {
       auto elf = elf::ElfFile::load(node.content.file);
       if (elf.kind() == elf::FileKind::Executable || elf.kind() == elf::FileKind::PieExecutable) {

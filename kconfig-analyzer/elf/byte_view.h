@@ -24,18 +24,19 @@ class ByteView {
   std::string_view bytes() const { return bytes_; }
 
   // A trivially copyable value at `offset` (x86-64 ELF is little-endian like the host).
+  // `part` names what is read in error messages ("the program headers").
   template <typename T>
-  T read(uint64_t offset) const {
+  T read(uint64_t offset, const char* part = nullptr) const {
     static_assert(std::is_trivially_copyable_v<T>);
-    check(offset, sizeof(T));
+    check(offset, sizeof(T), part);
     T value;
     std::memcpy(&value, bytes_.data() + offset, sizeof(T));
     return value;
   }
 
   // The bytes [offset, offset + size), checked.
-  ByteView sub(uint64_t offset, uint64_t size) const {
-    check(offset, size);
+  ByteView sub(uint64_t offset, uint64_t size, const char* part = nullptr) const {
+    check(offset, size, part);
     return ByteView(bytes_.substr(offset, size), what_);
   }
 
@@ -49,10 +50,11 @@ class ByteView {
     return rest.substr(0, end);
   }
 
-  void check(uint64_t offset, uint64_t size) const {
+  void check(uint64_t offset, uint64_t size, const char* part = nullptr) const {
     if (offset > bytes_.size() || size > bytes_.size() - offset)
-      throw Error(what_ + ": truncated or malformed (needs bytes " + std::to_string(offset) + ".." +
-                  std::to_string(offset + size) + " of " + std::to_string(bytes_.size()) + ")");
+      throw Error(what_ + ": truncated or malformed" + (part ? std::string(": cannot read ") + part : std::string()) +
+                  " (needs bytes " + std::to_string(offset) + ".." + std::to_string(offset + size) + " of " +
+                  std::to_string(bytes_.size()) + ")");
   }
 
  private:

@@ -34,6 +34,66 @@ std::vector<std::string> split_paths(std::string_view list) {
 
 }  // namespace
 
+bool ElfIdentity::is_x86_64() const { return is_64 && little_endian && machine == EM_X86_64; }
+
+std::string ElfIdentity::describe() const {
+  std::string s = std::string("ELF ") + (is_64 ? "64-bit " : "32-bit ") + (little_endian ? "LSB " : "MSB ");
+  switch (machine) {
+    case EM_X86_64: return s + "x86-64";
+    case EM_386: return s + "i386";
+    case EM_AARCH64: return s + "aarch64";
+    case EM_ARM: return s + "arm";
+    case EM_RISCV: return s + "riscv";
+    default: return s + "machine " + std::to_string(machine);
+  }
+}
+
+bool has_elf_magic(std::string_view head) {
+  return head.size() >= SELFMAG && head.substr(0, SELFMAG) == std::string_view(ELFMAG, SELFMAG);
+}
+
+std::string read_head(const std::filesystem::path& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read " + path.string());
+  std::string buf(n, '\0');
+  in.read(buf.data(), static_cast<std::streamsize>(n));
+  buf.resize(static_cast<size_t>(in.gcount()));
+  return buf;
+}
+
+ElfIdentity identify(std::string_view head, const std::string& name) {
+  if (head.size() < EI_NIDENT || !has_elf_magic(head)) throw Error(name + ": not an ELF file");
+  ElfIdentity id;
+  const auto cls = static_cast<unsigned char>(head[EI_CLASS]);
+  if (cls != ELFCLASS64 && cls != ELFCLASS32)
+    throw Error(name + ": malformed ELF file: unknown class " + std::to_string(int(cls)));
+  id.is_64 = cls == ELFCLASS64;
+  id.little_endian = head[EI_DATA] == ELFDATA2LSB;
+  // e_type and e_machine follow e_ident in both classes.
+  ByteView view(head, name);
+  uint16_t type = view.read<uint16_t>(EI_NIDENT, "the ELF header");
+  uint16_t machine = view.read<uint16_t>(EI_NIDENT + 2, "the ELF header");
+  if (!id.little_endian) {
+    type = uint16_t(type >> 8 | type << 8);
+    machine = uint16_t(machine >> 8 | machine << 8);
+  }
+  id.type = type;
+  id.machine = machine;
+  return id;
+}
+
+ElfIdentity read_identity(const std::filesystem::path& path, const std::string& name) {
+  return identify(read_head(path, sizeof(Elf64_Ehdr)), name);
+}
+
+bool is_x86_64_elf(const std::filesystem::path& path) {
+  try {
+    return read_identity(path, path.string()).is_x86_64();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 bool ElfFile::has_elf_magic(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
@@ -41,46 +101,57 @@ bool ElfFile::has_elf_magic(const std::filesystem::path& path) {
   return std::memcmp(magic, ELFMAG, SELFMAG) == 0;
 }
 
-ElfFile ElfFile::load(const std::filesystem::path& path) { return parse(read_file(path), path.string()); }
+ElfFile ElfFile::load(const std::filesystem::path& path, ParseDepth depth) {
+  return parse(read_file(path), path.string(), depth);
+}
 
-ElfFile ElfFile::parse(std::string bytes, std::string name) {
+ElfFile ElfFile::load(const std::filesystem::path& path, std::string name, ParseDepth depth) {
+  return parse(read_file(path), std::move(name), depth);
+}
+
+ElfFile ElfFile::parse(std::string bytes, std::string name, ParseDepth depth) {
   ElfFile file;
   file.storage_ = std::make_shared<const std::string>(std::move(bytes));
   file.name_ = std::move(name);
   file.view_ = ByteView(*file.storage_, file.name_);
-  file.parse_headers();
+  file.parse_headers(depth);
   file.parse_dynamic();
   file.classify();
-  file.parse_symbols();
-  file.parse_relocations();
+  if (depth == ParseDepth::Everything) {
+    file.parse_symbols();
+    file.parse_relocations();
+  }
   return file;
 }
 
-void ElfFile::parse_headers() {
+void ElfFile::parse_headers(ParseDepth depth) {
   if (view_.size() < EI_NIDENT || std::memcmp(view_.bytes().data(), ELFMAG, SELFMAG) != 0)
     throw Error(name_ + ": not an ELF file");
   auto ident = view_.bytes().substr(0, EI_NIDENT);
   if (ident[EI_CLASS] != ELFCLASS64) throw Error(name_ + ": not a 64-bit ELF file (only x86-64 is supported)");
   if (ident[EI_DATA] != ELFDATA2LSB) throw Error(name_ + ": not a little-endian ELF file");
-  auto eh = view_.read<Elf64_Ehdr>(0);
+  auto eh = view_.read<Elf64_Ehdr>(0, "the ELF header");
   if (eh.e_machine != EM_X86_64)
     throw Error(name_ + ": ELF machine " + std::to_string(eh.e_machine) + " is not x86-64");
   entry_ = eh.e_entry;
 
   if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) throw Error(name_ + ": unexpected program header size");
   for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    auto ph = view_.read<Elf64_Phdr>(eh.e_phoff + uint64_t(i) * sizeof(Elf64_Phdr));
+    auto ph = view_.read<Elf64_Phdr>(eh.e_phoff + uint64_t(i) * sizeof(Elf64_Phdr), "the program headers");
     segments_.push_back({ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr, ph.p_filesz, ph.p_memsz});
     if (ph.p_type == PT_INTERP) {
-      auto bytes = view_.sub(ph.p_offset, ph.p_filesz);
+      auto bytes = view_.sub(ph.p_offset, ph.p_filesz, "PT_INTERP");
       interpreter_ = std::string(bytes.cstring(0));
+      if (interpreter_->empty()) throw Error(name_ + ": malformed ELF file: empty PT_INTERP");
     }
   }
+  type_ = eh.e_type;
+  if (depth == ParseDepth::Linking) return;  // the loader reads no section headers
 
   if (eh.e_shnum && eh.e_shentsize != sizeof(Elf64_Shdr)) throw Error(name_ + ": unexpected section header size");
   std::vector<Elf64_Shdr> raw;
   for (unsigned i = 0; i < eh.e_shnum; ++i)
-    raw.push_back(view_.read<Elf64_Shdr>(eh.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr)));
+    raw.push_back(view_.read<Elf64_Shdr>(eh.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr), "the section headers"));
   ByteView names;
   if (eh.e_shstrndx != SHN_UNDEF && eh.e_shstrndx < raw.size()) {
     const auto& s = raw[eh.e_shstrndx];
@@ -100,8 +171,6 @@ void ElfFile::parse_headers() {
     if (sec.type != SHT_NOBITS && sec.type != SHT_NULL) view_.check(sec.offset, sec.size);
     sections_.push_back(std::move(sec));
   }
-
-  type_ = eh.e_type;
 }
 
 void ElfFile::classify() {
@@ -142,7 +211,7 @@ void ElfFile::parse_dynamic() {
   for (const auto& seg : segments_)
     if (seg.type == PT_DYNAMIC) dyn = &seg;
   if (!dyn) return;
-  auto bytes = view_.sub(dyn->offset, dyn->filesz);
+  auto bytes = view_.sub(dyn->offset, dyn->filesz, "the dynamic section");
   for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= bytes.size(); off += sizeof(Elf64_Dyn)) {
     auto d = bytes.read<Elf64_Dyn>(off);
     if (d.d_tag == DT_NULL) break;

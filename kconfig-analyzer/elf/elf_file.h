@@ -2,6 +2,8 @@
 // library): headers, sections, segments, dynamic entries, symbols and
 // relocations, plus address translation for code analysis. Everything is
 // parsed eagerly through checked reads; malformed input throws tailor::Error.
+// Also the identity of any ELF file (class, byte order, machine), so that
+// other architectures' files can be recognized and named.
 #pragma once
 
 #include <cstdint>
@@ -67,13 +69,46 @@ struct Relocation {
 
 enum class FileKind { Executable, PieExecutable, SharedLibrary, Other };
 
+// What any ELF file is, whatever its class or machine: enough to tell an
+// x86-64 object from another architecture's file and to say which it is.
+struct ElfIdentity {
+  bool is_64 = false;          // ELFCLASS64
+  bool little_endian = false;  // ELFDATA2LSB
+  uint16_t type = 0;           // e_type (2 = EXEC, 3 = DYN)
+  uint16_t machine = 0;        // e_machine (62 = x86-64)
+
+  // What ElfFile reads and our guests run: 64-bit little-endian x86-64.
+  bool is_x86_64() const;
+  // "ELF 32-bit LSB i386", for messages about files we cannot run.
+  std::string describe() const;
+};
+
+// True when `head` (the first bytes of a file) starts with the ELF magic.
+bool has_elf_magic(std::string_view head);
+// The first `n` bytes of `path` (fewer if it is shorter); throws Error naming it.
+std::string read_head(const std::filesystem::path& path, size_t n);
+// The identity from the first bytes of a file (64 are enough for any class);
+// throws Error naming `name` when they are not ELF or are cut short.
+ElfIdentity identify(std::string_view head, const std::string& name);
+ElfIdentity read_identity(const std::filesystem::path& path, const std::string& name);
+// True when `path` is a readable x86-64 ELF file (never throws).
+bool is_x86_64_elf(const std::filesystem::path& path);
+
+// How much of a file ElfFile::load parses: everything, or only what dynamic
+// linking needs (headers, segments, dynamic entries; no sections, symbols or
+// relocations), which is cheaper and tolerates damaged section tables the
+// loader never reads.
+enum class ParseDepth { Everything, Linking };
+
 class ElfFile {
  public:
   // Reads and parses `path`; throws Error naming it if it is not a 64-bit
   // little-endian x86-64 ELF or is malformed.
-  static ElfFile load(const std::filesystem::path& path);
+  static ElfFile load(const std::filesystem::path& path, ParseDepth depth = ParseDepth::Everything);
+  // The same, with `name` in error messages (e.g. the file's path in an image).
+  static ElfFile load(const std::filesystem::path& path, std::string name, ParseDepth depth);
   // Parses an in-memory image; `name` is used in error messages.
-  static ElfFile parse(std::string bytes, std::string name);
+  static ElfFile parse(std::string bytes, std::string name, ParseDepth depth = ParseDepth::Everything);
   // True when the file starts with the ELF magic (cheap check, any class/machine).
   static bool has_elf_magic(const std::filesystem::path& path);
 
@@ -130,7 +165,7 @@ class ElfFile {
 
  private:
   ElfFile() = default;
-  void parse_headers();
+  void parse_headers(ParseDepth depth);
   void parse_dynamic();
   void classify();
   void parse_symbols();

@@ -1,5 +1,7 @@
 // ElfFile: headers, dynamic entries, symbols, relocations of real compiler
-// output, and clear errors for malformed input.
+// output (the analyzer's test programs and the image builder's small ELF
+// fixtures), the identity of other architectures' files, and clear errors for
+// malformed input.
 #include "kconfig-analyzer/elf/elf_file.h"
 
 #include <elf.h>
@@ -14,6 +16,7 @@ namespace tailor::elf {
 namespace {
 
 const std::string kBin = SYSCALL_TESTBIN;
+const std::string kFixtures = ELF_FIXTURES;  // built by image-builder/CMakeLists.txt
 
 bool has_symbol(const std::vector<Symbol>& table, const std::string& name, bool defined) {
   return std::any_of(table.begin(), table.end(),
@@ -109,6 +112,84 @@ TEST(ElfFile, CorruptSectionTableIsAnError) {
   auto eh = reinterpret_cast<Elf64_Ehdr*>(bytes.data());
   eh->e_shoff = bytes.size() - 10;  // section headers past the end
   EXPECT_THROW(ElfFile::parse(bytes, "corrupt"), Error);
+}
+
+TEST(ElfFile, RpathAndRunpathAreReadAsWritten) {
+  auto app = ElfFile::load(kFixtures + "/bin/app_rpath", ParseDepth::Linking);
+  EXPECT_EQ(*app.interpreter(), "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_EQ(app.needed(), (std::vector<std::string>{"libtailor_a.so.1", "libc.so.6"}));
+  EXPECT_EQ(app.rpath(), std::vector<std::string>{"$ORIGIN/../lib"});
+  EXPECT_TRUE(app.runpath().empty());
+
+  auto app2 = ElfFile::load(kFixtures + "/bin/app_runpath", ParseDepth::Linking);
+  EXPECT_EQ(app2.runpath(), std::vector<std::string>{"$ORIGIN/../lib"});
+  EXPECT_TRUE(app2.rpath().empty());
+}
+
+TEST(ElfFile, ALibraryNamesItselfAndWhatItNeeds) {
+  auto a = ElfFile::load(kFixtures + "/lib/libtailor_a.so.1", ParseDepth::Linking);
+  EXPECT_EQ(a.kind(), FileKind::SharedLibrary);
+  ASSERT_TRUE(a.soname());
+  EXPECT_EQ(*a.soname(), "libtailor_a.so.1");
+  EXPECT_FALSE(a.interpreter());
+  EXPECT_NE(std::find(a.needed().begin(), a.needed().end(), "libtailor_b.so.1"), a.needed().end());
+}
+
+TEST(ElfFile, ADynamicMuslProgramNeedsMuslsLoaderAndLibc) {
+  auto d = ElfFile::load(kFixtures + "/bin/hello_musl_dynamic", ParseDepth::Linking);
+  EXPECT_EQ(*d.interpreter(), "/lib/ld-musl-x86_64.so.1");
+  EXPECT_EQ(d.needed(), std::vector<std::string>{"libc.so"});
+}
+
+TEST(ElfFile, LinkingDepthReadsTheSameDynamicFactsWithoutSymbols) {
+  auto full = ElfFile::load(kBin + "/known_glibc");
+  auto linking = ElfFile::load(kBin + "/known_glibc", "/usr/bin/known", ParseDepth::Linking);
+  EXPECT_EQ(linking.name(), "/usr/bin/known");
+  EXPECT_EQ(linking.interpreter(), full.interpreter());
+  EXPECT_EQ(linking.needed(), full.needed());
+  EXPECT_EQ(linking.kind(), full.kind());
+  EXPECT_TRUE(linking.sections().empty());
+  EXPECT_TRUE(linking.dynamic_symbols().empty());
+}
+
+TEST(ElfIdentity, NamesOtherArchitecturesWithoutParsingThem) {
+  // A real static executable's header relabelled as 32-bit i386: e_type and
+  // e_machine sit at the same offsets in both classes.
+  auto head = read_head(kBin + "/known_musl", sizeof(Elf32_Ehdr));
+  head[EI_CLASS] = ELFCLASS32;
+  head[offsetof(Elf32_Ehdr, e_machine)] = char(EM_386);
+  auto id = identify(head, "i386");
+  EXPECT_FALSE(id.is_x86_64());
+  EXPECT_EQ(id.type, ET_EXEC);
+  EXPECT_EQ(id.describe(), "ELF 32-bit LSB i386");
+
+  auto x86 = read_identity(kBin + "/known_musl", "known_musl");
+  EXPECT_TRUE(x86.is_x86_64());
+  EXPECT_EQ(x86.describe(), "ELF 64-bit LSB x86-64");
+  EXPECT_TRUE(is_x86_64_elf(kBin + "/known_musl"));
+  EXPECT_FALSE(is_x86_64_elf(kBin + "/no-such-file"));
+}
+
+TEST(ElfIdentity, NonElfAndTruncatedInputAreErrorsNamingTheFile) {
+  auto bytes = read_file(kFixtures + "/bin/app_rpath");
+  EXPECT_TRUE(has_elf_magic(bytes));
+  EXPECT_FALSE(has_elf_magic("#!/b"));
+  EXPECT_EQ(read_head(kFixtures + "/bin/app_rpath", 4), bytes.substr(0, 4));
+  try {
+    identify("#!/bin/sh\necho hi\n", "/run.sh");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "/run.sh: not an ELF file");
+  }
+  // Cut inside the program headers: the message says which part is missing.
+  try {
+    ElfFile::parse(bytes.substr(0, 100), "/usr/bin/trunc", ParseDepth::Linking);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("/usr/bin/trunc: truncated or malformed: cannot read the program headers (", 0),
+              0u)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "kconfig-analyzer/elf/elf_file.h"
+#include "kconfig-analyzer/elf/library_search.h"
 
 namespace tailor::elf {
 
@@ -29,62 +30,36 @@ PathMap rooted_path_map(const fs::path& root) {
   };
 }
 
-namespace {
-
-// Debian's multiarch directories first, as ld.so.conf orders them.
-const std::vector<std::string> kDefaultDirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-                                               "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"};
-
-std::string expand_origin(std::string dir, const std::string& origin) {
-  for (const std::string token : {"$ORIGIN", "${ORIGIN}"}) {
-    for (auto pos = dir.find(token); pos != std::string::npos; pos = dir.find(token))
-      dir.replace(pos, token.size(), origin);
-  }
-  return dir;
-}
-
-std::string parent_of(const std::string& image_path) { return fs::path(image_path).parent_path().string(); }
-
-}  // namespace
-
 std::vector<LoadedObject> library_closure(const std::string& program, const PathMap& map) {
   auto host = map(program);
   if (!host) throw Error("program " + program + " is not in the image");
   std::vector<LoadedObject> out;
   out.push_back({program, *host, "", "", false});
   auto exe = ElfFile::load(*host);
+  // The program's loader sets the standard directories and the names it provides.
+  const std::string interpreter = exe.interpreter().value_or("");
 
   std::set<std::string> loaded_names{program};
-  std::deque<size_t> queue{0};
-  // RPATH of the executable applies to every lookup (when the needing object has no RUNPATH).
-  auto exe_rpath = exe.runpath().empty() ? exe.rpath() : std::vector<std::string>{};
+  struct Pending {
+    size_t index;
+    std::vector<std::string> inherited;  // RPATHs of the objects that loaded it
+  };
+  std::deque<Pending> queue{{0, {}}};
   while (!queue.empty()) {
-    auto index = queue.front();
+    auto pending = queue.front();
     queue.pop_front();
-    const auto obj = out[index];
+    const auto obj = out[pending.index];
     auto elf = ElfFile::load(obj.host_path);
+    const auto chain = inherited_rpath(elf, obj.image_path, pending.inherited);
+    const auto dirs = library_search_dirs(elf, obj.image_path, pending.inherited, {}, interpreter);
     for (const auto& name : elf.needed()) {
-      if (loaded_names.count(name)) continue;
+      if (loaded_names.count(name) || loader_provides(interpreter, name)) continue;
       std::optional<std::pair<std::string, fs::path>> found;
-      auto try_path = [&](const std::string& image_path) {
-        if (found) return;
-        if (auto h = map(image_path)) {
-          if (ElfFile::has_elf_magic(*h)) found = {{image_path, *h}};
+      for (const auto& image_path : library_candidates(name, dirs)) {
+        if (auto h = map(image_path); h && is_x86_64_elf(*h)) {
+          found = {{image_path, *h}};
+          break;
         }
-      };
-      if (name.find('/') != std::string::npos) {
-        try_path(name);
-      } else {
-        std::vector<std::string> dirs;
-        auto origin = parent_of(obj.image_path);
-        if (elf.runpath().empty()) {
-          for (const auto& d : elf.rpath()) dirs.push_back(expand_origin(d, origin));
-          if (index != 0)
-            for (const auto& d : exe_rpath) dirs.push_back(expand_origin(d, parent_of(program)));
-        }
-        for (const auto& d : elf.runpath()) dirs.push_back(expand_origin(d, origin));
-        for (const auto& d : kDefaultDirs) dirs.push_back(d);
-        for (const auto& d : dirs) try_path((fs::path(d) / name).lexically_normal().string());
       }
       if (!found)
         throw Error("library " + name + " needed by " + obj.image_path + " is not in the image");
@@ -92,7 +67,7 @@ std::vector<LoadedObject> library_closure(const std::string& program, const Path
       if (loaded_names.count(found->first)) continue;  // same file reached under another name
       loaded_names.insert(found->first);
       out.push_back({found->first, found->second, name, obj.image_path, false});
-      queue.push_back(out.size() - 1);
+      queue.push_back({out.size() - 1, chain});
     }
   }
   if (exe.interpreter()) {

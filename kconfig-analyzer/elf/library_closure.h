@@ -1,6 +1,6 @@
 // The shared-library closure of an executable the way the dynamic loader
 // finds it (PT_INTERP, DT_NEEDED, DT_RPATH/DT_RUNPATH with $ORIGIN, the
-// default directories), inside an image whose files may live anywhere on the
+// default directories: the rules of library_search.h), inside an image whose files may live anywhere on the
 // host: a PathMap says where each image path's file is.
 #pragma once
 

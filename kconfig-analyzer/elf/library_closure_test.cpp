@@ -62,6 +62,18 @@ TEST(LibraryClosure, MissingLibraryNamesItAndWhoNeedsIt) {
   }
 }
 
+TEST(LibraryClosure, LibcNeedsTheLoaderOnlyWhereThePathInterpreterPutsIt) {
+  // An image like the builder makes: the interpreter only at its PT_INTERP
+  // path (/lib64), not in the multiarch directory libc.so.6 is in.
+  PathMap image = [&](const std::string& p) -> std::optional<std::filesystem::path> {
+    if (p == "/prog") return std::filesystem::path(kBin + "/known_glibc");
+    if (p == "/lib/x86_64-linux-gnu/libc.so.6" || p == "/lib64/ld-linux-x86-64.so.2") return std::filesystem::path(p);
+    return std::nullopt;
+  };
+  EXPECT_EQ(image_paths(library_closure("/prog", image)),
+            (std::vector<std::string>{"/prog", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"}));
+}
+
 TEST(LibraryClosure, MissingProgramIsAnError) {
   EXPECT_THROW(library_closure("/no/such/program", host_path_map()), Error);
 }

@@ -21,8 +21,9 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/subprocess.h"
+#include "image-builder/initramfs_writer.h"
+#include "image-builder/payload_tree.h"
 #include "runner/runner.h"
-#include "tests/runner/nested/cpio_writer.h"
 #include "tests/runner/nested/l1_kernel.h"
 
 namespace {
@@ -31,6 +32,21 @@ using namespace tailor;
 using namespace tailor::testing;
 namespace stdfs = std::filesystem;
 using json = nlohmann::json;
+
+// Adds host file `host` at `guest` (parents are created, mode 0755); `mode` 0
+// keeps the host file's mode.
+void put_host_file(PayloadTree& tree, const std::string& guest, const stdfs::path& host, unsigned mode = 0) {
+  PayloadNode node = host_file_node(host, "host " + host.string(), "nested-kvm");
+  if (mode) node.mode = mode;
+  tree.put(normalize_image_path("/" + guest), std::move(node));
+}
+
+void put_directory(PayloadTree& tree, const std::string& guest) {
+  PayloadNode node;
+  node.type = NodeType::Dir;
+  node.mode = 0755;
+  tree.put(normalize_image_path("/" + guest), std::move(node));
+}
 
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
@@ -145,35 +161,27 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   TempDir work(stdfs::temp_directory_path() / fmt::format("nested-kvm-{}", ::getpid()));
   const stdfs::path initrd = work.path() / "l1.cpio";
   {
-    CpioWriter cpio(initrd);
-    for (const char* d : {"bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"}) cpio.directory(d);
-    cpio.host_file("bin/busybox", "/bin/busybox", 0755);
+    // The initramfs through the image builder's deterministic writer, uncompressed.
+    PayloadTree tree;
+    for (const char* d : {"bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"}) put_directory(tree, d);
+    put_host_file(tree, "bin/busybox", "/bin/busybox", 0755);
     for (std::size_t i = 0; i < kernel.modules.size(); ++i)
-      cpio.host_file("lib/modules/" + l1_module_names()[i], kernel.modules[i], 0644);
-    std::vector<std::string> made;
+      put_host_file(tree, "lib/modules/" + l1_module_names()[i], kernel.modules[i], 0644);
     for (const auto& f : plan.value("files", json::array())) {
-      std::string guest = f.at("guest");
+      const std::string guest = f.at("guest");
       const stdfs::path host = f.at("host").get<std::string>();
-      while (!guest.empty() && guest.front() == '/') guest.erase(0, 1);
-      // Parent directories, once each.
-      for (auto slash = guest.find('/'); slash != std::string::npos; slash = guest.find('/', slash + 1)) {
-        const std::string dir = guest.substr(0, slash);
-        if (std::find(made.begin(), made.end(), dir) == made.end() && dir != "bin" && dir != "lib") {
-          cpio.directory(dir);
-          made.push_back(dir);
-        }
-      }
       if (f.value("strip", false)) {
         // Debug info is most of a static binary's size; L1 has to unpack it.
         const stdfs::path stripped = work.path() / ("stripped-" + host.filename().string());
         run_capture({"strip", "--strip-debug", "-o", stripped.string(), host.string()});
-        cpio.host_file(guest, stripped, 0755);
+        put_host_file(tree, guest, stripped, 0755);
       } else {
-        cpio.host_file(guest, host);
+        put_host_file(tree, guest, host);
       }
     }
-    cpio.file("init", l1_init(plan), 0755);
-    cpio.finish();
+    write_file_atomic(work.path() / "init", l1_init(plan));
+    put_host_file(tree, "init", work.path() / "init", 0755);
+    write_initramfs(tree, Compression::None, initrd);
   }
 
   runner::BootSpec spec;
@@ -229,7 +237,7 @@ int main(int argc, char** argv) {
   prepare->add_option("--package", package, "Debian package (default: what linux-image-amd64 depends on)");
   prepare->add_option("--deb", deb, "Use this .deb instead of downloading");
   std::vector<std::string> entries;
-  auto* cpio = app.add_subcommand("cpio", "Write an uncompressed cpio (newc) initramfs from host files");
+  auto* cpio = app.add_subcommand("cpio", "Write an uncompressed cpio (newc) initramfs from host files (tailor's deterministic writer)");
   cpio->add_option("out", out, "Archive to write")->required();
   cpio->add_option("files", entries, "GUEST_PATH=HOST_FILE, in order (parent directories are added)")->required();
   auto* run = app.add_subcommand("run", "Boot L1 and run a plan's cases");
@@ -246,23 +254,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*cpio) {
-      CpioWriter w(out);
-      std::vector<std::string> dirs;
+      PayloadTree tree;
       for (const auto& e : entries) {
         const auto eq = e.find('=');
         if (eq == std::string::npos || eq == 0) throw Error("cpio: expected GUEST_PATH=HOST_FILE, got '" + e + "'");
-        std::string guest = e.substr(0, eq);
-        while (!guest.empty() && guest.front() == '/') guest.erase(0, 1);
-        for (auto slash = guest.find('/'); slash != std::string::npos; slash = guest.find('/', slash + 1)) {
-          const std::string dir = guest.substr(0, slash);
-          if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) {
-            w.directory(dir);
-            dirs.push_back(dir);
-          }
-        }
-        w.host_file(guest, e.substr(eq + 1));
+        put_host_file(tree, e.substr(0, eq), e.substr(eq + 1));
       }
-      w.finish();
+      write_initramfs(tree, Compression::None, out);
       return 0;
     }
     return run_plan(plan, out, cache_dir, verbose);
