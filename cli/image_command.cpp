@@ -214,7 +214,7 @@ void add_image_ls(CLI::App& image, const GlobalOptions& global) {
       fmt::print("{:<56} {:>10}  {:<36}  {}\n", path, size, n.source, n.reason);
     }
     if (*json) {
-      fmt::print("{}\n", out.dump(2));
+      fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
       fmt::print("{} files, {} in all; {} package(s)\n", files, human_bytes(bytes), plan.packages.size());
     }

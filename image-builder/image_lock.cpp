@@ -83,7 +83,8 @@ std::string image_lock_json(const Manifest& m, const ImagePlan& plan, const Lock
   }
   j["files"] = files;
   j["notes"] = plan.notes;
-  return j.dump(2) + "\n";
+  // File names from packages need not be UTF-8: invalid bytes become U+FFFD.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tailor

@@ -186,7 +186,7 @@ UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key,
   auto [entries, meta] = fill(blobs);
   nlohmann::json index = {{"format", kIndexFormat}, {"meta", meta}, {"entries", nlohmann::json::array()}};
   for (const auto& e : entries) index["entries"].push_back(entry_json(e));
-  write_file_atomic(temp.path() / "index.json", index.dump() + "\n");
+  write_file_atomic(temp.path() / "index.json", index.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   temp.commit();  // if another process won the race, its identical entry stays
   if (auto t = load()) return *t;
   throw Error("cannot read back the unpack cache entry " + dir.string());

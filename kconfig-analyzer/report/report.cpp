@@ -230,7 +230,9 @@ std::string report_json(const app::AnalyzeResult& r) {
                     {"ours_on", r.against->ours_on},       {"both_on", r.against->both_on},
                     {"only_ours", r.against->only_ours},   {"only_reference", r.against->only_reference}};
   j["notes"] = r.analysis.notes;
-  return j.dump(2) + "\n";
+  // Paths and strings found in binaries need not be UTF-8: invalid bytes
+  // become U+FFFD in the JSON (the text report keeps them as they are).
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tailor::report
