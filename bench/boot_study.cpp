@@ -97,7 +97,7 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
       }
   run.save();
 
-  try {
+  measure_then_report(study, c.out_dir, progress, [&] {
     for (int round = 0; round < repeats; ++round)
       for (const auto& img : images)
         for (const auto& mon : monitors) {
@@ -134,14 +134,7 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
           study.measurement(key("exit", img.app, mon.variant)).samples.push_back(r.timings.guest_exit->count() / 1000.0);
           run.save();
         }
-  } catch (const Error&) {
-    progress.clear();
-    render_report(study, c.out_dir);
-    throw;
-  }
-  progress.clear();
-  render_report(study, c.out_dir);
-  require_complete(study, c.out_dir);
+  });
 }
 
 }  // namespace tailor::bench

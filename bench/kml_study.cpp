@@ -160,7 +160,7 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
       }
     return run.missing(keys);
   };
-  try {
+  measure_then_report(study, c.out_dir, progress, [&] {
     auto normal_steps = steps_for({"normal-kernel"});
     auto kml_steps = steps_for({"kml-untrusted", "kml-trusted-raw", "kml-trusted-call"});
     run.save();
@@ -168,13 +168,7 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
     if (!normal_steps.empty()) run.run("normal-kernel", normal_image.guest, boot, normal_steps);
     boot.cmdline_extra = kml_settings;
     if (!kml_steps.empty()) run.run("kml", kml_image.guest, boot, kml_steps);
-  } catch (const Error&) {
-    render_report(study, c.out_dir);
-    throw;
-  }
-  progress.clear();
-  render_report(study, c.out_dir);
-  require_complete(study, c.out_dir);
+  });
 }
 
 }  // namespace tailor::bench

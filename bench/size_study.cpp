@@ -225,7 +225,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     }
     run.save();
   }
-  try {
+  measure_then_report(study, c.out_dir, progress, [&] {
     for (const auto& [variant, image] : boots) {
       Measurement& m = study.measurement(key("boot-to-app", variant, "ms", repeats));
       while (static_cast<int>(m.samples.size()) < repeats) {
@@ -255,14 +255,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
                                 (c.out_dir / "results.json").string()));
       }
     }
-  } catch (const Error&) {
-    progress.clear();
-    render_report(study, c.out_dir);
-    throw;
-  }
-  progress.clear();
-  render_report(study, c.out_dir);
-  require_complete(study, c.out_dir);
+  });
 }
 
 }  // namespace tailor::bench

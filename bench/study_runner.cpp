@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "bench/report.h"
 #include "common/error.h"
 
 namespace tailor::bench {
@@ -170,6 +171,20 @@ void require_complete(const Study& study, const stdfs::path& dir) {
   throw Error(fmt::format("{}: {} measurement(s) incomplete:\n{}samples taken are kept in {}; the report shows what "
                           "there is; rerun the same command to retry the missing ones",
                           study.name, count, problems, (dir / "results.json").string()));
+}
+
+void measure_then_report(Study& study, const std::filesystem::path& dir, Progress& progress,
+                         const std::function<void()>& measure) {
+  try {
+    measure();
+  } catch (const Error&) {
+    progress.clear();
+    render_report(study, dir);
+    throw;
+  }
+  progress.clear();
+  render_report(study, dir);
+  require_complete(study, dir);
 }
 
 }  // namespace tailor::bench

@@ -88,4 +88,10 @@ void check_study_dir(const std::filesystem::path& dir, const std::string& study,
 // than asked, with where the results are; does nothing when all are complete.
 void require_complete(const Study& study, const std::filesystem::path& dir);
 
+// Runs `measure`, then writes the report (also when `measure` fails: the
+// report of the samples taken so far, then the error goes on) and ends with
+// require_complete.
+void measure_then_report(Study& study, const std::filesystem::path& dir, Progress& progress,
+                         const std::function<void()>& measure);
+
 }  // namespace tailor::bench
