@@ -12,7 +12,8 @@ cc=$prefix/bin/musl-gcc
 out=$KML_FIXTURES/musl
 mkdir -p "$out"
 "$cc" -static -O2 -Wall -o "$out/kml-stress" "$src/stress.c" "$src/stress_asm.S" -lpthread
-"$cc" -O2 -Wall -o "$out/kml-stress-dyn" "$src/stress.c" "$src/stress_asm.S" -lpthread
+# The guest has the loader at the standard path, not at the build prefix.
+"$cc" -O2 -Wall -Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1 -o "$out/kml-stress-dyn" "$src/stress.c" "$src/stress_asm.S" -lpthread
 "$cc" -static -O2 -Wall -mno-red-zone -o "$out/kml-nullsys" "$src/nullsys.c"
 "$cc" -static -O2 -Wall -o "$out/kml-cpl" "$src/cpl.c"
 cp "$prefix/lib/libc.so" "$out/ld-musl-x86_64.so.1"
