@@ -7,6 +7,7 @@
 #include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runner/guest_abi.h"
@@ -25,6 +26,7 @@ int main(void) {
   }
   const char msg[] = "TAILOR-BOOT-MARKER: hello from the small kernel\n";
   write(1, msg, sizeof msg - 1);
+  tcdrain(1); /* the marker must be out before the exit port ends the VM */
   if (ioperm(TAILOR_PORT_EXIT, 4, 1) == 0) outb(MARKER_STATUS, TAILOR_PORT_EXIT);
   /* No exit device: fall back to a reset, which ends QEMU with -no-reboot. */
   reboot(RB_AUTOBOOT);

@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runner/guest_abi.h"
@@ -48,6 +49,9 @@ int main(void) {
   read_line("/sys/devices/system/cpu/online", online, sizeof online);
   printf("TAILOR-E2E-MARKER: init running, cpus online [%s], status %d\n", online, status);
   fflush(stdout);
+  /* The tty drains through the UART's interrupts, possibly on another vCPU:
+   * wait for it, or the exit port can end the VM with the line half out. */
+  tcdrain(1);
 
   const char* mode = getenv("TAILOR_TEST_MODE");
   if (mode && strcmp(mode, "hang") == 0)

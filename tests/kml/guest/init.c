@@ -18,6 +18,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runner/guest_abi.h"
@@ -88,6 +89,9 @@ int main(void) {
   }
   printf("KML-RUN-DONE failures=%d\n", failures);
   fflush(stdout);
+  /* Wait for the serial tty to drain (its interrupts may run on another
+   * vCPU), or the exit port ends the VM before the marker is out. */
+  tcdrain(1);
   sync();
   int status = failures > 255 ? 255 : failures;
   if (ioperm(TAILOR_PORT_EXIT, 4, 1) == 0) outb(status, TAILOR_PORT_EXIT);
