@@ -81,13 +81,7 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
   Study study = open_study(c.out_dir, fresh, c.restart);
   StudyRun run(study, c.out_dir, progress);
   auto key = [&](const std::string& metric, const std::string& app, const std::string& variant) {
-    Measurement m;
-    m.workload = images.size() > 1 ? metric + " " + app : metric;
-    m.variant = variant;
-    m.metric = "ms";
-    m.higher_is_better = false;
-    m.target_samples = repeats;
-    return m;
+    return Measurement::wanted(images.size() > 1 ? metric + " " + app : metric, variant, "ms", false, repeats);
   };
   for (const auto& img : images)
     for (const auto& mon : monitors)

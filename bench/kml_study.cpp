@@ -25,17 +25,6 @@ deb = ["redis-server", "redis-tools"]
 memory_mib = 256
 )";
 
-Measurement key(const std::string& workload, const std::string& variant, const std::string& metric, bool higher,
-                int target) {
-  Measurement m;
-  m.workload = workload;
-  m.variant = variant;
-  m.metric = metric;
-  m.higher_is_better = higher;
-  m.target_samples = target;
-  return m;
-}
-
 }  // namespace
 
 void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
@@ -150,13 +139,13 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
     std::vector<StepKey> keys;
     for (const auto& v : variants) {
       const std::string mode = v == "normal-kernel" || v == "kml-untrusted" ? "bin-raw" : v.substr(4);
-      keys.push_back({key("null-syscall", v, "ns/call", false, repeats), "null", mode});
+      keys.push_back({Measurement::wanted("null-syscall", v, "ns/call", false, repeats), "null", mode});
     }
     if (redis)
       for (const auto& v : variants) {
         if (v != "normal-kernel" && v != "kml-trusted-raw") continue;
         for (const char* t : {"set", "get"})
-          keys.push_back({key(std::string("redis-") + t, v, "requests/s", true, repeats), "redis", t});
+          keys.push_back({Measurement::wanted(std::string("redis-") + t, v, "requests/s", true, repeats), "redis", t});
       }
     return run.missing(keys);
   };

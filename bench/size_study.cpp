@@ -20,14 +20,9 @@ namespace {
 namespace stdfs = std::filesystem;
 namespace kc = tailor::kconfig;
 
+// Every size and time here is better smaller.
 Measurement key(const std::string& workload, const std::string& variant, const std::string& metric, int target) {
-  Measurement m;
-  m.workload = workload;
-  m.variant = variant;
-  m.metric = metric;
-  m.higher_is_better = false;
-  m.target_samples = target;
-  return m;
+  return Measurement::wanted(workload, variant, metric, false, target);
 }
 
 // The generic configurations as conf would write them, from tailor's engine.

@@ -132,25 +132,15 @@ void run_smp_study(const SmpStudyOptions& opt, Progress& progress) {
     std::vector<StepKey> keys;
     for (const char* w : {"futex", "sem"})
       for (int n : workers) {
-        Measurement m;
-        m.workload = w;
-        m.variant = v.name;
+        Measurement m = Measurement::wanted(w, v.name, "hand-offs/s", true, repeats);
         m.parameter = n;
         m.parameter_name = "workers";
-        m.metric = "hand-offs/s";
-        m.higher_is_better = true;
-        m.target_samples = repeats;
         keys.push_back({m, w, std::to_string(n)});
       }
     for (int j : jobs) {
-      Measurement m;
-      m.workload = "make";
-      m.variant = v.name;
+      Measurement m = Measurement::wanted("make", v.name, "s", false, repeats);
       m.parameter = j;
       m.parameter_name = "jobs";
-      m.metric = "s";
-      m.higher_is_better = false;
-      m.target_samples = repeats;
       keys.push_back({m, "make", std::to_string(j)});
     }
     std::vector<PlanStep> steps = run.missing(keys);

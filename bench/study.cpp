@@ -12,6 +12,17 @@
 
 namespace tailor::bench {
 
+Measurement Measurement::wanted(std::string workload, std::string variant, std::string metric, bool higher_is_better,
+                                int target_samples) {
+  Measurement m;
+  m.workload = std::move(workload);
+  m.variant = std::move(variant);
+  m.metric = std::move(metric);
+  m.higher_is_better = higher_is_better;
+  m.target_samples = target_samples;
+  return m;
+}
+
 std::string Measurement::id() const {
   std::string s = workload + "/" + variant;
   if (parameter) s += "/" + (parameter_name.empty() ? std::string("p") : parameter_name) + "=" + std::to_string(*parameter);

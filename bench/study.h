@@ -33,6 +33,11 @@ struct Measurement {
   // shown in the report instead of a value. Empty for a normal measurement.
   std::string note;
 
+  // A measurement still to take: what, of which variant, in which unit, and
+  // how many samples the study's mode asks for.
+  static Measurement wanted(std::string workload, std::string variant, std::string metric, bool higher_is_better,
+                            int target_samples);
+
   // "futex/nosmp-1cpu/workers=64": unique within a study.
   std::string id() const;
   bool skipped() const { return !note.empty() && samples.empty(); }

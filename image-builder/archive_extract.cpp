@@ -9,6 +9,19 @@
 #include "common/error.h"
 
 namespace tailor {
+
+bool has_dotdot_component(std::string_view name) {
+  size_t start = 0;
+  while (start <= name.size()) {
+    const size_t slash = name.find('/', start);
+    const size_t end = slash == std::string_view::npos ? name.size() : slash;
+    if (name.substr(start, end - start) == "..") return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
 namespace {
 
 struct ReaderDeleter {
@@ -33,17 +46,7 @@ std::string strip_path(const std::string& path, int n) {
 }
 
 // True for names that would land outside the destination.
-bool escapes(const std::string& name) {
-  if (name.front() == '/') return true;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t slash = name.find('/', start);
-    if (name.compare(start, slash == std::string::npos ? std::string::npos : slash - start, "..") == 0) return true;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return false;
-}
+bool escapes(const std::string& name) { return name.front() == '/' || has_dotdot_component(name); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <string_view>
 
 namespace tailor {
 
@@ -22,5 +23,9 @@ struct ExtractOptions {
 // Returns the number of entries written.
 std::uint64_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& dest,
                               const ExtractOptions& options = {});
+
+// True when a '/'-separated archive member name has a '..' component, which
+// could make it land outside the directory it is unpacked into.
+bool has_dotdot_component(std::string_view name);
 
 }  // namespace tailor

@@ -87,3 +87,14 @@ TEST(ExtractArchive, CorruptedMiddleIsAnError) {
 
 }  // namespace
 }  // namespace tailor
+
+TEST(HasDotdotComponent, OnlyAWholeDotdotComponentCounts) {
+  EXPECT_TRUE(tailor::has_dotdot_component(".."));
+  EXPECT_TRUE(tailor::has_dotdot_component("../etc/passwd"));
+  EXPECT_TRUE(tailor::has_dotdot_component("usr/../../etc"));
+  EXPECT_TRUE(tailor::has_dotdot_component("usr/lib/.."));
+  EXPECT_FALSE(tailor::has_dotdot_component("usr/lib/..hidden"));
+  EXPECT_FALSE(tailor::has_dotdot_component("a..b/c"));
+  EXPECT_FALSE(tailor::has_dotdot_component("./usr/bin"));
+  EXPECT_FALSE(tailor::has_dotdot_component(""));
+}

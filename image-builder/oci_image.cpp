@@ -219,23 +219,12 @@ void apply_layer(PayloadTree& tree, const std::vector<TreeEntry>& layer, const s
   // 2. The layer's own entries.
   for (const auto& e : layer) {
     if (basename_of(e.path).rfind(kWhiteoutPrefix, 0) == 0) continue;
-    PayloadNode n;
-    n.type = e.type;
-    n.mode = e.mode;
-    n.link_target = e.link_target;
-    n.rdev_major = e.rdev_major;
-    n.rdev_minor = e.rdev_minor;
-    n.source = source;
-    n.reason = "payload";
-    if (e.type == NodeType::File) {
-      if (!e.hardlink.empty()) {
-        const PayloadNode* target = tree.find(e.hardlink);
-        if (!target || target->type != NodeType::File)
-          throw Error(what + ": hard link " + e.path + " points to " + e.hardlink + ", which is not a file");
-        n.content = target->content;
-      } else {
-        n.content = {blob_dir / e.sha256, e.size, e.sha256};
-      }
+    PayloadNode n = payload_node(e, blob_dir, source, "payload");
+    if (e.type == NodeType::File && !e.hardlink.empty()) {
+      const PayloadNode* target = tree.find(e.hardlink);
+      if (!target || target->type != NodeType::File)
+        throw Error(what + ": hard link " + e.path + " points to " + e.hardlink + ", which is not a file");
+      n.content = target->content;
     }
     tree.put(e.path, n);
   }

@@ -18,20 +18,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-PayloadNode node_from_entry(const TreeEntry& e, const UnpackedTree& t, const std::string& source,
-                            const std::string& reason) {
-  PayloadNode n;
-  n.type = e.type;
-  n.mode = e.mode;
-  n.link_target = e.link_target;
-  n.rdev_major = e.rdev_major;
-  n.rdev_minor = e.rdev_minor;
-  n.source = source;
-  n.reason = reason;
-  if (e.type == NodeType::File && e.hardlink.empty()) n.content = {t.blob(e.sha256), e.size, e.sha256};
-  return n;
-}
-
 // Puts an unpacked package's members into `tree`; hard links share the bytes
 // of their target (earlier in the same package).
 void add_package(PayloadTree& tree, const UnpackedTree& pkg, const std::string& source, const std::string& reason,
@@ -39,7 +25,7 @@ void add_package(PayloadTree& tree, const UnpackedTree& pkg, const std::string& 
   std::map<std::string, FileContent> seen;
   for (const auto& e : pkg.entries) {
     if (skip_docs && is_package_doc_path(e.path)) continue;
-    PayloadNode n = node_from_entry(e, pkg, source, reason);
+    PayloadNode n = payload_node(e, pkg.blob_dir(), source, reason);
     if (e.type == NodeType::File) {
       if (!e.hardlink.empty()) {
         auto it = seen.find(e.hardlink);

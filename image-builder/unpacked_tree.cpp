@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "image-builder/archive_extract.h"
 
 namespace tailor {
 namespace {
@@ -17,19 +18,8 @@ namespace {
 namespace stdfs = std::filesystem;
 constexpr int kIndexFormat = 1;
 
-bool has_dotdot(const std::string& name) {
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t slash = name.find('/', start);
-    if (name.compare(start, slash == std::string::npos ? std::string::npos : slash - start, "..") == 0) return true;
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return false;
-}
-
 std::string member_path(const std::string& name, const std::string& what) {
-  if (has_dotdot(name)) throw Error(what + ": refusing member '" + name + "' ('..' in its path)");
+  if (has_dotdot_component(name)) throw Error(what + ": refusing member '" + name + "' ('..' in its path)");
   return normalize_image_path("/" + name);
 }
 
@@ -190,6 +180,20 @@ UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key,
   temp.commit();  // if another process won the race, its identical entry stays
   if (auto t = load()) return *t;
   throw Error("cannot read back the unpack cache entry " + dir.string());
+}
+
+PayloadNode payload_node(const TreeEntry& e, const std::filesystem::path& blob_dir, const std::string& source,
+                         const std::string& reason) {
+  PayloadNode n;
+  n.type = e.type;
+  n.mode = e.mode;
+  n.link_target = e.link_target;
+  n.rdev_major = e.rdev_major;
+  n.rdev_minor = e.rdev_minor;
+  n.source = source;
+  n.reason = reason;
+  if (e.type == NodeType::File && e.hardlink.empty()) n.content = {blob_dir / e.sha256, e.size, e.sha256};
+  return n;
 }
 
 }  // namespace tailor

@@ -53,8 +53,15 @@ struct UnpackedTree {
   std::filesystem::path dir;
   nlohmann::json meta;              // what the reader recorded (package name, version, layers, ...)
   std::vector<TreeEntry> entries;   // in archive order (for image layers: already merged)
-  std::filesystem::path blob(const std::string& sha256) const { return dir / "blobs" / sha256; }
+  std::filesystem::path blob_dir() const { return dir / "blobs"; }
+  std::filesystem::path blob(const std::string& sha256) const { return blob_dir() / sha256; }
 };
+
+// The payload node for an unpacked member: its metadata, and for a regular
+// file its bytes in `blob_dir`. A hard link's bytes are its target's, which
+// only the caller can find (content is left empty).
+PayloadNode payload_node(const TreeEntry& e, const std::filesystem::path& blob_dir, const std::string& source,
+                         const std::string& reason);
 
 // Returns the cached tree for `key` (e.g. "deb-<sha of the .deb>") under
 // <cache>/unpacked, or makes it: `fill` reads the archive into a fresh

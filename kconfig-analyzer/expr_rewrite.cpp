@@ -117,31 +117,39 @@ ExprId ExprRewriter::eliminate_yn(ExprId e) {
   return e;
 }
 
-// a || b -> a simpler equivalent, or kNoExpr.
-ExprId ExprRewriter::join_or(ExprId a, ExprId b) {
-  if (equal(a, b)) return p_.copy(a);
+// The symbol both sides of a join test, when each is a simple test of the same
+// bool or tristate symbol (s, s=c, s!=c, !s; a may also be !(s=c) or !(s!=c)),
+// as conf's expr_join_or/expr_join_and require; kNone otherwise.
+SymbolId ExprRewriter::joined_symbol(ExprId a, ExprId b) const {
   auto simple = [&](ExprKind k) {
     return k == ExprKind::Equal || k == ExprKind::Unequal || k == ExprKind::Symbol || k == ExprKind::Not;
   };
-  const ExprNode na = p_[a], nb = p_[b];
-  if (!simple(na.kind) || !simple(nb.kind)) return kNoExpr;
-  SymbolId s1, s2;
+  const ExprNode& na = p_[a];
+  const ExprNode& nb = p_[b];
+  if (!simple(na.kind) || !simple(nb.kind)) return kNone;
+  SymbolId s1 = na.left;
   if (na.kind == ExprKind::Not) {
     ExprKind inner = p_[na.left].kind;
-    if (inner != ExprKind::Equal && inner != ExprKind::Unequal && inner != ExprKind::Symbol) return kNoExpr;
+    if (inner != ExprKind::Equal && inner != ExprKind::Unequal && inner != ExprKind::Symbol) return kNone;
     s1 = p_[na.left].left;
-  } else {
-    s1 = na.left;
   }
+  SymbolId s2 = nb.left;
   if (nb.kind == ExprKind::Not) {
-    if (p_[nb.left].kind != ExprKind::Symbol) return kNoExpr;
+    if (p_[nb.left].kind != ExprKind::Symbol) return kNone;
     s2 = p_[nb.left].left;
-  } else {
-    s2 = nb.left;
   }
-  if (s1 != s2) return kNoExpr;
+  if (s1 != s2) return kNone;
   SymbolType t = type_of(s1);
-  if (t != SymbolType::Bool && t != SymbolType::Tristate) return kNoExpr;
+  return t == SymbolType::Bool || t == SymbolType::Tristate ? s1 : kNone;
+}
+
+// a || b -> a simpler equivalent, or kNoExpr.
+ExprId ExprRewriter::join_or(ExprId a, ExprId b) {
+  if (equal(a, b)) return p_.copy(a);
+  const SymbolId s1 = joined_symbol(a, b);
+  if (s1 == kNone) return kNoExpr;
+  const ExprNode na = p_[a], nb = p_[b];
+  const SymbolType t = type_of(s1);
   if (t == SymbolType::Tristate && na.kind == ExprKind::Equal && nb.kind == ExprKind::Equal) {
     auto pair = [&](SymbolId x, SymbolId y) {
       return (na.right == x && nb.right == y) || (na.right == y && nb.right == x);
@@ -162,28 +170,10 @@ ExprId ExprRewriter::join_or(ExprId a, ExprId b) {
 // a && b -> a simpler equivalent, or kNoExpr.
 ExprId ExprRewriter::join_and(ExprId a, ExprId b) {
   if (equal(a, b)) return p_.copy(a);
-  auto simple = [&](ExprKind k) {
-    return k == ExprKind::Equal || k == ExprKind::Unequal || k == ExprKind::Symbol || k == ExprKind::Not;
-  };
+  const SymbolId s1 = joined_symbol(a, b);
+  if (s1 == kNone) return kNoExpr;
   const ExprNode na = p_[a], nb = p_[b];
-  if (!simple(na.kind) || !simple(nb.kind)) return kNoExpr;
-  SymbolId s1, s2;
-  if (na.kind == ExprKind::Not) {
-    ExprKind inner = p_[na.left].kind;
-    if (inner != ExprKind::Equal && inner != ExprKind::Unequal && inner != ExprKind::Symbol) return kNoExpr;
-    s1 = p_[na.left].left;
-  } else {
-    s1 = na.left;
-  }
-  if (nb.kind == ExprKind::Not) {
-    if (p_[nb.left].kind != ExprKind::Symbol) return kNoExpr;
-    s2 = p_[nb.left].left;
-  } else {
-    s2 = nb.left;
-  }
-  if (s1 != s2) return kNoExpr;
-  SymbolType t = type_of(s1);
-  if (t != SymbolType::Bool && t != SymbolType::Tristate) return kNoExpr;
+  const SymbolType t = type_of(s1);
   // One side the bare symbol, the other a comparison of it with `c`.
   auto sym_and_cmp = [&](ExprKind cmp, SymbolId c) {
     return (na.kind == ExprKind::Symbol && nb.kind == cmp && nb.right == c) ||

@@ -43,6 +43,7 @@ class ExprRewriter {
   ExprId eliminate_yn(ExprId e);
   void eliminate_eq_leaves(ExprKind type, ExprId& a, ExprId& b);
   void eliminate_dups_leaves(ExprKind type, ExprId& a, ExprId& b);
+  SymbolId joined_symbol(ExprId a, ExprId b) const;
   ExprId join_or(ExprId a, ExprId b);
   ExprId join_and(ExprId a, ExprId b);
   SymbolType type_of(SymbolId s) const { return m_.symbols[s].type; }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "kconfig-analyzer/evaluator.h"
 #include "kconfig-analyzer/expr_rewrite.h"
 
 namespace tailor::kconfig {
@@ -196,31 +197,12 @@ class Finalizer {
     (void)choice_menu;
   }
 
+  // conf's menu_validate_number.
   bool valid_number(SymbolId owner, SymbolId n) {
     SymbolType t = sym(n).type;
     if (t == SymbolType::Int || t == SymbolType::Hex) return true;
     if (t != SymbolType::Unknown) return false;
-    return string_valid(sym(owner).type, sym(n).name);
-  }
-
-  static bool string_valid(SymbolType t, const std::string& s) {
-    const char* p = s.c_str();
-    if (t == SymbolType::Int) {
-      if (*p == '-') ++p;
-      if (!std::isdigit(static_cast<unsigned char>(*p))) return false;
-      if (*p == '0' && p[1] != 0) return false;
-      for (++p; *p; ++p)
-        if (!std::isdigit(static_cast<unsigned char>(*p))) return false;
-      return true;
-    }
-    if (t == SymbolType::Hex) {
-      if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
-      do {
-        if (!std::isxdigit(static_cast<unsigned char>(*p))) return false;
-      } while (*++p);
-      return true;
-    }
-    return true;
+    return Evaluator::string_valid(sym(owner).type, sym(n).name);
   }
 
   // conf's sym_check_prop: warnings about properties that make no sense.
