@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the default small kernel (image-builder/configs/small.config on
-# tinyconfig) and boots it under QEMU TCG with a one-file initramfs whose /init
+# Builds the test kernel (test_kernel.sh: tinyconfig + small.config +
+# apps.config) and boots it under QEMU TCG with a one-file initramfs whose /init
 # prints a marker and exits with status 42 through the exit port. Passes when
 # the marker is on the console and the status comes back.
 #
@@ -11,8 +11,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${2:-$(mktemp -d /tmp/tailor-boot-small.XXXXXX)}
 mkdir -p "$work"
 
-echo "== building the small kernel (cached after the first time)"
-"$tailor" kernel build --base tinyconfig --config "$root/image-builder/configs/small.config" --strict -o "$work/kernel"
+echo "== building the test kernel (cached after the first time)"
+source "$root/tests/kernel/test_kernel.sh"
+"$tailor" kernel build "${TEST_KERNEL[@]}" --strict -o "$work/kernel"
 
 echo "== building the test initramfs"
 cc=musl-gcc

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CTest fixture: builds the default small kernel once for every test that
-# needs it, and proves on the way that two builds of the same inputs at once
+# CTest fixture: builds the test kernel (test_kernel.sh) once for every test
+# that needs it, and proves on the way that two builds of the same inputs at once
 # are safe: both succeed, give identical files, and at most one really builds.
 #
 #   build_small_kernel.sh TAILOR_BINARY OUT_DIR
@@ -9,7 +9,8 @@ tailor=${1:?usage: build_small_kernel.sh TAILOR_BINARY OUT_DIR}
 out=${2:?usage: build_small_kernel.sh TAILOR_BINARY OUT_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
-args=(kernel build --base tinyconfig --config "$root/image-builder/configs/small.config" --strict --json)
+source "$root/tests/kernel/test_kernel.sh"
+args=(kernel build "${TEST_KERNEL[@]}" --strict --json)
 
 "$tailor" "${args[@]}" -o "$out/a" > "$out/a.json" 2> "$out/a.err" & pid_a=$!
 sleep 0.2

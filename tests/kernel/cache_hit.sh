@@ -10,7 +10,8 @@ fixture=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d /tmp/tailor-cache-hit.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-"$tailor" kernel build --base tinyconfig --config "$root/image-builder/configs/small.config" --json -o "$out" > "$out/result.json"
+source "$root/tests/kernel/test_kernel.sh"
+"$tailor" kernel build "${TEST_KERNEL[@]}" --json -o "$out" > "$out/result.json"
 grep -q '"cache_hit": true' "$out/result.json" || { cat "$out/result.json"; echo "FAIL: not a cache hit"; exit 1; }
 for f in bzImage vmlinux System.map .config; do
   cmp "$fixture/kernel/$f" "$out/$f" || { echo "FAIL: $f differs from the first build"; exit 1; }

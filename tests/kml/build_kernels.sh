@@ -9,9 +9,8 @@
 set -euo pipefail
 : "${TAILOR:?}" "${KML_FIXTURES:?}"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-common=(kernel build --base tinyconfig --strict
-        --config "$root/image-builder/configs/small.config"
-        --config "$root/image-builder/configs/apps.config")
+source "$root/tests/kernel/test_kernel.sh"
+common=(kernel build "${TEST_KERNEL[@]}" --strict)
 kml=(--config "$root/kml-patches/kml.config" --patches "$root/kml-patches/series")
 
 mkdir -p "$KML_FIXTURES"
