@@ -15,7 +15,8 @@ guest config); it is never copied into this repository. Pass its path:
 
 Kernel builds go through `tailor kernel build` (cached); a cold run builds one
 kernel per app plus three baselines (tinyconfig ~2 min, defconfig and microvm
-~20-40 min each on 2 cores). --no-baselines skips the two large ones.
+~20-40 min each on 2 cores). --no-baselines skips the two large ones,
+--no-defconfig only the defconfig one.
 """
 import argparse
 import json
@@ -57,6 +58,7 @@ def main():
     ap.add_argument("--tailor", default=str(ROOT / "build" / "tailor"))
     ap.add_argument("--microvm-config", help="the microvm-style reference .config (read at run time, never copied)")
     ap.add_argument("--no-baselines", action="store_true", help="skip the defconfig and microvm builds")
+    ap.add_argument("--no-defconfig", action="store_true", help="skip only the x86_64_defconfig build (the longest)")
     ap.add_argument("--no-run", action="store_true", help="do not boot the apps (sizes only)")
     ap.add_argument("--work", default="/tmp/tailor-analyzer-sizes")
     ap.add_argument("--json", help="also write the numbers here")
@@ -89,8 +91,9 @@ def main():
     print("== tinyconfig", file=sys.stderr)
     base["tinyconfig"] = kernel_build(a.tailor, ["--base", "tinyconfig"])
     if not a.no_baselines:
-        print("== x86_64_defconfig", file=sys.stderr)
-        base["x86_64_defconfig"] = kernel_build(a.tailor, ["--base", "defconfig"])
+        if not a.no_defconfig:
+            print("== x86_64_defconfig", file=sys.stderr)
+            base["x86_64_defconfig"] = kernel_build(a.tailor, ["--base", "defconfig"])
         if a.microvm_config:
             print("== microvm-style config", file=sys.stderr)
             base["microvm"] = kernel_build(a.tailor, ["--base", "none", "--config", a.microvm_config])
