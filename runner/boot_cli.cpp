@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "runner/device_options.h"
 
 namespace tailor::runner {
 
@@ -46,31 +47,8 @@ BootSpec BootOptions::spec() const {
   s.backend = parse_backend(backend);
   s.qemu_machine = qemu_machine;
   s.skip_kvm_check = skip_kvm_check;
-  for (const auto& d : disks) {
-    BlockDevice b;
-    if (d.size() > 3 && d.compare(d.size() - 3, 3, ":ro") == 0) {
-      b.file = d.substr(0, d.size() - 3);
-      b.read_only = true;
-    } else {
-      b.file = d;
-    }
-    if (b.file.empty()) throw Error("--disk needs a file name", exit_codes::kUsage);
-    s.disks.push_back(b);
-  }
-  for (const auto& n : nets) {
-    NetDevice dev;
-    auto comma = n.find(',');
-    dev.tap = n.substr(0, comma);
-    if (comma != std::string::npos) {
-      std::string opt = n.substr(comma + 1);
-      if (opt.rfind("mac=", 0) != 0)
-        throw Error("--net " + n + ": unknown option '" + opt + "' (expected mac=XX:XX:XX:XX:XX:XX)",
-                    exit_codes::kUsage);
-      dev.mac = opt.substr(4);
-    }
-    if (dev.tap.empty()) throw Error("--net needs a TAP interface name", exit_codes::kUsage);
-    s.nets.push_back(dev);
-  }
+  for (const auto& d : disks) s.disks.push_back(parse_disk_option(d));
+  for (const auto& n : nets) s.nets.push_back(parse_net_option(n));
   s.capture_console = json;
   if (json) s.console = [](std::string_view) {};
   return s;

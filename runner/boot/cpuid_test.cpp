@@ -53,5 +53,28 @@ TEST(Cpuid, OtherLeavesPassThrough) {
   EXPECT_EQ(find(guest_cpuid(supported, {0, 1, false}), 0x80000001).ecx, 0x12345678u);
 }
 
+// XCR0 at reset: what Linux will enable, bounded by what leaf 0xd offers.
+std::vector<kvm_cpuid_entry2> xsave_cpuid(std::uint32_t leaf1_ecx, std::uint32_t leaf7_ebx, std::uint32_t offered) {
+  auto l1 = leaf(1), l7 = leaf(7), ld = leaf(0xd);
+  l1.ecx = leaf1_ecx;
+  l7.ebx = leaf7_ebx;
+  ld.eax = offered;
+  return {l1, l7, ld};
+}
+constexpr std::uint32_t kXsave = 1u << 26, kAvx = 1u << 28, kAvx512f = 1u << 16;
+
+TEST(Cpuid, BootXcr0EnablesTheStateLinuxWillEnable) {
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave | kAvx, 0, 0x7)), 0x7u) << "x87, SSE, AVX";
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave | kAvx, kAvx512f, 0xe7)), 0xe7u) << "and AVX-512's three components";
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave | kAvx, 0, 0x207)), 0x7u) << "PKRU depends on the guest's config: left to it";
+}
+
+TEST(Cpuid, BootXcr0FollowsTheFeatureFlagsNotJustLeaf0xd) {
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(0, 0, 0x7)), 0x1u) << "no XSAVE: XCR0 keeps its reset value";
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave, 0, 0x7)), 0x3u) << "AVX state offered but AVX not advertised";
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave | kAvx, kAvx512f, 0x67)), 0x7u) << "AVX-512 is all three components or none";
+  EXPECT_EQ(boot_xcr0(xsave_cpuid(kXsave | kAvx, 0, 0x5)), 0x1u) << "AVX state needs SSE state";
+}
+
 }  // namespace
 }  // namespace tailor::runner::x86

@@ -92,15 +92,8 @@ std::vector<kvm_cpuid_entry2> Kvm::supported_cpuid() const {
   throw_kvm_error("KVM_GET_SUPPORTED_CPUID (too many entries)", E2BIG);
 }
 
-Vm::Vm(const Kvm& kvm) {
-  int fd;
-  do {
-    fd = ::ioctl(kvm.fd(), KVM_CREATE_VM, 0);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) throw_kvm_error("KVM_CREATE_VM", errno);
-  fd_.reset(fd);
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
+// KVM creates VM and vCPU descriptors close-on-exec.
+Vm::Vm(const Kvm& kvm) : fd_(checked_ioctl(kvm.fd(), KVM_CREATE_VM, "KVM_CREATE_VM", 0)) {}
 
 void Vm::set_memory(std::uint32_t slot, std::uint64_t gpa, std::uint64_t size, void* host) {
   kvm_userspace_memory_region region{};
@@ -137,16 +130,10 @@ void Vm::irq_line(std::uint32_t irq, bool level) {
   checked_ioctl(fd(), KVM_IRQ_LINE, "KVM_IRQ_LINE", &l);
 }
 
-Vcpu::Vcpu(const Kvm& kvm, const Vm& vm, int index) : index_(index) {
-  int fd;
-  do {
-    fd = ::ioctl(vm.fd(), KVM_CREATE_VCPU, index);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) throw_kvm_error(fmt::format("KVM_CREATE_VCPU {}", index), errno);
-  fd_.reset(fd);
-  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+Vcpu::Vcpu(const Kvm& kvm, const Vm& vm, int index)
+    : index_(index), fd_(checked_ioctl(vm.fd(), KVM_CREATE_VCPU, "KVM_CREATE_VCPU", index)) {
   run_size_ = static_cast<std::size_t>(kvm.vcpu_mmap_size());
-  void* p = ::mmap(nullptr, run_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* p = ::mmap(nullptr, run_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
   if (p == MAP_FAILED) throw_kvm_error("mmap of the vCPU run area", errno);
   run_ = static_cast<kvm_run*>(p);
 }
@@ -186,6 +173,12 @@ void Vcpu::set_msrs(const std::vector<kvm_msr_entry>& entries) {
 }
 
 void Vcpu::set_fpu(const kvm_fpu& fpu) { checked_ioctl(fd(), KVM_SET_FPU, "KVM_SET_FPU", &fpu); }
+void Vcpu::set_xcr0(std::uint64_t value) {
+  kvm_xcrs x{};
+  x.nr_xcrs = 1;
+  x.xcrs[0] = {.xcr = 0, .reserved = 0, .value = value};
+  checked_ioctl(fd(), KVM_SET_XCRS, "KVM_SET_XCRS", &x);
+}
 void Vcpu::set_lapic(const kvm_lapic_state& l) { checked_ioctl(fd(), KVM_SET_LAPIC, "KVM_SET_LAPIC", &l); }
 kvm_lapic_state Vcpu::lapic() const {
   kvm_lapic_state l{};

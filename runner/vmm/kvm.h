@@ -69,6 +69,7 @@ class Vcpu {
   void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
   void set_msrs(const std::vector<kvm_msr_entry>& entries);
   void set_fpu(const kvm_fpu& fpu);
+  void set_xcr0(std::uint64_t value);
   void set_lapic(const kvm_lapic_state& lapic);
   kvm_lapic_state lapic() const;
 

@@ -212,30 +212,6 @@ def boot_qemu(args, initrd):
         return (e.stdout or b"").decode(errors="replace"), True
 
 
-def without_harness_xsave_warning(console):
-    """The console without the one WARN block that the nested harness itself
-    causes: under KVM on an L1 whose CPU QEMU emulates, the CPUID that leaf 0xD
-    reports makes any 6.1 kernel (KML or not) warn "XSAVE consistency problem"
-    in fpu__init_system_xstate at boot. Returns (text, whether it was there)."""
-    out, block, found = [], None, False
-    for line in console.splitlines():
-        if block is None and "[ cut here ]" in line:
-            block = [line]
-            continue
-        if block is not None:
-            block.append(line)
-            if "---[ end trace" in line:
-                if any("XSAVE consistency problem" in l for l in block[:3]):
-                    found = True
-                else:
-                    out.extend(block)
-                block = None
-            continue
-        out.append(line)
-    out.extend(block or [])
-    return "\n".join(out), found
-
-
 def finish(args, console, timed_out, elapsed):
     """Judges the console of a finished boot; exits with the verdict."""
     if args.console_log:
@@ -268,13 +244,7 @@ def finish(args, console, timed_out, elapsed):
     for rx in args.expect_log:
         if not re.search(rx, console, re.M):
             problems.append(f"console does not match /{rx}/")
-    checked = console
-    if args.nested_kvm:
-        checked, known = without_harness_xsave_warning(console)
-        if known:
-            print("note: ignored the boot-time 'XSAVE consistency problem' warning: the nested harness's CPUID "
-                  "(L1 is QEMU TCG) gives it to the normal kernel too; any other warning still fails")
-    bad = [l for l in checked.splitlines() if KERNEL_PROBLEMS.search(l)]
+    bad = [l for l in console.splitlines() if KERNEL_PROBLEMS.search(l)]
     if bad:
         problems.append("kernel log shows problems:\n    " + "\n    ".join(bad[:20]))
 

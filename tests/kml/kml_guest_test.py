@@ -39,29 +39,6 @@ class KernelProblems(unittest.TestCase):
             self.assertFalse(self.flagged(line), line)
 
 
-class NestedHarnessWarning(unittest.TestCase):
-    XSAVE = ("------------[ cut here ]------------\n"
-             "XSAVE consistency problem: size 832 != kernel_size 576\n"
-             "WARNING: CPU: 0 PID: 0 at fpu__init_system_xstate+0x627/0x951\n"
-             "Call Trace:\n"
-             "---[ end trace 0000000000000000 ]---\n")
-    OTHER = ("------------[ cut here ]------------\n"
-             "WARNING: CPU: 1 PID: 7 at kernel/entry/common.c:42 syscall_enter\n"
-             "---[ end trace 0000000000000000 ]---\n")
-
-    def test_only_the_xsave_block_of_the_harness_is_dropped(self):
-        text, found = kml_guest.without_harness_xsave_warning("boot\n" + self.XSAVE + self.OTHER + "done")
-        self.assertTrue(found)
-        self.assertNotIn("XSAVE", text)
-        self.assertIn("kernel/entry/common.c", text)
-        self.assertTrue(kml_guest.KERNEL_PROBLEMS.search(text))
-
-    def test_other_warnings_stay(self):
-        text, found = kml_guest.without_harness_xsave_warning(self.OTHER)
-        self.assertFalse(found)
-        self.assertEqual(text, self.OTHER.rstrip("\n"))
-
-
 class Runs(unittest.TestCase):
     def test_output_is_framed_per_run(self):
         console = "\n".join([
