@@ -169,7 +169,9 @@ def boot_nested(args, initrd, tmp):
     """tailor-vmm on KVM inside the nested harness; returns (console, timed_out)."""
     vmm = ["tailor-vmm", "--json", "--kernel", "/l2/bzImage", "--initrd", "/l2/initrd", "--mem", args.memory,
            "--cpus", str(args.cpus), "--timeout", str(args.timeout), "--cmdline", args.append]
-    plan = {"l1": {"machine": "pc", "timeout_s": args.timeout + 300},
+    # One L1 CPU per L2 vCPU: with two L2 vCPUs sharing one L1 CPU, a vCPU
+    # spinning on a lock held by the descheduled other one starves it.
+    plan = {"l1": {"machine": "pc", "cpus": args.cpus, "timeout_s": args.timeout + 300},
             "files": [{"guest": "/bin/tailor-vmm", "host": args.vmm, "strip": True},
                       {"guest": "/l2/bzImage", "host": args.kernel},
                       {"guest": "/l2/initrd", "host": initrd}],
