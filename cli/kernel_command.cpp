@@ -101,10 +101,11 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
       "  tinyconfig    'make tinyconfig', then the fragments in allnoconfig mode\n"
       "  alldefconfig  fragments; everything else gets its Kconfig default\n"
       "  defconfig     x86_64_defconfig, then the fragments\n"
-      "The build runs out of tree (O=) with -j<CPUs>, through ccache when installed, with a\n"
-      "fixed build timestamp/user/host. Results are cached under <cache>/kernels by a key over\n"
-      "the source identity, the patches, the final .config and the compiler version; a repeated\n"
-      "build returns the cached files in well under a second.");
+      "The build runs out of tree (O=) with -j<CPUs>, through ccache when installed (in depend\n"
+      "mode: no second preprocessor pass on a miss), with a fixed build timestamp/user/host.\n"
+      "Results are cached under <cache>/kernels by a key over the source identity, the\n"
+      "patches, the final .config and the compiler version; a repeated build returns the\n"
+      "cached files in well under a second.");
   auto opts = std::make_shared<SourceOptions>();
   opts->add_to(*cmd);
   auto configs = std::make_shared<std::vector<std::string>>();
