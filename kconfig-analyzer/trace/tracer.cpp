@@ -128,6 +128,29 @@ bool enter_root(const TraceOptions& o, int err) {
   return true;
 }
 
+// Kills the traced tree and reaps its first process unless disarmed: when
+// trace_command leaves by an exception, the tracee (stopped or running) must
+// go first, so that the output reader sees end of file and every thread can
+// be joined.
+class KillTreeOnExit {
+ public:
+  explicit KillTreeOnExit(pid_t child) : child_(child) {}
+  KillTreeOnExit(const KillTreeOnExit&) = delete;
+  KillTreeOnExit& operator=(const KillTreeOnExit&) = delete;
+  ~KillTreeOnExit() {
+    if (child_ <= 0) return;
+    kill(-child_, SIGKILL);
+    kill(child_, SIGKILL);
+    int status = 0;
+    while (waitpid(child_, &status, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  void disarm() { child_ = -1; }
+
+ private:
+  pid_t child_;
+};
+
 }  // namespace
 
 TraceResult trace_command(const TraceOptions& options) {
@@ -172,8 +195,15 @@ TraceResult trace_command(const TraceOptions& options) {
   close(out_pipe[1]);
   close(err_pipe[1]);
   close(in_pipe[0]);
+  // The threads are joined by their destructors (jthread) on every way out,
+  // after `killer` (declared last, destroyed first) has ended the tracee.
   // Feed stdin (or close it at once: the app sees end of file).
-  std::thread feeder([fd = in_pipe[1], data = options.stdin_data.value_or("")] {
+  std::jthread feeder([fd = in_pipe[1], data = options.stdin_data.value_or("")] {
+    // A tracee that is gone makes write() fail with EPIPE; the signal must not end tailor.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     size_t off = 0;
     while (off < data.size()) {
       ssize_t n = write(fd, data.data() + off, data.size() - off);
@@ -182,7 +212,7 @@ TraceResult trace_command(const TraceOptions& options) {
     }
     close(fd);
   });
-  std::thread reader([&result, fd = out_pipe[0]] {
+  std::jthread reader([&result, fd = out_pipe[0]] {
     char buf[4096];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
@@ -190,8 +220,13 @@ TraceResult trace_command(const TraceOptions& options) {
     close(fd);
   });
 
+  KillTreeOnExit killer(child);
   int status = 0;
-  if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
+  pid_t first = 0;
+  while ((first = waitpid(child, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (first != child || !WIFSTOPPED(status)) {
+    if (first == child) killer.disarm();  // it exited and is reaped: nothing to kill
     feeder.join();
     reader.join();
     char msg[512] = {};
@@ -200,19 +235,21 @@ TraceResult trace_command(const TraceOptions& options) {
     throw Error("trace: " + (n > 0 ? std::string(msg, size_t(n)) : std::string("the traced program did not start")));
   }
   long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-              PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+              PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | options.extra_ptrace_options;
   if (ptrace(PTRACE_SETOPTIONS, child, nullptr, opts) != 0) {
-    kill(child, SIGKILL);
-    throw Error(errno_message("trace: PTRACE_SETOPTIONS", errno));
+    const int err = errno;
+    close(err_pipe[0]);
+    throw Error(errno_message("trace: PTRACE_SETOPTIONS (is this kernel older than 3.8?)", err));  // killer ends the child
   }
 
   std::atomic<bool> done{false}, timed_out{false};
   std::mutex tasks_mutex;
   std::set<pid_t> tasks{child};  // every traced task, so a timeout reaches daemons in other groups too
-  std::thread watchdog([&] {
+  std::jthread watchdog([&](std::stop_token stop) {
     auto deadline = start + options.timeout;
-    while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!done) {
+    while (!done && !stop.stop_requested() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!done && !stop.stop_requested()) {
       timed_out = true;
       kill(-child, SIGKILL);
       std::lock_guard<std::mutex> lock(tasks_mutex);
@@ -278,6 +315,7 @@ TraceResult trace_command(const TraceOptions& options) {
     ptrace(PTRACE_SYSCALL, pid, nullptr, reinterpret_cast<void*>(long(deliver)));
   }
   done = true;
+  killer.disarm();  // every traced task is gone
   watchdog.join();
   result.timed_out = timed_out;
   feeder.join();

@@ -26,6 +26,9 @@ struct TraceOptions {
   // cwd are then paths inside it.
   std::filesystem::path root;
   std::vector<std::string> binds;
+  // OR-ed into the options given to PTRACE_SETOPTIONS. Tests set a bit the
+  // kernel does not know, to check that the failure is a clean error.
+  long extra_ptrace_options = 0;
 };
 
 struct TraceResult {

@@ -2,6 +2,9 @@
 #include "kconfig-analyzer/trace/tracer.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cerrno>
 
 #include "common/error.h"
 
@@ -92,6 +95,30 @@ TEST(Tracer, MissingProgramIsAnError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot run /no/such/program"), std::string::npos) << e.what();
   }
+}
+
+// A failed PTRACE_SETOPTIONS (here: a bit no kernel knows; in the wild: a
+// kernel without PTRACE_O_EXITKILL) happens while the stdin and output
+// threads run. It used to throw past them (std::terminate); now it is an
+// error, the stopped child is killed and reaped, and a fed stdin does not
+// raise SIGPIPE in tailor.
+TEST(Tracer, AFailedPtraceSetoptionsIsACleanErrorAndLeavesNoChild) {
+  TraceOptions o;
+  o.argv = {"/bin/cat"};
+  o.env = {{"PATH", "/usr/bin:/bin"}};
+  o.stdin_data = std::string(1 << 20, 'x');  // more than a pipe holds: the feeder is still writing
+  o.extra_ptrace_options = 1L << 30;
+  try {
+    trace_command(o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("PTRACE_SETOPTIONS"), std::string::npos) << e.what();
+  }
+  errno = 0;
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1) << "a child is left unreaped";
+  EXPECT_EQ(errno, ECHILD);
+  // And tracing still works afterwards.
+  EXPECT_EQ(run({"/bin/true"}).exit_status, 0);
 }
 
 }  // namespace
