@@ -1,9 +1,11 @@
 #include "common/fs.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -59,6 +61,25 @@ fs::path sibling_temp_path(const fs::path& target) {
 }
 
 bool is_temp_name(std::string_view name) { return name.find(kTempMarker) != std::string_view::npos; }
+
+std::vector<fs::path> abandoned_temps(const fs::path& dir, std::string_view prefix) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t marker = name.find(kTempMarker);
+    if (marker == std::string::npos || name.compare(0, prefix.size(), prefix) != 0) continue;
+    // ".name.tmp-<pid>-<n>-<r>": the pid of the process that made it.
+    const std::string digits = name.substr(marker + kTempMarker.size(), name.find('-', marker + kTempMarker.size()) -
+                                                                            (marker + kTempMarker.size()));
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno == EPERM) continue;  // alive (or not ours to judge)
+    out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 void write_file_atomic(const fs::path& path, std::string_view contents, fs::perms mode) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());

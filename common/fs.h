@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tailor {
 
@@ -56,5 +57,10 @@ std::uintmax_t tree_size(const fs::path& path);
 
 // True when `name` looks like one of our temporary names (for cache gc).
 bool is_temp_name(std::string_view name);
+
+// The entries of `dir` whose names are temporary names (starting with
+// `prefix`, when given) of a process that no longer exists (the pid in the
+// name): leftovers of an interrupted run, safe to remove. Sorted.
+std::vector<fs::path> abandoned_temps(const fs::path& dir, std::string_view prefix = {});
 
 }  // namespace tailor

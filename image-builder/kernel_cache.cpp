@@ -25,19 +25,6 @@ Clock::time_point mtime_of(const stdfs::path& p) {
   return Clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
 }
 
-// The pid embedded in a temporary name (".name.tmp-<pid>-<n>-<r>"), if any.
-std::optional<pid_t> temp_owner(const std::string& name) {
-  size_t at = name.find(".tmp-");
-  if (at == std::string::npos) return std::nullopt;
-  try {
-    return static_cast<pid_t>(std::stol(name.substr(at + 5)));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
-
 void remove_counted(const stdfs::path& p, const GcOptions& o, GcReport& report) {
   report.bytes += tree_size(p);
   report.removed.push_back(p.string());
@@ -45,16 +32,8 @@ void remove_counted(const stdfs::path& p, const GcOptions& o, GcReport& report) 
 }
 
 // Temporary directories and files whose creating process is gone.
-void gc_orphans(const stdfs::path& dir, const GcOptions& o, GcReport& report) {
-  std::error_code ec;
-  if (!stdfs::is_directory(dir, ec)) return;
-  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (!is_temp_name(name)) continue;
-    auto pid = temp_owner(name);
-    if (pid && process_alive(*pid)) continue;
-    remove_counted(e.path(), o, report);
-  }
+void gc_orphans(const stdfs::path& dir, const GcOptions& o, GcReport& report, std::string_view prefix = {}) {
+  for (const auto& p : abandoned_temps(dir, prefix)) remove_counted(p, o, report);
 }
 
 }  // namespace
@@ -138,8 +117,13 @@ GcReport gc_kernel_cache(const stdfs::path& cache, const GcOptions& o) {
   };
   std::error_code ec;
 
-  gc_orphans(root, o, report);
-  gc_orphans(cache / "sources", o, report);
+  // Leftovers of interrupted runs anywhere in the cache (unpacked packages
+  // and images, downloads, generated files, staged outputs) and the QEMU
+  // backend's socket directories.
+  gc_orphans(cache, o, report);
+  for (const auto& sub : stdfs::directory_iterator(cache, ec))
+    if (sub.is_directory(ec) && !is_temp_name(sub.path().filename().string())) gc_orphans(sub.path(), o, report);
+  gc_orphans(stdfs::temp_directory_path(ec), o, report, ".tailor-qemu-");
 
   // Entries: complete ones by age; broken ones (no readable build.json) always.
   if (stdfs::is_directory(root, ec)) {

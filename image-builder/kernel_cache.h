@@ -60,8 +60,10 @@ struct GcReport {
 };
 
 // Removes unused entries (never one another process holds locked), the
-// leftovers of interrupted runs (temporary directories of dead processes),
-// stale object directories and index links that point nowhere.
+// leftovers of interrupted runs anywhere in the cache (temporary files and
+// directories whose creating process is gone: unpacks, downloads, staged
+// outputs) and the QEMU backend's /tmp/.tailor-qemu-* socket directories of
+// dead processes, stale object directories and index links that point nowhere.
 GcReport gc_kernel_cache(const std::filesystem::path& cache, const GcOptions& options);
 
 // Marks an entry as just used (for gc's "unused for" rule).

@@ -1,6 +1,9 @@
 #include "image-builder/kernel_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -99,6 +102,34 @@ TEST(KernelCacheGc, RemovesOldEntriesAndOrphansButKeepsRecentAndLockedOnes) {
   EXPECT_FALSE(fs::exists(kernel_cache_dir(cache) / ".deadbeef.tmp-999999999-0-1"));
   EXPECT_FALSE(fs::exists(kernel_cache_dir(cache) / "index" / ("req-" + old_key.substr(0, 4))));
   EXPECT_TRUE(fs::exists(kernel_cache_dir(cache) / "index" / ("req-" + new_key.substr(0, 4))));
+  fs::remove_all(cache);
+}
+
+// What a killed `tailor build`/`run`/`boot` leaves (issue 13): unpack and
+// download directories, generated files, staged outputs in the cache, and the
+// QEMU backend's socket directory in /tmp. gc removes each one whose creating
+// process is gone, and nothing of a live one.
+TEST(KernelCacheGc, RemovesLeftoversOfInterruptedRunsWhoseProcessIsGone) {
+  fs::path cache = scratch_dir("gc-leftovers");
+  const std::string dead = ".tmp-999999999-0-1";
+  const std::string alive = ".tmp-" + std::to_string(::getpid()) + "-0-1";
+  const std::vector<fs::path> leftovers = {
+      cache / "unpacked" / (".oci-k" + dead),      cache / "unpacked" / (".outer-oci-k" + dead),
+      cache / "debs" / (".download-1" + dead),     cache / "generated" / (".abc" + dead),
+      cache / "initramfs" / (".incoming.cpio" + dead), cache / "images" / (".hello-1234" + dead),
+      fs::temp_directory_path() / (".tailor-qemu-999999999" + dead)};
+  for (const auto& p : leftovers) write_file_atomic(p / "partial", "x");
+  const std::vector<fs::path> kept = {cache / "unpacked" / (".oci-busy" + alive), cache / "unpacked" / "oci-done",
+                                      fs::temp_directory_path() / (".tailor-qemu-" + std::to_string(::getpid()) + alive)};
+  for (const auto& p : kept) write_file_atomic(p / "file", "x");
+
+  GcReport report = gc_kernel_cache(cache, GcOptions{});
+  for (const auto& p : leftovers) {
+    EXPECT_FALSE(fs::exists(p)) << p;
+    EXPECT_NE(std::find(report.removed.begin(), report.removed.end(), p.string()), report.removed.end()) << p;
+  }
+  for (const auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
+  fs::remove_all(kept.back());
   fs::remove_all(cache);
 }
 

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -65,6 +66,9 @@ class Child {
     if (pid_ == 0) {
       // Child: only async-signal-safe calls from here on.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the monitor
+      sigset_t none;  // the run blocks SIGINT/SIGTERM/SIGHUP (see Interrupts); QEMU must not inherit that
+      ::sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, 0);
       ::dup2(output_fd, 1);
@@ -99,6 +103,38 @@ class Child {
   pid_t pid_ = -1;
   int status_ = 0;
   bool reaped_ = false;
+};
+
+// SIGINT, SIGTERM and SIGHUP, while a run lasts, arrive on a descriptor that
+// the run's poll loop watches, instead of ending tailor on the spot: the run
+// then stops QEMU and unwinds, so that its socket directory in /tmp goes too.
+class Interrupts {
+ public:
+  Interrupts() {
+    ::sigemptyset(&set_);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&set_, sig);
+    if (::pthread_sigmask(SIG_BLOCK, &set_, &old_) != 0)
+      throw Error("QEMU backend: cannot block signals", exit_codes::kMonitorFailed);
+    fd_.reset(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd_) {
+      ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+      throw Error(errno_message("QEMU backend: signalfd", errno), exit_codes::kMonitorFailed);
+    }
+  }
+  Interrupts(const Interrupts&) = delete;
+  Interrupts& operator=(const Interrupts&) = delete;
+  ~Interrupts() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+  int fd() const { return fd_.get(); }
+  // The signal that arrived, or 0.
+  int take() {
+    signalfd_siginfo info{};
+    return ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  UniqueFd fd_;
 };
 
 void send_all(int fd, std::string_view text) {
@@ -264,6 +300,12 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
                     const std::string& accel, const std::string& cmdline, RunReport& report) {
   const std::string detail =
       fmt::format("{}{}{} -M {}, {}", qemu.filename().string(), qemu_version.empty() ? "" : " ", qemu_version, spec.qemu_machine, accel);
+  // Socket directories of runs killed too hard to clean up (SIGKILL) go first.
+  for (const auto& left : abandoned_temps(stdfs::temp_directory_path(), ".tailor-qemu-")) {
+    std::error_code ec;
+    stdfs::remove_all(left, ec);
+  }
+  Interrupts interrupts;
   TempDir dir(stdfs::temp_directory_path() / fmt::format("tailor-qemu-{}", ::getpid()));
   QemuEndpoints ep{dir.path() / "con", dir.path() / "ev", dir.path() / "qmp"};
   std::array<UniqueFd, 3> listeners = {listen_unix(ep.console), listen_unix(ep.events), listen_unix(ep.qmp)};
@@ -287,9 +329,11 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   char buf[65536];
 
   for (;;) {
-    std::array<pollfd, 7> pfds{};
-    std::array<int, 7> what{};
+    std::array<pollfd, 8> pfds{};
+    std::array<int, 8> what{};
     nfds_t n = 0;
+    pfds[n] = {interrupts.fd(), POLLIN, 0};
+    what[n++] = 20;
     for (int i = 0; i < 3; ++i) {
       if (!conn[i] && listeners[i]) {
         pfds[n] = {listeners[i].get(), POLLIN, 0};
@@ -325,6 +369,14 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
     for (nfds_t k = 0; k < n; ++k) {
       if (!pfds[k].revents) continue;
       int w = what[k];
+      if (w == 20) {
+        // Leaving by exception: Child kills and reaps QEMU, TempDir removes the sockets.
+        if (int sig = interrupts.take())
+          throw Error(fmt::format("interrupted by SIG{} ({}); QEMU was stopped", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                                  strsignal(sig)),
+                      128 + sig);
+        continue;
+      }
       if (w >= 10) {
         int i = w - 10;
         conn[i].reset(::accept4(listeners[i].get(), nullptr, nullptr, SOCK_CLOEXEC));
