@@ -27,6 +27,15 @@ std::string human_bytes(std::uint64_t b) {
   return fmt::format("{} B", b);
 }
 
+// --max-unpacked-size: build, run and image ls read the same archives.
+void add_max_unpacked_option(CLI::App& cmd, std::uint64_t& bytes) {
+  cmd.add_option("--max-unpacked-size", bytes,
+                 "Most that one .deb or container image may unpack to (file bytes, sparse holes included, plus 4 KiB "
+                 "per member), e.g. 4G or 512M (default: " + size_text(kDefaultMaxUnpackedBytes) +
+                     "); more is refused as a likely decompression bomb")
+      ->transform(CLI::AsSizeValue(false));
+}
+
 // Options shared by build and run: how the image is made.
 struct BuildFlags {
   std::string out;
@@ -35,6 +44,7 @@ struct BuildFlags {
   bool kml = false;
   bool no_ccache = false;
   int jobs = 0;
+  std::uint64_t max_unpacked = kDefaultMaxUnpackedBytes;
 
   void add_to(CLI::App& cmd, const std::string& out_help) {
     cmd.add_option("-o,--output", out, out_help);
@@ -46,6 +56,7 @@ struct BuildFlags {
     cmd.add_flag("--kml", kml, "Build with Kernel-Mode-Linux (as if the manifest said [kernel] kml = true)");
     cmd.add_flag("--no-ccache", no_ccache, "Do not compile the kernel through ccache");
     cmd.add_option("-j,--jobs", jobs, "Parallel jobs for the kernel build (default: number of CPUs)");
+    add_max_unpacked_option(cmd, max_unpacked);
   }
 
   ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out, const stdfs::path& cache) const {
@@ -64,6 +75,7 @@ struct BuildFlags {
     o.kml_series = default_kml_series();
     o.ccache = !no_ccache;
     o.jobs = jobs;
+    o.max_unpacked_bytes = max_unpacked;
     o.notice = [](const std::string& line) { std::fprintf(stderr, "tailor: %s\n", line.c_str()); };
     (void)m;
     return o;
@@ -191,13 +203,15 @@ void add_image_ls(CLI::App& image, const GlobalOptions& global) {
   auto manifest = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto all = std::make_shared<bool>(false);
+  auto max_unpacked = std::make_shared<std::uint64_t>(kDefaultMaxUnpackedBytes);
   cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
   cmd->add_flag("--json", *json, "Print JSON: one object per path");
   cmd->add_flag("--all", *all, "Also list directories");
+  add_max_unpacked_option(*cmd, *max_unpacked);
   cmd->callback([=, &global] {
     Manifest m = load_manifest(*manifest);
     Progress progress;
-    ImagePlan plan = plan_image(m, global.cache(), progress);
+    ImagePlan plan = plan_image(m, global.cache(), progress, *max_unpacked);
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     std::uint64_t files = 0, bytes = 0;
     for (const auto& [path, n] : plan.tree.nodes()) {

@@ -32,6 +32,15 @@ std::vector<std::string> apt_command(const std::string& program, const stdfs::pa
           "Dir::Cache::srcpkgcache=" + (dir / "srcpkgcache.bin").string()};
 }
 
+// Every package name or spec handed to apt is checked against Debian's
+// grammar first (nothing that passes starts with '-'), and follows "--", so
+// that no name can be read as an option such as -oDir::Bin::dpkg=...
+void require_specs(const std::vector<std::string>& specs) {
+  for (const auto& spec : specs)
+    if (std::string problem = package_spec_problem(spec); !problem.empty())
+      throw Error("refusing to pass " + problem + " to apt");
+}
+
 // apt's first error line that names `spec`, or its first error line.
 std::string apt_error_for(const std::string& output, const std::string& spec) {
   std::istringstream in(output);
@@ -49,8 +58,9 @@ std::string apt_error_for(const std::string& output, const std::string& spec) {
 // Runs apt-get download --print-uris for `specs`; the parsed lines and whether apt succeeded.
 std::pair<std::vector<AptDeb>, ProcessResult> print_uris(const std::vector<std::string>& specs,
                                                          const stdfs::path& cache) {
+  require_specs(specs);
   std::vector<std::string> argv = apt_command("apt-get", cache);
-  argv.insert(argv.end(), {"download", "--print-uris", "-q"});
+  argv.insert(argv.end(), {"download", "--print-uris", "-q", "--"});
   argv.insert(argv.end(), specs.begin(), specs.end());
   ProcessOptions o;
   o.capture = true;
@@ -132,8 +142,11 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdf
   progress.update("download", -1, std::to_string(missing.size()) + " package(s)");
   TempDir temp(dir / ("download-" + std::to_string(::getpid())));
   std::vector<std::string> argv = apt_command("apt-get", cache);
-  argv.insert(argv.end(), {"download", "-q"});
-  for (auto* d : missing) argv.push_back(d->spec);
+  argv.insert(argv.end(), {"download", "-q", "--"});
+  for (auto* d : missing) {
+    require_specs({d->spec});
+    argv.push_back(d->spec);
+  }
   ProcessOptions o;
   o.cwd = temp.path();
   o.capture = true;
@@ -162,8 +175,9 @@ ControlLookup apt_cache_lookup(const stdfs::path& cache) {
     require_apt();
     std::vector<DebControl> out;
     if (names.empty()) return out;
+    require_specs(names);
     std::vector<std::string> argv = apt_command("apt-cache", cache);
-    argv.insert(argv.end(), {"show", "--no-all-versions", "-q"});
+    argv.insert(argv.end(), {"show", "--no-all-versions", "-q", "--"});
     argv.insert(argv.end(), names.begin(), names.end());
     ProcessOptions o;
     o.capture = true;
@@ -191,7 +205,20 @@ std::vector<std::string> library_dependencies(const std::vector<DebControl>& roo
   std::map<std::string, DebControl> known;  // every package looked up so far (real ones)
   std::set<std::string> looked_up, chosen;
   std::vector<std::vector<std::vector<std::string>>> frontier;  // dependency groups still to decide
-  for (const auto& r : roots) frontier.push_back(r.depends);
+  // Names come from packages' control files (a .deb the manifest names is
+  // someone else's file): each must be a package name before apt sees it.
+  auto check_names = [](const DebControl& c) {
+    for (const auto& group : c.depends)
+      for (const auto& name : group)
+        if (!is_debian_package_name(name))
+          throw Error("package " + c.package + ": its Depends/Pre-Depends names '" + name.substr(0, 80) +
+                      "', which is not a Debian package name (a broken or hostile package; set deb_deps = false "
+                      "to ignore its dependencies)");
+  };
+  for (const auto& r : roots) {
+    check_names(r);
+    frontier.push_back(r.depends);
+  }
 
   auto is_library = [](const DebControl& c) {
     return c.section == "libs" || c.section == "oldlibs" || c.package.rfind("lib", 0) == 0;
@@ -213,7 +240,10 @@ std::vector<std::string> library_dependencies(const std::vector<DebControl>& roo
         if (real == group.end()) continue;  // only virtual or unknown names: nothing to fetch
         const DebControl& c = known[*real];
         if (root_names.count(c.package) || !is_library(c)) continue;
-        if (chosen.insert(c.package).second) next.push_back(c.depends);
+        if (chosen.insert(c.package).second) {
+          check_names(c);
+          next.push_back(c.depends);
+        }
       }
     }
     frontier = std::move(next);

@@ -10,6 +10,25 @@
 
 namespace tailor {
 
+void UnpackBudget::charge(std::uint64_t bytes, const std::string& what) {
+  if (bytes > limit_ - used_)
+    throw Error(what + ": unpacking needs more than the limit of " + size_text(limit_) +
+                " (a decompression bomb, or a very big archive: if you trust it, raise the limit with "
+                "--max-unpacked-size)");
+  used_ += bytes;
+}
+
+void UnpackBudget::charge_member(std::string_view name, std::string_view link_target, const std::string& what) {
+  charge(kMemberOverheadBytes + name.size() + link_target.size(), what);
+}
+
+std::string size_text(std::uint64_t bytes) {
+  constexpr std::uint64_t kMiB = 1u << 20, kGiB = 1u << 30;
+  if (bytes >= kGiB && bytes % kGiB == 0) return std::to_string(bytes / kGiB) + " GiB";
+  if (bytes >= kMiB && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 bool has_dotdot_component(std::string_view name) {
   size_t start = 0;
   while (start <= name.size()) {
@@ -79,30 +98,53 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
     if (r < ARCHIVE_WARN)
       throw Error(archive_path.string() + ": corrupt or truncated archive after " + std::to_string(entries) +
                   " entries: " + archive_error_string(in.get()));
-    std::string name = strip_path(archive_entry_pathname(entry), options.strip_components);
+    const char* raw_name = archive_entry_pathname(entry);
+    if (!raw_name) throw Error(archive_path.string() + ": an entry without a name after " + std::to_string(entries) + " entries");
+    std::string name = strip_path(raw_name, options.strip_components);
     if (name.empty()) continue;
     if (escapes(name))
       throw Error(archive_path.string() + ": refusing entry '" + name + "' (absolute path or '..')");
+    const char* link = archive_entry_hardlink(entry);
+    const auto type = archive_entry_filetype(entry);
+    if (!link && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) continue;  // devices, FIFOs, sockets
+    const std::string label = archive_path.string() + " (" + name + ")";
+    const char* symlink = archive_entry_symlink(entry);
+    if (options.budget)
+      options.budget->charge_member(name, link ? link : symlink ? symlink : "", label);
     archive_entry_set_pathname(entry, (dest / name).c_str());
-    if (const char* link = archive_entry_hardlink(entry)) {
+    if (link) {
       std::string target = strip_path(link, options.strip_components);
       if (target.empty()) continue;
       if (escapes(target))
         throw Error(archive_path.string() + ": refusing hard link to '" + target + "' (absolute path or '..')");
       archive_entry_set_hardlink(entry, (dest / target).c_str());
     }
+    // A regular file's declared size (for sparse files the size with holes)
+    // is charged before anything is written, so that a bomb leaves no big file.
+    const bool sized = archive_entry_size_is_set(entry);
+    const std::uint64_t declared = sized ? static_cast<std::uint64_t>(archive_entry_size(entry)) : 0;
+    if (options.budget && !link && type == AE_IFREG) options.budget->charge(declared, label);
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
       throw Error(archive_path.string() + ": cannot extract " + name + ": " + archive_error_string(out.get()));
-    if (archive_entry_size(entry) > 0) {
+    if (declared > 0 || (!sized && type == AE_IFREG)) {
       const void* buf = nullptr;
       size_t size = 0;
       la_int64_t offset = 0;
+      std::uint64_t charged = declared;
       for (;;) {
         r = archive_read_data_block(in.get(), &buf, &size, &offset);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN)
           throw Error(archive_path.string() + ": corrupt or truncated archive at " + name + ": " +
                       archive_error_string(in.get()));
+        const std::uint64_t end = static_cast<std::uint64_t>(offset) + size;
+        if (offset < 0 || (sized && end > declared))
+          throw Error(archive_path.string() + ": corrupt archive: " + name + " has data beyond its size of " +
+                      std::to_string(declared) + " bytes (a bad sparse map?)");
+        if (end > charged) {  // only for members of unknown size
+          if (options.budget) options.budget->charge(end - charged, label);
+          charged = end;
+        }
         if (archive_write_data_block(out.get(), buf, size, offset) < ARCHIVE_WARN)
           throw Error(archive_path.string() + ": cannot write " + name + ": " + archive_error_string(out.get()));
       }

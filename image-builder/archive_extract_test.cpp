@@ -6,6 +6,7 @@
 #include "common/fs.h"
 #include "common/subprocess.h"
 #include "image-builder/test_support.h"
+#include "image-builder/testdata/archive_maker.h"
 
 namespace tailor {
 namespace {
@@ -82,6 +83,57 @@ TEST(ExtractArchive, CorruptedMiddleIsAnError) {
   write_file_atomic(dir / "bad.tar.xz", bytes);
   fs::create_directories(dir / "out");
   EXPECT_NE(error_of(dir / "bad.tar.xz", dir / "out").find("bad.tar.xz"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// The outer archive of a container image is extracted to disk with a
+// budget: a sparse member claiming gigabytes is refused before its file
+// exists, a gzip bomb stops at the limit, a trailing hole gives the right
+// size, and device nodes and FIFOs never reach the host.
+TEST(ExtractArchive, TheBudgetStopsBombsBeforeTheyAreWritten) {
+  fs::path dir = scratch_dir("extract-budget");
+  write_file_atomic(dir / "sparse.tar", testing_support::gnu_sparse_tar("big", std::uint64_t{4} << 30, {{0, "x"}}));
+  fs::create_directories(dir / "out1");
+  UnpackBudget budget;
+  ExtractOptions o;
+  o.budget = &budget;
+  try {
+    extract_archive(dir / "sparse.tar", dir / "out1", o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sparse.tar (big): unpacking needs more than the limit of 1 GiB"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "out1" / "big"));
+
+  write_file_atomic(dir / "zeros.tar.gz",
+                    testing_support::make_archive({testing_support::file("zeros", std::string(16u << 20, '\0'))}, "tar", "gzip"));
+  fs::create_directories(dir / "out2");
+  UnpackBudget small(1u << 20);
+  o.budget = &small;
+  EXPECT_THROW(extract_archive(dir / "zeros.tar.gz", dir / "out2", o), Error);
+  EXPECT_FALSE(fs::exists(dir / "out2" / "zeros"));
+  fs::remove_all(dir);
+}
+
+TEST(ExtractArchive, SparseFilesKeepTheirSizeAndSpecialFilesAreSkipped) {
+  fs::path dir = scratch_dir("extract-sparse");
+  write_file_atomic(dir / "s.tar", testing_support::gnu_sparse_tar("s", 1u << 20, {{4096, "data"}}));
+  fs::create_directories(dir / "out");
+  UnpackBudget budget;
+  ExtractOptions o;
+  o.budget = &budget;
+  extract_archive(dir / "s.tar", dir / "out", o);
+  std::string expected(1u << 20, '\0');
+  expected.replace(4096, 4, "data");
+  EXPECT_EQ(read_file(dir / "out" / "s"), expected);  // the trailing hole included
+
+  write_file_atomic(dir / "fifo.tar", testing_support::make_archive({testing_support::fifo("manifest.json"),
+                                                                     testing_support::file("other", "x")}));
+  fs::create_directories(dir / "out2");
+  EXPECT_EQ(extract_archive(dir / "fifo.tar", dir / "out2"), 1u);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir / "out2" / "manifest.json")));
   fs::remove_all(dir);
 }
 

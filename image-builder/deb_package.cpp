@@ -6,6 +6,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <memory>
 #include <sstream>
@@ -73,22 +75,37 @@ Reader open_member(archive* outer, const std::string& what) {
   return inner;
 }
 
-std::string read_control_text(archive* outer, const std::string& what) {
+// The control file of a control.tar member, at most kMaxControlFileBytes.
+// Members before it are skipped (libarchive decompresses them to do so), so
+// each is charged to the budget: a bomb there is bounded too.
+std::string read_control_text(archive* outer, UnpackBudget& budget, const std::string& what) {
   Reader inner = open_member(outer, what);
   archive_entry* e = nullptr;
   for (;;) {
     int r = archive_read_next_header(inner.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated: " + archive_error_string(inner.get()));
-    std::string name = archive_entry_pathname(e);
+    const char* raw = archive_entry_pathname(e);
+    const std::string name = raw ? raw : "";
+    budget.charge_member(name, "", what);
     if (name == "./control" || name == "control") {
+      const auto too_big = [&] {
+        return Error(what + ": the control file is larger than " + size_text(kMaxControlFileBytes) +
+                     " (real ones are a few KiB): not a usable package");
+      };
+      if (archive_entry_size_is_set(e) && static_cast<std::uint64_t>(archive_entry_size(e)) > kMaxControlFileBytes)
+        throw too_big();
       std::string text;
       char buf[8192];
       la_ssize_t n;
-      while ((n = archive_read_data(inner.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+      while ((n = archive_read_data(inner.get(), buf, sizeof buf)) > 0) {
+        if (text.size() + static_cast<size_t>(n) > kMaxControlFileBytes) throw too_big();
+        text.append(buf, static_cast<size_t>(n));
+      }
       if (n < 0) throw Error(what + ": corrupt or truncated: " + archive_error_string(inner.get()));
       return text;
     }
+    if (archive_entry_size_is_set(e)) budget.charge(static_cast<std::uint64_t>(archive_entry_size(e)), what);
   }
   throw Error(what + ": has no control file");
 }
@@ -127,7 +144,56 @@ DebControl parse_control(const std::string& text) {
   return c;
 }
 
-std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, BlobStore& blobs) {
+bool is_debian_package_name(std::string_view name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  return name.size() >= 2 && alnum(name[0]) &&
+         std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '+' || c == '-' || c == '.'; });
+}
+
+bool is_debian_version(std::string_view v) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  auto all_of = [](std::string_view s, auto ok) { return std::all_of(s.begin(), s.end(), ok); };
+  if (size_t colon = v.find(':'); colon != std::string_view::npos) {
+    std::string_view epoch = v.substr(0, colon);
+    if (epoch.empty() || !all_of(epoch, [](char c) { return c >= '0' && c <= '9'; })) return false;
+    v.remove_prefix(colon + 1);
+  }
+  std::string_view upstream = v;
+  if (size_t dash = v.rfind('-'); dash != std::string_view::npos) {
+    std::string_view revision = v.substr(dash + 1);
+    if (revision.empty() || !all_of(revision, [&](char c) { return alnum(c) || c == '+' || c == '.' || c == '~'; }))
+      return false;
+    upstream = v.substr(0, dash);
+  }
+  return !upstream.empty() && upstream[0] >= '0' && upstream[0] <= '9' &&
+         all_of(upstream, [&](char c) { return alnum(c) || c == '+' || c == '.' || c == '~' || c == '-'; });
+}
+
+std::string package_spec_problem(std::string_view spec) {
+  const std::string quoted = "'" + std::string(spec.substr(0, 80)) + (spec.size() > 80 ? "...'" : "'");
+  std::string_view name = spec, version, arch;
+  const size_t eq = name.find('=');
+  if (eq != std::string_view::npos) {
+    version = name.substr(eq + 1);
+    name = name.substr(0, eq);
+  }
+  const size_t colon = name.find(':');
+  if (colon != std::string_view::npos) {
+    arch = name.substr(colon + 1);
+    name = name.substr(0, colon);
+  }
+  if (!is_debian_package_name(name))
+    return quoted + " is not a Debian package name (two or more of a-z, 0-9, '+', '-', '.', starting with a letter "
+                    "or digit; optionally :ARCH and =VERSION), nor a .deb file";
+  if (colon != std::string_view::npos && !is_debian_package_name(arch))
+    return quoted + ": '" + std::string(arch.substr(0, 80)) + "' is not an architecture name (e.g. amd64)";
+  if (eq != std::string_view::npos && !is_debian_version(version))
+    return quoted + ": '" + std::string(version.substr(0, 80)) +
+           "' is not a Debian version ([epoch:]upstream[-revision], upstream starting with a digit)";
+  return {};
+}
+
+std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, BlobStore& blobs, UnpackBudget& budget) {
   const std::string what = deb.string();
   std::error_code ec;
   if (!stdfs::is_regular_file(deb, ec)) throw Error(what + ": no such .deb file");
@@ -136,7 +202,8 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
   if (archive_read_open_filename(outer.get(), deb.c_str(), 1 << 16) != ARCHIVE_OK)
     throw Error(what + ": not a Debian package (not an ar archive: " + archive_error_string(outer.get()) + ")");
 
-  bool have_version = false, have_data = false, have_control = false;
+  bool have_version = false;
+  std::string control_member, data_member;  // the names read, to refuse a second one
   DebControl control;
   std::vector<TreeEntry> entries;
   for (int index = 0;; ++index) {
@@ -145,8 +212,17 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
       throw Error(what + ": corrupt or truncated Debian package: " + archive_error_string(outer.get()));
-    std::string name = archive_entry_pathname(e);
+    const char* raw = archive_entry_pathname(e);
+    std::string name = raw ? raw : "";
     while (!name.empty() && name.back() == '/') name.pop_back();  // GNU ar style
+    // dpkg reads the first control.tar and data.tar member and ignores what
+    // follows; another reader could take the last. Such a package means two
+    // things at once, so it is refused rather than read either way.
+    auto refuse_second = [&](const std::string& first, const char* kind) {
+      if (!first.empty())
+        throw Error(what + ": two " + kind + " members ('" + first + "' and '" + name +
+                    "'): dpkg would install the first, other tools the last; refusing an ambiguous package");
+    };
     if (index == 0) {
       if (name != "debian-binary") throw Error(what + ": not a Debian package (first member is '" + name + "', not debian-binary)");
       char buf[16] = {};
@@ -155,27 +231,32 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
         throw Error(what + ": unsupported Debian package format (debian-binary is not 2.x)");
       have_version = true;
     } else if (name.rfind("control.tar", 0) == 0) {
-      control = parse_control(read_control_text(outer.get(), what + " (" + name + ")"));
-      have_control = true;
+      refuse_second(control_member, "control.tar");
+      control = parse_control(read_control_text(outer.get(), budget, what + " (" + name + ")"));
+      control_member = name;
     } else if (name.rfind("data.tar", 0) == 0) {
+      refuse_second(data_member, "data.tar");
       Reader inner = open_member(outer.get(), what + " (" + name + ")");
-      entries = read_tar_entries(inner.get(), blobs, what + " (" + name + ")");
-      have_data = true;
+      entries = read_tar_entries(inner.get(), blobs, budget, what + " (" + name + ")");
+      data_member = name;
     }
   }
   if (!have_version) throw Error(what + ": not a Debian package (empty archive)");
-  if (!have_control) throw Error(what + ": corrupt Debian package: no control.tar member");
-  if (!have_data) throw Error(what + ": corrupt Debian package: no data.tar member");
+  if (control_member.empty()) throw Error(what + ": corrupt Debian package: no control.tar member");
+  if (data_member.empty()) throw Error(what + ": corrupt Debian package: no data.tar member");
   if (control.package.empty()) throw Error(what + ": corrupt Debian package: the control file has no Package field");
+  if (!is_debian_package_name(control.package))
+    throw Error(what + ": corrupt Debian package: the control file's Package '" + control.package.substr(0, 80) +
+                "' is not a Debian package name");
   return {control, entries};
 }
 
-UnpackedTree unpack_deb(const stdfs::path& deb, const stdfs::path& cache) {
+UnpackedTree unpack_deb(const stdfs::path& deb, const stdfs::path& cache, std::uint64_t max_unpacked_bytes) {
   std::error_code ec;
   if (!stdfs::is_regular_file(deb, ec)) throw Error(deb.string() + ": no such .deb file");
   const std::string sha = sha256_file(deb);
-  return cached_unpack(cache, "deb-" + sha, [&](BlobStore& blobs) {
-    auto [control, entries] = read_deb(deb, blobs);
+  return cached_unpack(cache, "deb-" + sha, deb.string(), max_unpacked_bytes, [&](BlobStore& blobs, UnpackBudget& budget) {
+    auto [control, entries] = read_deb(deb, blobs, budget);
     nlohmann::json meta = {{"package", control.package},   {"version", control.version},
                            {"architecture", control.architecture}, {"section", control.section},
                            {"depends", control.depends},  {"sha256", sha}};

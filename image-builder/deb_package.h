@@ -3,8 +3,10 @@
 // to disk beyond the content-addressed unpack cache.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "image-builder/unpacked_tree.h"
@@ -21,15 +23,37 @@ struct DebControl {
 // Parses a control stanza (the control file, or one stanza of apt-cache show).
 DebControl parse_control(const std::string& text);
 
-// Reads a .deb: its control fields and data members (bytes into `blobs`).
-// Throws Error naming the file for anything that is not a well-formed
-// package: not an ar archive, no debian-binary 2.x, no control or data
-// member, a corrupt or truncated member.
-std::pair<DebControl, std::vector<TreeEntry>> read_deb(const std::filesystem::path& deb, BlobStore& blobs);
+// Debian's package name grammar (policy 5.6.1): two or more of a-z, 0-9, '+',
+// '-', '.', starting with a letter or digit. What passes never starts with '-',
+// so it cannot be taken for an option by apt-get or apt-cache.
+bool is_debian_package_name(std::string_view name);
+// Debian's version grammar (policy 5.6.12): [epoch:]upstream[-revision]; the
+// epoch is digits, upstream starts with a digit and holds alphanumerics and
+// . + ~ - (a '-' only when a revision follows), the revision alphanumerics
+// and . + ~.
+bool is_debian_version(std::string_view version);
+// What is wrong with a package as a manifest names it for apt: NAME,
+// NAME:ARCH, NAME=VERSION or NAME:ARCH=VERSION. Empty when nothing is.
+std::string package_spec_problem(std::string_view spec);
 
-// read_deb, cached under <cache>/unpacked/deb-<sha256 of the file>. The
-// metadata holds package, version, architecture, section, depends, sha256.
-UnpackedTree unpack_deb(const std::filesystem::path& deb, const std::filesystem::path& cache);
+// The control file of a .deb is read into memory; real ones are a few KiB.
+constexpr std::uint64_t kMaxControlFileBytes = 1u << 20;
+
+// Reads a .deb: its control fields and data members (bytes into `blobs`,
+// every member charged to `budget`). Throws Error naming the file for
+// anything that is not a well-formed package: not an ar archive, no
+// debian-binary 2.x, no control or data member, two of either (dpkg reads
+// the first, other readers the last: refused as ambiguous), a control file
+// over kMaxControlFileBytes, a Package field that is no package name, a
+// corrupt or truncated member, an exhausted budget.
+std::pair<DebControl, std::vector<TreeEntry>> read_deb(const std::filesystem::path& deb, BlobStore& blobs,
+                                                       UnpackBudget& budget);
+
+// read_deb, cached under <cache>/unpacked/deb-<sha256 of the file>, with a
+// budget of `max_unpacked_bytes`. The metadata holds package, version,
+// architecture, section, depends, sha256.
+UnpackedTree unpack_deb(const std::filesystem::path& deb, const std::filesystem::path& cache,
+                        std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 
 // The control fields stored with an unpacked package.
 DebControl control_of(const UnpackedTree& tree);

@@ -43,7 +43,8 @@ TEST(DebPackage, ReadsARealPackageMadeByDpkgDeb) {
   auto dir = ts::scratch_dir("deb-real");
   stdfs::path deb = build_with_dpkg(dir);
   BlobStore blobs(dir / "blobs");
-  auto [control, entries] = read_deb(deb, blobs);
+  UnpackBudget budget;
+  auto [control, entries] = read_deb(deb, blobs, budget);
   EXPECT_EQ(control.package, "tailor-demo");
   EXPECT_EQ(control.version, "1:2.0-3");
   EXPECT_EQ(control.architecture, "amd64");
@@ -90,7 +91,8 @@ TEST(DebPackage, ReadsGzipAndZstdMembersAndBSDStyleNames) {
                                        "ar");
     write_file_atomic(dir / ("p-" + filter + ".deb"), deb);
     BlobStore blobs(dir / "blobs");
-    auto [c, entries] = read_deb(dir / ("p-" + filter + ".deb"), blobs);
+    UnpackBudget budget;
+    auto [c, entries] = read_deb(dir / ("p-" + filter + ".deb"), blobs, budget);
     EXPECT_EQ(c.package, "tailor-demo");
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(entries[1].path, "/bin/x");
@@ -105,8 +107,9 @@ TEST(DebPackage, CorruptPackagesAreErrorsNamingTheFile) {
   auto error_of = [&](const std::string& name, const std::string& content) {
     write_file_atomic(dir / name, content);
     BlobStore blobs(dir / "blobs");
+    UnpackBudget budget;
     try {
-      read_deb(dir / name, blobs);
+      read_deb(dir / name, blobs, budget);
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -138,6 +141,106 @@ TEST(DebPackage, CorruptPackagesAreErrorsNamingTheFile) {
   EXPECT_THROW(unpack_deb(dir / "truncated.deb", dir / "cache"), Error);
   if (stdfs::exists(dir / "cache" / "unpacked"))
     for (const auto& e : stdfs::directory_iterator(dir / "cache" / "unpacked")) ADD_FAILURE() << "left behind: " << e.path();
+}
+
+// A hand-made package from its members (each a tar made here).
+std::string deb_of(const std::vector<ts::Member>& members) {
+  std::vector<ts::Member> all = {ts::file("debian-binary", debian_binary())};
+  all.insert(all.end(), members.begin(), members.end());
+  return ts::make_archive(all, "ar");
+}
+std::string control_tar(const std::string& control = kControl) {
+  return ts::make_archive({ts::file("./control", control)}, "tar", "gzip");
+}
+
+// dpkg installs the first data.tar of a package and ignores a second one
+// (dpkg-deb is the oracle here); a reader that took the last would install
+// other files than the ones a Debian system gets. tailor refuses the package.
+TEST(DebPackage, TwoDataOrControlMembersAreRefusedAsAmbiguous) {
+  auto dir = ts::scratch_dir("deb-two-data");
+  const std::string data1 = ts::make_archive({ts::file("./first", "one\n")}, "tar", "gzip");
+  const std::string data2 = ts::make_archive({ts::file("./second", "two\n")}, "tar", "xz");
+  write_file_atomic(dir / "two.deb", deb_of({ts::file("control.tar.gz", control_tar()), ts::file("data.tar.gz", data1),
+                                             ts::file("data.tar.xz", data2)}));
+  const std::string listed = run_capture({"dpkg-deb", "-c", (dir / "two.deb").string()});
+  EXPECT_THAT(listed, HasSubstr("./first"));
+  EXPECT_THAT(listed, ::testing::Not(HasSubstr("./second")));
+  BlobStore blobs(dir / "blobs");
+  UnpackBudget budget;
+  EXPECT_THAT([&] { read_deb(dir / "two.deb", blobs, budget); },
+              ::testing::ThrowsMessage<Error>(HasSubstr(
+                  "two.deb: two data.tar members ('data.tar.gz' and 'data.tar.xz'): dpkg would install the first")));
+  write_file_atomic(dir / "two-control.deb", deb_of({ts::file("control.tar.gz", control_tar()),
+                                                     ts::file("control.tar.xz", control_tar()), ts::file("data.tar.gz", data1)}));
+  EXPECT_THAT([&] { read_deb(dir / "two-control.deb", blobs, budget); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("two control.tar members")));
+}
+
+// A control member that unpacks to a huge control file: it used to be read
+// whole (a 210 KB package took 834 MB); now it stops at 1 MiB, and what is
+// skipped on the way to ./control is charged to the budget.
+TEST(DebPackage, TheControlFileIsBoundedAndSkippedMembersAreCharged) {
+  auto dir = ts::scratch_dir("deb-control-bomb");
+  const std::string huge = "Package: x\nDescription: y\n" + std::string(64u << 20, ' ') + "\n";
+  const std::string bomb = ts::make_archive({ts::file("./control", huge)}, "tar", "xz");
+  ASSERT_LT(bomb.size(), 64u << 10);
+  const std::string data = ts::make_archive({ts::file("./a", "a")}, "tar", "gzip");
+  write_file_atomic(dir / "bomb.deb", deb_of({ts::file("control.tar.xz", bomb), ts::file("data.tar.gz", data)}));
+  BlobStore blobs(dir / "blobs");
+  UnpackBudget budget;
+  EXPECT_THAT([&] { read_deb(dir / "bomb.deb", blobs, budget); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("bomb.deb (control.tar.xz): the control file is larger than 1 MiB")));
+  // 16 MiB of md5sums before ./control, with a 1 MiB budget.
+  const std::string padded = ts::make_archive({ts::file("./md5sums", std::string(16u << 20, '0')), ts::file("./control", kControl)},
+                                              "tar", "gzip");
+  write_file_atomic(dir / "padded.deb", deb_of({ts::file("control.tar.gz", padded), ts::file("data.tar.gz", data)}));
+  UnpackBudget small(1u << 20);
+  EXPECT_THAT([&] { read_deb(dir / "padded.deb", blobs, small); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("unpacking needs more than the limit of 1 MiB")));
+  UnpackBudget enough(64u << 20);
+  EXPECT_EQ(read_deb(dir / "padded.deb", blobs, enough).first.package, "tailor-demo");
+  // A Package field that is no package name.
+  write_file_atomic(dir / "badname.deb", deb_of({ts::file("control.tar.gz", control_tar("Package: -oX\n")),
+                                                 ts::file("data.tar.gz", data)}));
+  EXPECT_THAT([&] { read_deb(dir / "badname.deb", blobs, budget); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("the control file's Package '-oX' is not a Debian package name")));
+}
+
+TEST(PackageNames, FollowDebiansGrammar) {
+  for (const char* good : {"sqlite3", "libstdc++6", "python3.11-minimal", "g++", "0ad"})
+    EXPECT_TRUE(is_debian_package_name(good)) << good;
+  for (const char* bad : {"", "a", "-oDir::Bin::dpkg=sh", "-x", "+x", ".x", "Sqlite", "a b", "a_b", "a/b", "a:b"})
+    EXPECT_FALSE(is_debian_package_name(bad)) << bad;
+  for (const char* good : {"1", "3.40.1-2", "1:2.0-3", "2.36-9+deb12u4", "1.0~rc1", "0:1-1-1", "7.2p1"})
+    EXPECT_TRUE(is_debian_version(good)) << good;
+  for (const char* bad : {"", "-1", "abc", "1.0-", ":1", "a:1", "1 2", "1.0-a/b", "1$"})
+    EXPECT_FALSE(is_debian_version(bad)) << bad;
+  EXPECT_EQ(package_spec_problem("libc6:amd64=2.36-9+deb12u4"), "");
+  EXPECT_NE(package_spec_problem("-oDPkg::Options::=--force-all"), "");
+  EXPECT_NE(package_spec_problem("sqlite3=--help"), "");
+  EXPECT_NE(package_spec_problem("sqlite3/bookworm"), "");
+}
+
+// Names from a package's Depends reach apt-cache: one that apt would read as
+// an option stops the walk before any apt call, naming the package; and the
+// apt clients refuse such names themselves.
+TEST(LibraryDependencies, NamesThatAreNotPackageNamesNeverReachApt) {
+  int lookups = 0;
+  ControlLookup lookup = [&](const std::vector<std::string>&) {
+    ++lookups;
+    return std::vector<DebControl>{};
+  };
+  DebControl evil = parse_control("Package: evil\nDepends: libc6, -oDir::Bin::dpkg=sh\n");
+  EXPECT_THAT([&] { library_dependencies({evil}, lookup); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("package evil: its Depends/Pre-Depends names '-oDir', "
+                                                        "which is not a Debian package name")));
+  EXPECT_EQ(lookups, 0);
+  auto dir = ts::scratch_dir("apt-names");
+  EXPECT_THAT([&] { apt_cache_lookup(dir)({"libc6", "-oAPT::Cache-Start=1"}); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("refusing to pass '-oAPT::Cache-Start=1'")));
+  EXPECT_THAT([&] { resolve_debs({"-oDir::Bin::dpkg=sh"}, dir); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("refusing to pass '-oDir::Bin::dpkg=sh'")));
+  EXPECT_FALSE(stdfs::exists(dir / "apt" / "pkgcache.bin"));  // apt never ran
 }
 
 TEST(DebPackage, ControlStanzasParseContinuationLines) {

@@ -99,7 +99,7 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
   result.out_dir = options.out_dir;
 
   // 1. What goes in.
-  ImagePlan plan = plan_image(m, cache, progress);
+  ImagePlan plan = plan_image(m, cache, progress, options.max_unpacked_bytes);
   for (const auto& n : plan.notes) notice(options, n);
 
   // 2. The kernel configuration: the source's, then what this image needs.
@@ -133,7 +133,7 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
     result.compression = choose_compression(m, joined_text(fragments), false);
     progress.update("initramfs", -1, compression_name(result.compression));
     stdfs::create_directories(cache / "initramfs");
-    const stdfs::path temp = cache / "initramfs" / ("incoming-" + std::to_string(::getpid()) + ".cpio");
+    const stdfs::path temp = sibling_temp_path(cache / "initramfs" / "incoming.cpio");  // gc knows the name
     result.initramfs_info = write_initramfs(plan.tree, result.compression, temp);
     embedded_cpio = cache / "initramfs" / (result.initramfs_info.sha256 + ".cpio" + compression_suffix(result.compression));
     stdfs::rename(temp, embedded_cpio);
@@ -171,7 +171,12 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
 
   // 4. The initramfs (for an initrd: in the best compression the kernel reads),
   // staged beside the output directory; nothing exists there before this point.
-  TempDir staging(stdfs::absolute(options.out_dir).lexically_normal());
+  const stdfs::path out_path = stdfs::absolute(options.out_dir).lexically_normal();
+  // A staging directory an interrupted build left beside DIR goes first.
+  if (out_path.has_parent_path())
+    for (const auto& left : abandoned_temps(out_path.parent_path(), "." + out_path.filename().string() + ".tmp-"))
+      remove_tree(left);
+  TempDir staging(out_path);
   if (!result.embedded) {
     result.compression = choose_compression(m, final_config, true);
     initramfs_name = "initramfs.cpio" + compression_suffix(result.compression);

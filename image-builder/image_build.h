@@ -26,6 +26,7 @@ struct ImageBuildOptions {
   std::filesystem::path kml_series;            // the KML patch series, used when the manifest says kml = true
   bool ccache = true;
   int jobs = 0;                                // 0: one per CPU
+  std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes;  // per .deb or container image
   std::function<void(const std::string&)> notice;  // one-line remarks (warnings, notes)
 };
 

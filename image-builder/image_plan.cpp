@@ -100,8 +100,8 @@ std::vector<std::pair<std::string, std::string>> app_environment(const Manifest&
   return env;
 }
 
-ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& progress) {
-  AssembledPayload payload = assemble_payload(m, cache, progress);
+ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& progress, std::uint64_t max_unpacked_bytes) {
+  AssembledPayload payload = assemble_payload(m, cache, progress, max_unpacked_bytes);
   ImagePlan plan;
   plan.tree = std::move(payload.tree);
   plan.images = std::move(payload.images);
@@ -175,6 +175,12 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
     plan.tree.put(plan.init.exec, copy);
   }
 
+  // /tailor is tailor's: a payload file or symlink there (which would send
+  // init.conf somewhere else in the image) makes way for the directory.
+  if (const PayloadNode* t = plan.tree.find("/tailor"); t && t->type != NodeType::Dir) {
+    plan.notes.push_back("/tailor from " + t->source + " is replaced by tailor's directory (it holds /init's configuration)");
+    plan.tree.remove("/tailor");
+  }
   PayloadNode conf = tailor_node(NodeType::File, 0644, "what /init mounts and runs");
   conf.content = generated_file(cache, encode_init_config(plan.init));
   plan.tree.put("/tailor/init.conf", conf);

@@ -41,10 +41,12 @@ struct ImagePlan {
   std::vector<std::string> notes;        // warnings and remarks for the user
 };
 
-// Assembles the payload and completes it. Generated files (/init,
+// Assembles the payload (each archive unpacking to at most
+// `max_unpacked_bytes`) and completes it. Generated files (/init,
 // /tailor/init.conf) are stored content-addressed under <cache>/generated.
 // Throws Error for bad input (see assemble_payload and complete_closure).
-ImagePlan plan_image(const Manifest& manifest, const std::filesystem::path& cache, Progress& progress);
+ImagePlan plan_image(const Manifest& manifest, const std::filesystem::path& cache, Progress& progress,
+                     std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 
 // Where the image's app runs from with KML: "/trusted" + its path.
 std::string trusted_path(const std::string& path);

@@ -15,6 +15,7 @@
 #include "image-builder/image_check.h"
 #include "image-builder/kernel_config_source.h"
 #include "image-builder/test_support.h"
+#include "image-builder/testdata/archive_maker.h"
 
 namespace tailor {
 namespace {
@@ -95,6 +96,26 @@ TEST_F(ImagePlanTest, KmlRefusesAScriptAsArgv0) {
   Manifest m = load_manifest(dir_ / "m.toml");
   EXPECT_THAT([&] { plan(m); }, ::testing::ThrowsMessage<Error>(HasSubstr(
                                     "[kernel] kml = true needs argv[0] to be an ELF program, but /run.sh is a #! script")));
+}
+
+// An image whose /tailor is a symlink (here to /etc) would send init.conf
+// elsewhere, and /init would read the image's own file: tailor's directory
+// replaces it, with a note; /init and init.conf are tailor's.
+TEST_F(ImagePlanTest, AContainerImagesTailorSymlinkAndInitAreReplaced) {
+  const std::string layer = testing_support::make_archive(
+      {testing_support::dir("etc/"), testing_support::symlink("tailor", "etc"),
+       testing_support::file("init", "#!/bin/sh\necho not tailor\n", 0755)});
+  write_file_atomic(dir_ / "img.tar",
+                    testing_support::make_archive({testing_support::file("l/layer.tar", layer),
+                                                   testing_support::file("manifest.json", R"([{"RepoTags":["x:1"],"Layers":["l/layer.tar"]}])")}));
+  ImagePlan p = plan(manifest("", "[[payload]]\noci = \"img.tar\"\n"));
+  ASSERT_NE(p.tree.find("/tailor"), nullptr);
+  EXPECT_EQ(p.tree.find("/tailor")->type, NodeType::Dir);
+  EXPECT_EQ(p.tree.find("/tailor/init.conf")->source, "tailor");
+  EXPECT_EQ(p.tree.find("/etc/init.conf"), nullptr);
+  EXPECT_EQ(p.tree.find("/init")->source, "tailor");
+  EXPECT_THAT(p.notes, ::testing::Contains(HasSubstr("/tailor from oci img.tar x:1 is replaced by tailor's directory")));
+  EXPECT_THAT(p.notes, ::testing::Contains(HasSubstr("/init from oci img.tar x:1 is replaced by tailor's /init")));
 }
 
 TEST(ImageCmdline, ConsoleQuietPanicThenKmlThenTheManifests) {

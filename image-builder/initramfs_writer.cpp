@@ -172,6 +172,10 @@ InitramfsInfo write_initramfs(const PayloadTree& tree, Compression compression, 
     for (const auto& [path, node] : tree.nodes()) {
       std::unique_ptr<archive_entry, EntryDeleter> e(archive_entry_new());
       const std::string name = path.substr(1);  // "usr/bin/x": relative to the root the kernel unpacks into
+      // cpio names are C strings: one with a NUL would end early and could
+      // become a second copy of another member (e.g. "/init\0x" of /init).
+      if (path.find('\0') != std::string::npos || node.link_target.find('\0') != std::string::npos)
+        throw Error("writing the initramfs: " + quoted_image_path(path) + " holds a NUL byte in its name or link target");
       set_common(e.get(), name, ++ino);
       archive_entry_set_size(e.get(), 0);
       archive_entry_set_perm(e.get(), node.mode & 07777);

@@ -9,6 +9,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "image-builder/deb_package.h"
+#include "image-builder/payload_tree.h"
 
 namespace tailor {
 namespace {
@@ -160,6 +162,28 @@ bool is_absolute_image_path(const std::string& p) {
   return true;
 }
 
+// A path inside the image must survive the trip into the initramfs intact:
+// no NUL (the member name would end there), within Linux's length limits.
+void check_image_path(const std::string& p, const SourceLocation& where, const std::string& field) {
+  if (std::string problem = image_path_problem(p); !problem.empty()) throw Error(where.str() + ": " + field + ": " + problem);
+}
+
+// A host path or a string for the guest: a NUL byte would silently cut it
+// short in every C interface it passes through.
+void check_no_nul(const std::string& s, const SourceLocation& where, const std::string& field) {
+  if (s.find('\0') != std::string::npos)
+    throw Error(where.str() + ": " + field + ": " + quoted_image_path(s) + " holds a NUL byte");
+}
+
+// Paths tailor writes itself: /init and its configuration under /tailor. A
+// manifest that names them would be overruled without a trace of its intent.
+void check_not_reserved(const std::string& cleaned, const SourceLocation& where, const std::string& field) {
+  if (cleaned == "/init" || cleaned == "/tailor" || cleaned.rfind("/tailor/", 0) == 0)
+    throw Error(where.str() + ": " + field + ": '" + cleaned +
+                "' is reserved: tailor writes its own /init and /tailor/init.conf (name the program in [app] argv "
+                "instead)");
+}
+
 // "/usr//bin/" -> "/usr/bin".
 std::string clean_image_path(const std::string& p) {
   std::string out;
@@ -185,6 +209,7 @@ MountSpec parse_mount(const std::string& text, const SourceLocation& where) {
     throw Error(where.str() + ": [app] mounts: unknown file system '" + type +
                 "' (choose proc, sysfs, devtmpfs or tmpfs, optionally as TYPE:/path)");
   if (target.empty()) target = it->second;
+  check_image_path(target, where, "[app] mounts");
   if (!is_absolute_image_path(target))
     throw Error(where.str() + ": [app] mounts: '" + target + "' must be an absolute path without '.' or '..'");
   return MountSpec{type, clean_image_path(target)};
@@ -201,18 +226,24 @@ void parse_app(const toml::table& t, const std::string& file, Manifest& m) {
   if (!argv) r.fail_table("argv is missing (the program and its arguments; argv[0] is its path in the image)");
   if (argv->empty()) r.fail(*r.get("argv"), "argv must not be empty");
   m.argv_where = (*argv)[0].second;
-  for (auto& [a, where] : *argv) m.app.argv.push_back(a);
+  for (auto& [a, where] : *argv) {
+    check_no_nul(a, where, "[app] argv");
+    m.app.argv.push_back(a);
+  }
+  check_image_path(m.app.argv[0], m.argv_where, "[app] argv[0]");
   if (!is_absolute_image_path(m.app.argv[0]))
     throw Error(m.argv_where.str() + ": [app] argv[0] '" + m.app.argv[0] +
                 "' must be the program's absolute path inside the image (e.g. /usr/bin/sqlite3)");
   if (auto env = r.string_table("env")) {
     for (auto& [k, v, where] : *env) {
-      if (k.empty() || k.find('=') != std::string::npos)
-        throw Error(where.str() + ": [app] env: invalid variable name '" + k + "'");
+      if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos)
+        throw Error(where.str() + ": [app] env: invalid variable name " + quoted_image_path(k));
+      check_no_nul(v, where, "[app] env." + k);
       m.app.env.emplace_back(k, v);
     }
   }
   if (auto wd = r.string("workdir")) {
+    check_image_path(*wd, r.where(*r.get("workdir")), "[app] workdir");
     if (!is_absolute_image_path(*wd))
       r.fail(*r.get("workdir"), "workdir '" + *wd + "' must be an absolute path without '.' or '..'");
     m.app.workdir = clean_image_path(*wd);
@@ -233,15 +264,24 @@ PayloadSpec parse_payload(const toml::table& t, int index, const std::string& fi
   p.where = r.where_table();
   if (auto host = r.strings("host")) {
     for (auto& [h, where] : *host) {
+      check_no_nul(h, where, "[[payload]] host");
       if (h.empty() || h.front() != '/')
         throw Error(where.str() + ": [[payload]] host: '" + h + "' must be an absolute host path");
-      p.host.push_back(stdfs::path(h).lexically_normal().string());
+      check_image_path(h, where, "[[payload]] host");
+      const std::string normal = stdfs::path(h).lexically_normal().string();
+      check_not_reserved(clean_image_path(normal), where, "[[payload]] host");
+      p.host.push_back(normal);
     }
   }
   if (auto debs = r.strings("deb")) {
     for (auto& [d, where] : *debs) {
       if (d.empty()) throw Error(where.str() + ": [[payload]] deb: empty package name");
+      check_no_nul(d, where, "[[payload]] deb");
       bool is_file = d.size() > 4 && d.compare(d.size() - 4, 4, ".deb") == 0;
+      // A name goes to apt-get on the command line: only Debian's grammar passes.
+      if (!is_file)
+        if (std::string problem = package_spec_problem(d); !problem.empty())
+          throw Error(where.str() + ": [[payload]] deb: " + problem);
       p.deb.push_back(is_file ? resolve_relative(dir, d) : d);
       p.deb_where.push_back(where);
     }
@@ -249,6 +289,7 @@ PayloadSpec parse_payload(const toml::table& t, int index, const std::string& fi
   if (auto deps = r.boolean("deb_deps")) p.deb_deps = *deps;
   if (auto oci = r.string("oci")) {
     if (oci->empty()) r.fail(*r.get("oci"), "oci must name an image archive or OCI layout directory");
+    check_no_nul(*oci, r.where(*r.get("oci")), "[[payload]] oci");
     p.oci = resolve_relative(dir, *oci);
   }
   if (auto ref = r.string("oci_ref")) {
@@ -257,10 +298,13 @@ PayloadSpec parse_payload(const toml::table& t, int index, const std::string& fi
   }
   if (auto files = r.string_table("files")) {
     for (auto& [image_path, host_path, where] : *files) {
+      check_image_path(image_path, where, "[[payload]] files");
+      check_no_nul(host_path, where, "[[payload]] files." + quoted_image_path(image_path));
       if (!is_absolute_image_path(image_path))
         throw Error(where.str() + ": [[payload]] files: image path '" + image_path +
                     "' must be absolute, without '.' or '..'");
       if (host_path.empty()) throw Error(where.str() + ": [[payload]] files: empty source path for " + image_path);
+      check_not_reserved(clean_image_path(image_path), where, "[[payload]] files");
       p.files.emplace_back(clean_image_path(image_path), resolve_relative(dir, host_path));
     }
   }
@@ -284,10 +328,14 @@ void parse_kernel(const toml::table& t, const std::string& file, const stdfs::pa
     }
   }
   if (auto cmdline = r.string("cmdline")) {
-    if (cmdline->find('\n') != std::string::npos) r.fail(*r.get("cmdline"), "cmdline must be one line");
+    if (cmdline->find('\n') != std::string::npos || cmdline->find('\0') != std::string::npos)
+      r.fail(*r.get("cmdline"), "cmdline must be one line, without NUL bytes");
     m.kernel.cmdline = *cmdline;
   }
-  if (auto config = r.string("config")) m.kernel.config = resolve_relative(dir, *config);
+  if (auto config = r.string("config")) {
+    check_no_nul(*config, r.where(*r.get("config")), "[kernel] config");
+    m.kernel.config = resolve_relative(dir, *config);
+  }
   if (auto comp = r.string("compression")) {
     auto c = parse_compression(*comp);
     if (!c) r.fail(*r.get("compression"), "compression '" + *comp + "' is not one of gzip, zstd, lz4, none");
@@ -316,8 +364,11 @@ void parse_check(const toml::table& t, const std::string& file, Manifest& m) {
   r.finish("stdout, exit_code");
 }
 
+// The name becomes a directory name (out/<name>, the cache's images/): so
+// not "." or "..", nor anything else that starts with a dot.
 bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
+  if (n.empty() || n.size() > 64 || !(std::islower(static_cast<unsigned char>(n[0])) || std::isdigit(static_cast<unsigned char>(n[0]))))
+    return false;
   return std::all_of(n.begin(), n.end(), [](unsigned char c) {
     return std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.';
   });
@@ -394,7 +445,9 @@ Manifest parse_manifest(const std::string& text, const stdfs::path& path) {
   auto name = top.string("name");
   if (!name) throw Error(file + ": name is missing (e.g. name = \"hello\")");
   if (!valid_name(*name))
-    top.fail(*top.get("name"), "name '" + *name + "' must be 1-64 characters of a-z, 0-9, '-', '_', '.'");
+    top.fail(*top.get("name"), "name " + quoted_image_path(*name) +
+                                   " must be 1-64 characters of a-z, 0-9, '-', '_', '.', starting with a letter or "
+                                   "digit (it names the output directory, out/<name>)");
   m.name = *name;
 
   const toml::table* app = subtable(top, "app");

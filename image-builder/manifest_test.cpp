@@ -167,6 +167,49 @@ TEST(Manifest, InvalidValuesAreErrors) {
   EXPECT_THAT(error_of("name = \"Bad Name\"\n"), HasSubstr("/m/app.toml:1:8: name 'Bad Name' must be"));
 }
 
+// Inputs from someone else's manifest (issue 13): package names that apt
+// would read as options, NUL bytes that cut a path short, tailor's own paths,
+// names that are directory tricks, paths past Linux's limits.
+TEST(Manifest, HostileValuesAreRefusedWithTheirPosition) {
+  const std::string head = "name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\n";
+  EXPECT_THAT(error_of(head + "deb = [\"busybox-static\",\n       \"-oDir::Bin::dpkg=sh\"]\n"),
+              HasSubstr("/m/app.toml:6:8: [[payload]] deb: '-oDir::Bin::dpkg=sh' is not a Debian package name"));
+  EXPECT_THAT(error_of(head + "deb = [\"-oDPkg::Options::=--force\"]\n"), HasSubstr("/m/app.toml:5:8: [[payload]] deb:"));
+  EXPECT_THAT(error_of(head + "deb = [\"sqlite3=-oX\"]\n"), HasSubstr("'-oX' is not a Debian version"));
+  EXPECT_THAT(error_of(head + "deb = [\"sqlite3:-x\"]\n"), HasSubstr("'-x' is not an architecture name"));
+  EXPECT_THAT(error_of(head + "deb = [\"Sqlite3\"]\n"), HasSubstr("'Sqlite3' is not a Debian package name"));
+  Manifest ok = parse_manifest(head + "deb = [\"sqlite3\", \"libc6:amd64=2.36-9+deb12u4\", \"lib.deb\"]\n", "/m/app.toml");
+  EXPECT_THAT(ok.payloads[0].deb, ElementsAre("sqlite3", "libc6:amd64=2.36-9+deb12u4", "/m/lib.deb"));
+
+  // A NUL byte: "/init\0" would be a second cpio member named init.
+  EXPECT_THAT(error_of(head + "files = { \"/init\\u0000\" = \"evil\" }\n"),
+              HasSubstr("/m/app.toml:5:27: [[payload]] files: image path '/init\\0' holds a NUL byte"));
+  EXPECT_THAT(error_of(head + "files = { \"/x\" = \"a\\u0000b\" }\n"), HasSubstr("holds a NUL byte"));
+  EXPECT_THAT(error_of(head + "host = [\"/etc/passwd\\u0000x\"]\n"), HasSubstr("[[payload]] host: '/etc/passwd\\0x' holds a NUL byte"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/a\", \"b\\u0000\"]\n[[payload]]\nhost = [\"/a\"]\n"),
+              HasSubstr("/m/app.toml:3:15: [app] argv: 'b\\0' holds a NUL byte"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/a\"]\nenv = { A = \"\\u0000\" }\n[[payload]]\nhost = [\"/a\"]\n"),
+              HasSubstr("[app] env.A: '\\0' holds a NUL byte"));
+  // tailor's own paths, however they are spelled.
+  EXPECT_THAT(error_of(head + "files = { \"/init\" = \"evil\" }\n"), HasSubstr("[[payload]] files: '/init' is reserved"));
+  EXPECT_THAT(error_of(head + "files = { \"//init/\" = \"evil\" }\n"), HasSubstr("'/init' is reserved"));
+  EXPECT_THAT(error_of(head + "files = { \"/tailor/init.conf\" = \"evil\" }\n"), HasSubstr("'/tailor/init.conf' is reserved"));
+  EXPECT_THAT(error_of(head + "host = [\"/init\"]\n"), HasSubstr("[[payload]] host: '/init' is reserved"));
+  // Names that would make out/<name> something else.
+  for (const char* name : {"..", ".", ".hidden", "-x"})
+    EXPECT_THAT(error_of("name = \"" + std::string(name) + "\"\n"),
+                HasSubstr("/m/app.toml:1:8: name '" + std::string(name) + "' must be 1-64 characters"));
+  // Past PATH_MAX: refused at once, not after gigabytes of parent directories.
+  std::string deep = "/";
+  for (int i = 0; i < 100000; ++i) deep += "a/";
+  deep += "f";
+  EXPECT_THAT(error_of(head + "files = { \"" + deep + "\" = \"x\" }\n"),
+              HasSubstr("[[payload]] files: image path '/a/a/a/"));
+  EXPECT_THAT(error_of(head + "files = { \"" + deep + "\" = \"x\" }\n"), HasSubstr("(200002 bytes) is longer than 4096 bytes"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/" + std::string(300, 'n') + "\"]\n[[payload]]\nhost = [\"/a\"]\n"),
+              HasSubstr("[app] argv[0]: image path '/nnn"));
+}
+
 TEST(Manifest, MissingPartsAreNamed) {
   EXPECT_THAT(error_of("[app]\nargv = [\"/a\"]\n"), HasSubstr("name is missing"));
   EXPECT_THAT(error_of("name = \"x\"\n"), HasSubstr("[app] is missing"));

@@ -5,6 +5,7 @@
 #include <archive.h>
 
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -27,21 +28,117 @@ struct ReaderDeleter {
 
 std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-json read_json(const stdfs::path& file, const std::string& what) {
-  std::error_code ec;
-  if (!stdfs::is_regular_file(file, ec)) throw Error(what + ": missing " + file.filename().string());
-  try {
-    return json::parse(read_file(file));
-  } catch (const json::exception& e) {
-    throw Error(what + ": " + file.filename().string() + " is not valid JSON: " + e.what());
+// Image metadata files are a few KiB; anything bigger is not one.
+constexpr std::uint64_t kMaxJsonBytes = 16u << 20;
+constexpr int kMaxSymlinks = 40;  // like the kernel's MAXSYMLINKS
+
+// The regular file `rel` ('/'-separated, relative) names inside the image
+// directory `root`, or nullopt when there is none. Symbolic links are
+// followed only when they are relative and stay inside `root` (skopeo links
+// layers to each other that way); one that is absolute or climbs out is
+// refused, so that an archive cannot make a host file (a tarball, a
+// password file) part of the image or of an error message. A FIFO or device
+// is refused too: reading one could block or never end.
+std::optional<stdfs::path> resolve_inside(const stdfs::path& root, const std::string& rel, const std::string& what) {
+  std::vector<std::string> todo;  // components still to walk, last first
+  auto push_components = [&](const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t slash = path.find('/', start);
+      if (slash == std::string::npos) slash = path.size();
+      if (slash > start) parts.emplace_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    todo.insert(todo.end(), parts.rbegin(), parts.rend());
+  };
+  push_components(rel);
+  std::vector<std::string> done;  // the resolved components so far
+  int links = 0;
+  while (!todo.empty()) {
+    std::string part = std::move(todo.back());
+    todo.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (done.empty()) throw Error(what + ": refusing " + rel + ": it leads outside the image");
+      done.pop_back();
+      continue;
+    }
+    stdfs::path here = root;
+    for (const auto& d : done) here /= d;
+    here /= part;
+    std::error_code ec;
+    const auto st = stdfs::symlink_status(here, ec);
+    if (ec || !stdfs::exists(st)) return std::nullopt;
+    if (stdfs::is_symlink(st)) {
+      const std::string target = stdfs::read_symlink(here, ec).string();
+      if (ec) return std::nullopt;
+      if (target.empty() || target.front() == '/')
+        throw Error(what + ": refusing " + rel + ": it is a symbolic link to the absolute path " + target +
+                    ", outside the image (only relative links inside it are followed)");
+      if (++links > kMaxSymlinks) throw Error(what + ": refusing " + rel + ": symbolic links loop");
+      push_components(target);
+      continue;
+    }
+    done.push_back(std::move(part));
+    if (!todo.empty() && !stdfs::is_directory(st)) return std::nullopt;
+    if (todo.empty() && !stdfs::is_regular_file(st))
+      throw Error(what + ": refusing " + rel + ": not a regular file");
   }
+  if (done.empty()) return std::nullopt;
+  stdfs::path out = root;
+  for (const auto& d : done) out /= d;
+  return out;
+}
+
+json read_json(const stdfs::path& root, const std::string& rel, const std::string& what) {
+  auto file = resolve_inside(root, rel, what);
+  if (!file) throw Error(what + ": missing " + rel);
+  std::error_code ec;
+  if (stdfs::file_size(*file, ec) > kMaxJsonBytes)
+    throw Error(what + ": " + rel + " is larger than " + size_text(kMaxJsonBytes) + ": not image metadata");
+  try {
+    return json::parse(read_file(*file));
+  } catch (const json::exception& e) {
+    throw Error(what + ": " + rel + " is not valid JSON: " + e.what());
+  }
+}
+
+// Typed access to the fields of an image's JSON files: a wrong type is an
+// error naming the archive, the file and the field, e.g.
+// "img.tar: manifest.json: [0].Layers[1] must be a string, not number".
+[[noreturn]] void wrong_type(const json& j, const std::string& where, const char* expected, const std::string& what) {
+  throw Error(what + ": " + where + " must be " + expected + ", not " + j.type_name());
+}
+// obj[key], or nullptr when absent; obj itself must be an object.
+const json* optional_field(const json& obj, const std::string& key, const std::string& where, const std::string& what) {
+  if (!obj.is_object()) wrong_type(obj, where, "an object", what);
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+std::string string_at(const json& j, const std::string& where, const std::string& what) {
+  if (!j.is_string()) wrong_type(j, where, "a string", what);
+  return j.get<std::string>();
+}
+// An optional string field ("" when absent).
+std::string string_field(const json& obj, const std::string& key, const std::string& where, const std::string& what) {
+  const json* f = optional_field(obj, key, where, what);
+  return f ? string_at(*f, where + "." + key, what) : std::string();
+}
+// An optional array field (empty when absent).
+const json& array_field(const json& obj, const std::string& key, const std::string& where, const std::string& what) {
+  static const json empty = json::array();
+  const json* f = optional_field(obj, key, where, what);
+  if (!f) return empty;
+  if (!f->is_array()) wrong_type(*f, where + "." + key, "an array", what);
+  return *f;
 }
 
 // A layer inside the image, in order from the bottom.
 struct LayerRef {
-  stdfs::path file;
-  std::string name;    // digest or path, for messages and metadata
-  std::string digest;  // "sha256:..." when the format gives one (checked)
+  std::optional<stdfs::path> file;  // resolved inside the image; nullopt: missing
+  std::string name;                 // digest or path, for messages and metadata
+  std::string digest;               // "sha256:..." when the format gives one (checked)
 };
 
 struct ImageLayers {
@@ -50,151 +147,194 @@ struct ImageLayers {
   std::vector<LayerRef> layers;
 };
 
-std::string join_tags(const json& images) {
-  std::string s;
-  for (const auto& img : images)
-    for (const auto& t : img.value("RepoTags", json::array())) s += (s.empty() ? "" : ", ") + t.get<std::string>();
-  return s.empty() ? "(untagged)" : s;
-}
-
 bool ref_matches(const std::string& tag, const std::string& ref) {
   return tag == ref || (ref.find(':') == std::string::npos && tag == ref + ":latest");
 }
 
 ImageLayers docker_save_layers(const stdfs::path& root, const std::string& ref, const std::string& what) {
-  json manifest = read_json(root / "manifest.json", what);
+  const json manifest = read_json(root, "manifest.json", what);
   if (!manifest.is_array() || manifest.empty()) throw Error(what + ": manifest.json lists no images");
-  const json* chosen = nullptr;
+  // Every image's tags and layers, checked field by field.
+  struct DockerImage {
+    std::vector<std::string> tags;
+    std::optional<std::vector<std::string>> layers;  // nullopt: no Layers list
+  };
+  std::vector<DockerImage> images;
+  std::string all_tags;
+  for (size_t i = 0; i < manifest.size(); ++i) {
+    const std::string where = "manifest.json: [" + std::to_string(i) + "]";
+    DockerImage img;
+    const json& tags = array_field(manifest[i], "RepoTags", where, what);
+    for (size_t k = 0; k < tags.size(); ++k) {
+      img.tags.push_back(string_at(tags[k], where + ".RepoTags[" + std::to_string(k) + "]", what));
+      all_tags += (all_tags.empty() ? "" : ", ") + img.tags.back();
+    }
+    const json* layers = optional_field(manifest[i], "Layers", where, what);
+    if (layers && !layers->is_array()) wrong_type(*layers, where + ".Layers", "an array", what);
+    if (layers) {
+      img.layers.emplace();
+      for (size_t k = 0; k < layers->size(); ++k)
+        img.layers->push_back(string_at((*layers)[k], where + ".Layers[" + std::to_string(k) + "]", what));
+    }
+    images.push_back(std::move(img));
+  }
+  if (all_tags.empty()) all_tags = "(untagged)";
+  const DockerImage* chosen = nullptr;
   if (ref.empty()) {
-    if (manifest.size() > 1)
-      throw Error(what + ": holds " + std::to_string(manifest.size()) + " images (" + join_tags(manifest) +
+    if (images.size() > 1)
+      throw Error(what + ": holds " + std::to_string(images.size()) + " images (" + all_tags +
                   "); pick one with oci_ref = \"...\"");
-    chosen = &manifest[0];
+    chosen = &images[0];
   } else {
-    for (const auto& img : manifest)
-      for (const auto& t : img.value("RepoTags", json::array()))
-        if (t.is_string() && ref_matches(t.get<std::string>(), ref)) chosen = &img;
-    if (!chosen) throw Error(what + ": no image tagged '" + ref + "' (it holds " + join_tags(manifest) + ")");
+    for (const auto& img : images)
+      for (const auto& t : img.tags)
+        if (ref_matches(t, ref)) chosen = &img;
+    if (!chosen) throw Error(what + ": no image tagged '" + ref + "' (it holds " + all_tags + ")");
   }
   ImageLayers out;
   out.format = "docker-save";
-  auto tags = chosen->value("RepoTags", json::array());
-  out.chosen = tags.empty() ? "(untagged)" : tags[0].get<std::string>();
-  if (!chosen->contains("Layers") || !(*chosen)["Layers"].is_array())
-    throw Error(what + ": manifest.json has no Layers list");
-  for (const auto& l : (*chosen)["Layers"]) {
-    if (!l.is_string()) throw Error(what + ": manifest.json: a layer name is not a string");
-    std::string name = l.get<std::string>();
-    if (name.find("..") != std::string::npos || name.empty() || name.front() == '/')
+  out.chosen = chosen->tags.empty() ? "(untagged)" : chosen->tags[0];
+  if (!chosen->layers) throw Error(what + ": manifest.json has no Layers list");
+  for (const auto& name : *chosen->layers) {
+    if (name.find("..") != std::string::npos || name.empty() || name.front() == '/' ||
+        name.find('\0') != std::string::npos)
       throw Error(what + ": manifest.json: refusing layer path '" + name + "'");
-    out.layers.push_back({root / name, name, ""});
+    out.layers.push_back({resolve_inside(root, name, what), name, ""});
   }
   return out;
 }
 
-stdfs::path blob_path(const stdfs::path& root, const std::string& digest, const std::string& what) {
-  size_t colon = digest.find(':');
-  if (colon == std::string::npos || digest.find('/') != std::string::npos || digest.find("..") != std::string::npos)
-    throw Error(what + ": malformed digest '" + digest + "'");
-  return root / "blobs" / digest.substr(0, colon) / digest.substr(colon + 1);
+// "sha256:<hex>" -> "blobs/sha256/<hex>", the only shape a digest may have
+// here (no '/', no '..': it becomes a path).
+std::string blob_path(const std::string& digest, const std::string& what) {
+  const size_t colon = digest.find(':');
+  auto is = [](const std::string& s, const char* allowed) {
+    return !s.empty() && s.find_first_not_of(allowed) == std::string::npos;
+  };
+  if (colon == std::string::npos || !is(digest.substr(0, colon), "abcdefghijklmnopqrstuvwxyz0123456789+._-") ||
+      !is(digest.substr(colon + 1), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_-") ||
+      digest[0] == '.')
+    throw Error(what + ": malformed digest '" + digest.substr(0, 100) + "'");
+  return "blobs/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1);
 }
 
-bool is_index(const json& j) {
-  std::string mt = j.value("mediaType", "");
+// A JSON blob named by digest, its bytes checked against a sha256 digest.
+json read_blob_json(const stdfs::path& root, const std::string& digest, const std::string& what) {
+  const std::string rel = blob_path(digest, what);
+  json j = read_json(root, rel, what);
+  if (digest.rfind("sha256:", 0) == 0) {
+    const std::string actual = "sha256:" + sha256_file(*resolve_inside(root, rel, what));
+    if (actual != digest) throw Error(what + ": " + rel + " is corrupt: its content has digest " + actual);
+  }
+  return j;
+}
+
+bool is_index(const json& j, const std::string& where, const std::string& what) {
+  const std::string mt = string_field(j, "mediaType", where, what);
   return mt.find("image.index") != std::string::npos || mt.find("manifest.list") != std::string::npos ||
          (j.contains("manifests") && !j.contains("layers"));
 }
 
 ImageLayers oci_layers(const stdfs::path& root, const std::string& ref, const std::string& what) {
-  json index = read_json(root / "index.json", what);
-  if (!index.contains("manifests") || !index["manifests"].is_array() || index["manifests"].empty())
-    throw Error(what + ": index.json lists no manifests");
-  auto ref_name = [](const json& desc) {
-    auto ann = desc.value("annotations", json::object());
-    std::string name = ann.value("org.opencontainers.image.ref.name", "");
-    if (name.empty()) name = ann.value("io.containerd.image.name", "");
-    return name;
+  const json index = read_json(root, "index.json", what);
+  const json& manifests = array_field(index, "manifests", "index.json", what);
+  if (manifests.empty()) throw Error(what + ": index.json lists no manifests");
+  // Each descriptor's name (annotations) and digest, checked field by field.
+  struct Descriptor {
+    std::string name, digest;
   };
-  const json* chosen = nullptr;
+  std::vector<Descriptor> descriptors;
+  for (size_t i = 0; i < manifests.size(); ++i) {
+    const std::string where = "index.json: manifests[" + std::to_string(i) + "]";
+    Descriptor d;
+    d.digest = string_field(manifests[i], "digest", where, what);
+    if (const json* ann = optional_field(manifests[i], "annotations", where, what)) {
+      d.name = string_field(*ann, "org.opencontainers.image.ref.name", where + ".annotations", what);
+      if (d.name.empty()) d.name = string_field(*ann, "io.containerd.image.name", where + ".annotations", what);
+    }
+    descriptors.push_back(std::move(d));
+  }
+  const Descriptor* chosen = nullptr;
   if (ref.empty()) {
-    if (index["manifests"].size() > 1) {
+    if (descriptors.size() > 1) {
       std::string names;
-      for (const auto& m : index["manifests"]) names += (names.empty() ? "" : ", ") + ref_name(m);
-      throw Error(what + ": holds " + std::to_string(index["manifests"].size()) + " images (" + names +
+      for (const auto& d : descriptors) names += (names.empty() ? "" : ", ") + d.name;
+      throw Error(what + ": holds " + std::to_string(descriptors.size()) + " images (" + names +
                   "); pick one with oci_ref = \"...\"");
     }
-    chosen = &index["manifests"][0];
+    chosen = &descriptors[0];
   } else {
-    for (const auto& m : index["manifests"]) {
-      std::string name = ref_name(m);
+    for (const auto& d : descriptors) {
+      const std::string& name = d.name;
       // containerd writes full names ("docker.io/library/busybox:latest"); ref.name may be just the tag.
       if (name == ref || ref_matches(name, ref) ||
           (name.size() > ref.size() && name.compare(name.size() - ref.size(), ref.size(), ref) == 0 &&
            name[name.size() - ref.size() - 1] == '/') ||
           (ref.find(':') != std::string::npos && name == ref.substr(ref.rfind(':') + 1)))
-        chosen = &m;
+        chosen = &d;
     }
     if (!chosen) throw Error(what + ": no image named '" + ref + "' in index.json");
   }
   ImageLayers out;
   out.format = "oci";
-  out.chosen = ref_name(*chosen).empty() ? chosen->value("digest", "") : ref_name(*chosen);
-  json manifest = read_json(blob_path(root, chosen->value("digest", ""), what), what);
+  out.chosen = chosen->name.empty() ? chosen->digest : chosen->name;
+  std::string where = "manifest " + chosen->digest.substr(0, 80);
+  json manifest = read_blob_json(root, chosen->digest, what);
   // A multi-platform index: take linux/amd64.
-  for (int depth = 0; is_index(manifest) && depth < 4; ++depth) {
-    const json* pick = nullptr;
-    for (const auto& m : manifest.value("manifests", json::array())) {
-      auto p = m.value("platform", json::object());
-      if (p.value("os", "") == "linux" && p.value("architecture", "") == "amd64") pick = &m;
+  for (int depth = 0; is_index(manifest, where, what) && depth < 4; ++depth) {
+    const json& list = array_field(manifest, "manifests", where, what);
+    std::string pick;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at = where + ": manifests[" + std::to_string(i) + "]";
+      const json* p = optional_field(list[i], "platform", at, what);
+      if (p && string_field(*p, "os", at + ".platform", what) == "linux" &&
+          string_field(*p, "architecture", at + ".platform", what) == "amd64")
+        pick = string_field(list[i], "digest", at, what);
     }
-    if (!pick) throw Error(what + ": the image has no linux/amd64 variant");
-    manifest = read_json(blob_path(root, pick->value("digest", ""), what), what);
+    if (pick.empty()) throw Error(what + ": the image has no linux/amd64 variant");
+    where = "manifest " + pick.substr(0, 80);
+    manifest = read_blob_json(root, pick, what);
   }
-  if (!manifest.contains("layers") || !manifest["layers"].is_array())
-    throw Error(what + ": the image manifest has no layers list");
-  for (const auto& l : manifest["layers"]) {
-    std::string digest = l.value("digest", "");
-    out.layers.push_back({blob_path(root, digest, what), digest, digest});
+  const json* layers = optional_field(manifest, "layers", where, what);
+  if (!layers || !layers->is_array()) throw Error(what + ": the image manifest has no layers list");
+  for (size_t i = 0; i < layers->size(); ++i) {
+    const std::string digest = string_field((*layers)[i], "digest", where + ": layers[" + std::to_string(i) + "]", what);
+    out.layers.push_back({resolve_inside(root, blob_path(digest, what), what), digest, digest});
   }
   return out;
 }
 
 ImageLayers find_layers(const stdfs::path& root, const std::string& ref, const std::string& what) {
-  std::error_code ec;
-  if (stdfs::is_regular_file(root / "oci-layout", ec) && stdfs::is_regular_file(root / "index.json", ec))
+  if (resolve_inside(root, "oci-layout", what) && resolve_inside(root, "index.json", what))
     return oci_layers(root, ref, what);
-  if (stdfs::is_regular_file(root / "manifest.json", ec)) return docker_save_layers(root, ref, what);
+  if (resolve_inside(root, "manifest.json", what)) return docker_save_layers(root, ref, what);
   throw Error(what + ": not a container image (neither an OCI layout with oci-layout and index.json, nor a "
               "docker-save archive with manifest.json)");
 }
 
-std::vector<TreeEntry> read_layer(const LayerRef& layer, BlobStore& blobs, const std::string& what) {
+std::vector<TreeEntry> read_layer(const LayerRef& layer, BlobStore& blobs, UnpackBudget& budget, const std::string& what) {
   const std::string label = what + ": layer " + layer.name;
-  std::error_code ec;
-  if (!stdfs::is_regular_file(layer.file, ec)) throw Error(label + " is missing");
+  if (!layer.file) throw Error(label + " is missing");
   if (!layer.digest.empty() && layer.digest.rfind("sha256:", 0) == 0) {
-    std::string actual = "sha256:" + sha256_file(layer.file);
+    std::string actual = "sha256:" + sha256_file(*layer.file);
     if (actual != layer.digest) throw Error(label + " is corrupt: its content has digest " + actual);
   }
   std::unique_ptr<archive, ReaderDeleter> a(archive_read_new());
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
-  if (archive_read_open_filename(a.get(), layer.file.c_str(), 1 << 16) != ARCHIVE_OK)
+  if (archive_read_open_filename(a.get(), layer.file->c_str(), 1 << 16) != ARCHIVE_OK)
     throw Error(label + " is not a (compressed) tar archive: " + archive_error_string(a.get()));
-  return read_tar_entries(a.get(), blobs, label);
+  return read_tar_entries(a.get(), blobs, budget, label);
 }
 
 // Hash of what identifies an image directory (its JSON and layer bytes).
-std::string directory_identity(const stdfs::path& root, const ImageLayers& layers) {
+std::string directory_identity(const stdfs::path& root, const ImageLayers& layers, const std::string& what) {
   Sha256 h;
-  for (const char* f : {"index.json", "manifest.json"}) {
-    std::error_code ec;
-    if (stdfs::is_regular_file(root / f, ec)) h.field(read_file(root / f));
-  }
+  for (const char* f : {"index.json", "manifest.json"})
+    if (auto file = resolve_inside(root, f, what)) h.field(sha256_file(*file));
   for (const auto& l : layers.layers) {
-    std::error_code ec;
     h.field(l.name);
-    h.field(stdfs::is_regular_file(l.file, ec) ? sha256_file(l.file) : "missing");
+    h.field(l.file ? sha256_file(*l.file) : "missing");
   }
   return h.hex();
 }
@@ -230,7 +370,8 @@ void apply_layer(PayloadTree& tree, const std::vector<TreeEntry>& layer, const s
   }
 }
 
-UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const stdfs::path& cache) {
+UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const stdfs::path& cache,
+                        std::uint64_t max_unpacked_bytes) {
   const std::string what = path.string();
   std::error_code ec;
   const bool is_dir = stdfs::is_directory(path, ec);
@@ -240,17 +381,19 @@ UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const s
   std::optional<TempDir> unpacked;  // an archive's outer tar, extracted once per build when not cached
   stdfs::path root = path;
   if (is_dir) {
-    key = directory_identity(root, find_layers(root, ref, what));
+    key = directory_identity(root, find_layers(root, ref, what), what);
   } else {
     key = sha256_file(path);
   }
   key = "oci-" + sha256_hex(key + "\n" + ref);
 
-  return cached_unpack(cache, key, [&](BlobStore& blobs) {
+  return cached_unpack(cache, key, what, max_unpacked_bytes, [&](BlobStore& blobs, UnpackBudget& budget) {
     if (!is_dir) {
       unpacked.emplace(cache / "unpacked" / ("outer-" + key));
       try {
-        extract_archive(path, unpacked->path());
+        ExtractOptions options;
+        options.budget = &budget;
+        extract_archive(path, unpacked->path(), options);
       } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (expected a docker-save archive or an OCI image archive)");
       }
@@ -261,7 +404,7 @@ UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const s
     json layer_names = json::array();
     for (size_t i = 0; i < layers.layers.size(); ++i) {
       const auto& l = layers.layers[i];
-      std::vector<TreeEntry> entries = read_layer(l, blobs, what);
+      std::vector<TreeEntry> entries = read_layer(l, blobs, budget, what);
       apply_layer(tree, entries, blobs.dir(), "oci", what + ": layer " + l.name);
       layer_names.push_back(l.name);
     }

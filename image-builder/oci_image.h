@@ -22,10 +22,14 @@ void apply_layer(PayloadTree& tree, const std::vector<TreeEntry>& layer, const s
 
 // Reads the image at `path` (an archive file or a layout directory). `ref`
 // picks one image ("busybox:latest") when the archive holds several; empty
-// means the only one. Throws Error naming the archive and the missing or
-// corrupt part (manifest, index, layer, digest). Cached under
-// <cache>/unpacked/oci-<digest of the archive and ref>; the metadata lists
-// the format, the chosen image and its layers.
-UnpackedTree unpack_oci(const std::filesystem::path& path, const std::string& ref, const std::filesystem::path& cache);
+// means the only one. Inside the image, only relative symbolic links that
+// stay inside it are followed. The outer archive and every layer together
+// may unpack to at most `max_unpacked_bytes` (see UnpackBudget). Throws
+// Error naming the archive and the missing or corrupt part (manifest, index,
+// layer, digest, a JSON field of the wrong type, a link leading outside).
+// Cached under <cache>/unpacked/oci-<digest of the archive and ref>; the
+// metadata lists the format, the chosen image and its layers.
+UnpackedTree unpack_oci(const std::filesystem::path& path, const std::string& ref, const std::filesystem::path& cache,
+                        std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 
 }  // namespace tailor

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -223,6 +226,157 @@ TEST(OciImage, BrokenImagesAreErrorsNamingTheArchiveAndThePart) {
   // Nothing half-made stays in the cache.
   if (stdfs::exists(dir / "cache" / "unpacked"))
     for (const auto& e : stdfs::directory_iterator(dir / "cache" / "unpacked")) ADD_FAILURE() << "left: " << e.path();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// Symbolic links inside an image archive: only relative ones that stay inside
+// are followed. A layer or manifest.json linked to a host file is refused, and
+// no byte of that file reaches the image or the message.
+TEST(OciImage, LinksOutOfTheArchiveAreRefused) {
+  auto dir = ts::scratch_dir("oci-links");
+  // Host files an attacker would like to read.
+  write_file_atomic(dir / "host-layer.tar", ts::make_archive({ts::file("stolen", "HOST SECRET")}));
+  write_file_atomic(dir / "shadow", "root:$6$SECRETHASH:19000:0:99999:7:::\n");
+  const std::string manifest = R"([{"RepoTags":["x:1"],"Layers":["l0/layer.tar"]}])";
+  auto check = [&](const std::string& name, const std::vector<ts::Member>& members, const std::string& expected) {
+    write_file_atomic(dir / name, ts::make_archive(members));
+    const std::string err = error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+    EXPECT_THAT(err, HasSubstr(expected)) << name;
+    EXPECT_THAT(err, ::testing::Not(HasSubstr("SECRET"))) << name;
+  };
+  check("abs-layer.tar", {ts::file("manifest.json", manifest), ts::symlink("l0/layer.tar", (dir / "host-layer.tar").string())},
+        "abs-layer.tar: refusing l0/layer.tar: it is a symbolic link to the absolute path");
+  check("abs-manifest.tar", {ts::symlink("manifest.json", (dir / "shadow").string())},
+        "abs-manifest.tar: refusing manifest.json: it is a symbolic link to the absolute path");
+  check("climbing.tar", {ts::file("manifest.json", manifest), ts::dir("l0/"), ts::symlink("l0/layer.tar", "../../../../../../../../" + (dir / "host-layer.tar").relative_path().string())},
+        "refusing l0/layer.tar: it leads outside the image");
+  check("dir-link.tar", {ts::file("manifest.json", manifest), ts::symlink("l0", dir.string())},
+        "refusing l0/layer.tar: it is a symbolic link to the absolute path");
+  // A FIFO named manifest.json would block a reader forever: never extracted.
+  check("fifo.tar", {ts::fifo("manifest.json"), ts::file("x", "y")}, "fifo.tar: not a container image");
+  // skopeo's docker-archive links a layer shared by two images: relative and inside.
+  write_file_atomic(dir / "relative.tar",
+                    ts::make_archive({ts::file("a/layer.tar", layer1()), ts::dir("b/"), ts::symlink("b/layer.tar", "../a/layer.tar"),
+                                      ts::file("c/layer.tar", layer2()),
+                                      ts::file("manifest.json", R"([{"RepoTags":["x:1"],"Layers":["b/layer.tar","c/layer.tar"]}])")}));
+  expect_merged(unpack_oci(dir / "relative.tar", "", dir / "cache"));
+}
+
+TEST(OciImage, LinksOutOfAnOciLayoutDirectoryAreRefused) {
+  auto dir = ts::scratch_dir("oci-layout-links");
+  write_file_atomic(dir / "shadow", "SECRET\n");
+  auto layout = [&](const std::string& name) {
+    for (const auto& m : oci_layout(false, "latest")) write_file_atomic(dir / name / m.name, m.data);
+    return dir / name;
+  };
+  for (const char* file : {"index.json", "oci-layout"}) {
+    const auto root = layout(std::string("l-") + file);
+    stdfs::remove(root / file);
+    stdfs::create_symlink(dir / "shadow", root / file);
+    const std::string err = error_of([&] { unpack_oci(root, "", dir / "cache"); });
+    EXPECT_THAT(err, HasSubstr(std::string("refusing ") + file + ": it is a symbolic link to the absolute path"));
+    EXPECT_THAT(err, ::testing::Not(HasSubstr("SECRET")));
+  }
+  // A blob replaced by a link to a host file.
+  const auto root = layout("l-blob");
+  for (const auto& e : stdfs::directory_iterator(root / "blobs" / "sha256")) {
+    if (read_file(e.path()).find("welcome") == std::string::npos) continue;
+    stdfs::remove(e.path());
+    stdfs::create_symlink(dir / "shadow", e.path());
+  }
+  EXPECT_THAT(error_of([&] { unpack_oci(root, "", dir / "cache"); }),
+              HasSubstr("it is a symbolic link to the absolute path"));
+  // A FIFO where index.json should be: refused, not read (which would block).
+  const auto fifo_root = layout("l-fifo");
+  stdfs::remove(fifo_root / "index.json");
+  ASSERT_EQ(::mkfifo((fifo_root / "index.json").c_str(), 0644), 0);
+  EXPECT_THAT(error_of([&] { unpack_oci(fifo_root, "", dir / "cache"); }), HasSubstr("refusing index.json: not a regular file"));
+}
+
+// JSON of the wrong shape is an error naming the archive, the file and the
+// field, not the JSON library's bare message.
+TEST(OciImage, WrongJsonFieldsNameTheFileAndTheField) {
+  auto dir = ts::scratch_dir("oci-json-fields");
+  auto docker = [&](const std::string& name, const std::string& manifest) {
+    write_file_atomic(dir / name, ts::make_archive({ts::file("manifest.json", manifest), ts::file("l.tar", layer1())}));
+    return error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+  };
+  EXPECT_THAT(docker("tags.tar", R"([{"RepoTags":[1],"Layers":["l.tar"]}])"),
+              HasSubstr("tags.tar: manifest.json: [0].RepoTags[0] must be a string, not number"));
+  EXPECT_THAT(docker("tagsobj.tar", R"([{"RepoTags":"x:1","Layers":["l.tar"]}])"),
+              HasSubstr("manifest.json: [0].RepoTags must be an array, not string"));
+  EXPECT_THAT(docker("layers.tar", R"([{"RepoTags":["x:1"],"Layers":"l.tar"}])"),
+              HasSubstr("manifest.json: [0].Layers must be an array, not string"));
+  EXPECT_THAT(docker("layer.tar", R"([{"RepoTags":["x:1"],"Layers":[null]}])"),
+              HasSubstr("manifest.json: [0].Layers[0] must be a string, not null"));
+  EXPECT_THAT(docker("image.tar", R"([5])"), HasSubstr("manifest.json: [0] must be an object, not number"));
+  EXPECT_THAT(docker("big.tar", "[\"" + std::string(17u << 20, 'x') + "\"]"), HasSubstr("manifest.json is larger than 16 MiB"));
+
+  auto oci = [&](const std::string& name, const std::function<void(json& index, json& manifest)>& edit) {
+    auto members = oci_layout(false, "latest");
+    json index, manifest;
+    std::string manifest_name;
+    for (auto& m : members) {
+      if (m.name == "index.json") index = json::parse(m.data);
+    }
+    const std::string old_digest = index["manifests"][0]["digest"].get<std::string>();
+    for (auto& m : members)
+      if (m.name == "blobs/sha256/" + old_digest.substr(7)) manifest = json::parse(m.data), manifest_name = m.name;
+    edit(index, manifest);
+    const std::string mbytes = manifest.dump();
+    for (auto& m : members) {
+      if (m.name == manifest_name) m = ts::file("blobs/sha256/" + sha256_hex(mbytes), mbytes);
+    }
+    if (index["manifests"].is_array() && index["manifests"][0].is_object() && index["manifests"][0]["digest"] == old_digest)
+      index["manifests"][0]["digest"] = "sha256:" + sha256_hex(mbytes);
+    for (auto& m : members)
+      if (m.name == "index.json") m.data = index.dump();
+    write_file_atomic(dir / name, ts::make_archive(members));
+    return error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+  };
+  EXPECT_THAT(oci("digest.tar", [](json& i, json&) { i["manifests"][0]["digest"] = 5; }),
+              HasSubstr("digest.tar: index.json: manifests[0].digest must be a string, not number"));
+  EXPECT_THAT(oci("manifests.tar", [](json& i, json&) { i["manifests"] = "x"; }),
+              HasSubstr("index.json.manifests must be an array, not string"));
+  EXPECT_THAT(oci("ann.tar", [](json& i, json&) { i["manifests"][0]["annotations"] = json::array(); }),
+              HasSubstr("index.json: manifests[0].annotations must be an object, not array"));
+  EXPECT_THAT(oci("layer.tar", [](json&, json& m) { m["layers"][0]["digest"] = json::object(); }),
+              HasSubstr(": layers[0].digest must be a string, not object"));
+  EXPECT_THAT(oci("slash.tar", [](json&, json& m) { m["layers"][0]["digest"] = "sha256:../../../etc/passwd"; }),
+              HasSubstr("malformed digest 'sha256:../../../etc/passwd'"));
+}
+
+// Limits inside container images: a layer member path past PATH_MAX (it was
+// std::bad_alloc) and a decompression bomb in a layer, with and without
+// --max-unpacked-size; nothing half-made stays in the cache.
+TEST(OciImage, DeepPathsAndBombsInLayersAreRefusedAndTheLimitCanBeRaised) {
+  auto dir = ts::scratch_dir("oci-limits");
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "a/";
+  write_file_atomic(dir / "deep.tar", docker_save({{"x:1", {ts::make_archive({ts::file(deep + "f", "x")})}}}));
+  EXPECT_THAT(error_of([&] { unpack_oci(dir / "deep.tar", "", dir / "cache"); }),
+              HasSubstr("is longer than 4096 bytes (Linux's PATH_MAX)"));
+
+  const std::string bomb_layer = ts::make_archive({ts::file("zeros", std::string(24u << 20, '\0'))}, "tar", "gzip");
+  write_file_atomic(dir / "bomb.tar", docker_save({{"x:1", {bomb_layer}}}));
+  EXPECT_THAT(error_of([&] { unpack_oci(dir / "bomb.tar", "", dir / "cache", 16u << 20); }),
+              HasSubstr("bomb.tar: layer layer1/layer.tar (/zeros): unpacking needs more than the limit of 16 MiB"));
+  for (const auto& e : stdfs::directory_iterator(dir / "cache" / "unpacked")) ADD_FAILURE() << "left: " << e.path();
+  // The outer archive counts too: a layer that is itself 24 MiB.
+  write_file_atomic(dir / "outer.tar", docker_save({{"x:1", {ts::make_archive({ts::file("zeros", std::string(24u << 20, '\0'))})}}}));
+  EXPECT_THAT(error_of([&] { unpack_oci(dir / "outer.tar", "", dir / "cache", 16u << 20); }),
+              HasSubstr("outer.tar (layer1/layer.tar): unpacking needs more than the limit of 16 MiB"));
+  UnpackedTree t = unpack_oci(dir / "bomb.tar", "", dir / "cache", 64u << 20);
+  ASSERT_EQ(t.entries.size(), 1u);
+  EXPECT_EQ(t.entries[0].size, 24u << 20);
 }
 
 }  // namespace

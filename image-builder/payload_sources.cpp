@@ -103,7 +103,8 @@ void add_host_path(PayloadTree& tree, const std::string& image_path, const stdfs
   }
 }
 
-AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, Progress& progress) {
+AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, Progress& progress,
+                                  std::uint64_t max_unpacked_bytes) {
   AssembledPayload out;
   std::vector<DebControl> pool_roots;
   std::set<std::string> named_packages;
@@ -115,7 +116,7 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
       progress.update("image", -1, stdfs::path(p.oci).filename().string());
       UnpackedTree img;
       try {
-        img = unpack_oci(p.oci, p.oci_ref, cache);
+        img = unpack_oci(p.oci, p.oci_ref, cache, max_unpacked_bytes);
       } catch (const Error& e) {
         throw Error(what + " oci: " + e.what());
       }
@@ -147,7 +148,7 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
         progress.update("package", -1, file.filename().string());
         UnpackedTree pkg;
         try {
-          pkg = unpack_deb(file, cache);
+          pkg = unpack_deb(file, cache, max_unpacked_bytes);
         } catch (const Error& e) {
           throw Error(where_prefix(p.deb_where[i]) + e.what());
         }
@@ -173,7 +174,7 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
     std::vector<AptDeb> fetched = fetch_debs(deps, cache, progress);
     for (const auto& d : fetched) {
       progress.update("package", -1, d.filename);
-      UnpackedTree pkg = unpack_deb(d.file, cache);
+      UnpackedTree pkg = unpack_deb(d.file, cache, max_unpacked_bytes);
       DebControl control = control_of(pkg);
       try {
         add_package(out.pool, pkg, "deb " + control.package + " " + control.version, "library pool", true, d.filename);

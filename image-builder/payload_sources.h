@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/progress.h"
+#include "image-builder/archive_extract.h"
 #include "image-builder/manifest.h"
 #include "image-builder/payload_tree.h"
 
@@ -34,10 +35,13 @@ struct AssembledPayload {
 // Paths of a package never copied into images: documentation and the like.
 bool is_package_doc_path(const std::string& path);
 
-// Reads every source the manifest names. Errors name the manifest location
-// and the item: a missing host path or manifest file, an unknown package, a
-// corrupt .deb or image archive.
-AssembledPayload assemble_payload(const Manifest& manifest, const std::filesystem::path& cache, Progress& progress);
+// Reads every source the manifest names; each archive (a .deb, a container
+// image) may unpack to at most `max_unpacked_bytes` (see UnpackBudget).
+// Errors name the manifest location and the item: a missing host path or
+// manifest file, an unknown package, a corrupt .deb or image archive, one
+// over the limit.
+AssembledPayload assemble_payload(const Manifest& manifest, const std::filesystem::path& cache, Progress& progress,
+                                  std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 
 // Adds a host file or directory (recursively: files, symlinks as symlinks,
 // directories) at `image_path`. A symlink named directly is followed. Sources

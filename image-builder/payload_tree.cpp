@@ -49,6 +49,36 @@ PayloadNode host_file_node(const std::filesystem::path& file, std::string source
   return n;
 }
 
+std::string quoted_image_path(std::string_view path) {
+  constexpr size_t kShown = 80;
+  std::string out = "'";
+  for (char c : path.substr(0, kShown)) {
+    if (c == '\0') out += "\\0";
+    else out += c;
+  }
+  out += "'";
+  if (path.size() > kShown) out += "... (" + std::to_string(path.size()) + " bytes)";
+  return out;
+}
+
+std::string image_path_problem(std::string_view path) {
+  if (path.find('\0') != std::string_view::npos)
+    return "image path " + quoted_image_path(path) + " holds a NUL byte";
+  if (path.size() > kMaxImagePathBytes)
+    return "image path " + quoted_image_path(path) + " is longer than " + std::to_string(kMaxImagePathBytes) +
+           " bytes (Linux's PATH_MAX)";
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash - start > kMaxImageNameBytes)
+      return "image path " + quoted_image_path(path) + " has a component longer than " +
+             std::to_string(kMaxImageNameBytes) + " bytes (Linux's NAME_MAX)";
+    start = slash + 1;
+  }
+  return {};
+}
+
 std::string node_type_name(NodeType t) {
   switch (t) {
     case NodeType::File: return "file";
@@ -118,6 +148,11 @@ const PayloadNode* PayloadTree::lookup(const std::string& path, std::string* rea
 
 std::optional<std::string> PayloadTree::resolve_dir(const std::string& dir, bool create, int depth) {
   if (depth > kMaxLinks) return std::nullopt;
+  // A stored directory's parents are all stored directories (put and remove
+  // keep it so): it resolves to itself. This keeps a put linear in the path's
+  // length instead of one map lookup (and one string) per component.
+  if (dir == "/") return dir;
+  if (auto it = nodes_.find(dir); it != nodes_.end() && it->second.type == NodeType::Dir) return dir;
   std::string current = "/";
   for (auto& part : components(normalize_image_path(dir))) {
     std::string next = join(current, part);
@@ -144,6 +179,7 @@ std::optional<std::string> PayloadTree::resolve_dir(const std::string& dir, bool
 }
 
 std::string PayloadTree::put(const std::string& raw_path, PayloadNode node) {
+  if (std::string problem = image_path_problem(raw_path); !problem.empty()) throw Error("cannot add " + problem);
   const std::string path = normalize_image_path(raw_path);
   if (path == "/") {
     if (node.type != NodeType::Dir) throw Error("cannot replace the image root with a " + node_type_name(node.type));

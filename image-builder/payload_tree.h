@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tailor {
@@ -41,8 +42,10 @@ class PayloadTree {
   // directory over a directory keeps the children). Missing parents are
   // created as directories (mode 0755, source "parent directory"); symlinks
   // among the parents are followed inside the tree. Returns the path the node
-  // really landed at. Throws Error when a parent is a file, or when symlinks
-  // loop or leave the tree.
+  // really landed at. Throws Error when a parent is a file, when symlinks
+  // loop or leave the tree, or when the path is not a valid image path
+  // (image_path_problem). Every stored path's parents are stored
+  // directories, so a put into an existing directory costs one lookup.
   std::string put(const std::string& path, PayloadNode node);
 
   // Removes `path` and everything under it (no-op when absent). The path is
@@ -79,6 +82,19 @@ class PayloadTree {
 // A regular-file node whose bytes are the host file `file` (symlinks followed),
 // with its mode, size and digest. Throws Error naming `file` if it is missing.
 PayloadNode host_file_node(const std::filesystem::path& file, std::string source, std::string reason);
+
+// Linux's limits, which the guest kernel applies when it unpacks the initramfs.
+constexpr size_t kMaxImagePathBytes = 4096;  // PATH_MAX
+constexpr size_t kMaxImageNameBytes = 255;   // NAME_MAX
+
+// What makes `path` unusable as an image path, or empty when nothing does: a
+// NUL byte (the initramfs member's name would end there, so "/init\0x" would
+// become a second /init), more than kMaxImagePathBytes bytes, or a component
+// longer than kMaxImageNameBytes. The text quotes the path (shortened).
+std::string image_path_problem(std::string_view path);
+
+// `path` quoted for a message: NUL as \0, cut after 80 bytes with its length.
+std::string quoted_image_path(std::string_view path);
 
 // Normalizes an absolute image path: collapses '//' and '.', resolves '..'
 // lexically (never above '/'), drops a trailing '/'. "" and "/" give "/".

@@ -16,9 +16,11 @@ namespace tailor {
 namespace {
 
 namespace stdfs = std::filesystem;
-constexpr int kIndexFormat = 1;
+constexpr int kIndexFormat = 2;  // 2: unpacked_bytes, the budget the unpack used
 
 std::string member_path(const std::string& name, const std::string& what) {
+  if (std::string problem = image_path_problem(name); !problem.empty())
+    throw Error(what + ": refusing member: " + problem);
   if (has_dotdot_component(name)) throw Error(what + ": refusing member '" + name + "' ('..' in its path)");
   return normalize_image_path("/" + name);
 }
@@ -62,12 +64,30 @@ TreeEntry entry_from_json(const nlohmann::json& j) {
 
 BlobStore::BlobStore(stdfs::path dir) : dir_(std::move(dir)) { stdfs::create_directories(dir_); }
 
-std::string BlobStore::add_entry_data(archive* reader, const std::string& what, std::uint64_t& size) {
+std::string BlobStore::add_entry_data(archive* reader, archive_entry* entry, UnpackBudget& budget,
+                                      const std::string& what, std::uint64_t& size) {
+  // The declared size (for a sparse file: with its holes) is charged first, so
+  // a bomb is refused before its first byte is written.
+  const bool sized = archive_entry_size_is_set(entry);
+  const std::uint64_t declared = sized ? static_cast<std::uint64_t>(archive_entry_size(entry)) : 0;
+  budget.charge(declared, what);
+  std::uint64_t charged = declared;
+
   const stdfs::path temp = dir_ / (".incoming-" + std::to_string(::getpid()));
   std::FILE* out = std::fopen(temp.c_str(), "wb");
   if (!out) throw Error(errno_message("cannot create " + temp.string(), errno));
   Sha256 hash;
   size = 0;
+  auto put = [&](const void* bytes, size_t n) {
+    hash.update(std::string_view(static_cast<const char*>(bytes), n));
+    if (std::fwrite(bytes, 1, n, out) != n) throw Error("cannot write " + temp.string() + " (disk full?)");
+    size += n;
+  };
+  // Sparse holes read back as zeros.
+  auto zeros_until = [&](std::uint64_t end) {
+    static const char zeros[65536] = {};
+    while (size < end) put(zeros, static_cast<size_t>(std::min<std::uint64_t>(sizeof zeros, end - size)));
+  };
   try {
     for (;;) {
       const void* buf = nullptr;
@@ -76,18 +96,20 @@ std::string BlobStore::add_entry_data(archive* reader, const std::string& what, 
       int r = archive_read_data_block(reader, &buf, &n, &offset);
       if (r == ARCHIVE_EOF) break;
       if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated archive: " + archive_error_string(reader));
-      // Sparse files: fill the holes with zeros.
-      while (static_cast<std::uint64_t>(offset) > size) {
-        static const char zeros[4096] = {};
-        size_t gap = static_cast<size_t>(std::min<std::uint64_t>(sizeof zeros, offset - size));
-        hash.update(std::string_view(zeros, gap));
-        std::fwrite(zeros, 1, gap, out);
-        size += gap;
+      const std::uint64_t begin = static_cast<std::uint64_t>(offset);
+      if (offset < 0 || begin < size)
+        throw Error(what + ": corrupt archive: data blocks overlap or go backwards (a bad sparse map)");
+      if (sized && begin + n > declared)
+        throw Error(what + ": corrupt archive: data beyond the member's size of " + std::to_string(declared) +
+                    " bytes (a bad sparse map)");
+      if (begin + n > charged) {  // a member of unknown size: charged as it grows
+        budget.charge(begin + n - charged, what);
+        charged = begin + n;
       }
-      hash.update(std::string_view(static_cast<const char*>(buf), n));
-      if (std::fwrite(buf, 1, n, out) != n) throw Error("cannot write " + temp.string() + " (disk full?)");
-      size += n;
+      zeros_until(begin);
+      put(buf, n);
     }
+    zeros_until(declared);  // a trailing hole
     if (std::fclose(out) != 0) throw Error("cannot write " + temp.string());
     out = nullptr;
   } catch (...) {
@@ -103,7 +125,7 @@ std::string BlobStore::add_entry_data(archive* reader, const std::string& what, 
   return sha;
 }
 
-std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, const std::string& what) {
+std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, UnpackBudget& budget, const std::string& what) {
   std::vector<TreeEntry> entries;
   for (;;) {
     archive_entry* ae = nullptr;
@@ -114,10 +136,13 @@ std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, const std:
                   " members: " + archive_error_string(a));
     const char* raw = archive_entry_pathname(ae);
     if (!raw) throw Error(what + ": member without a name");
+    const char* link = archive_entry_hardlink(ae);
+    const char* symlink = archive_entry_symlink(ae);
+    budget.charge_member(raw, link ? link : symlink ? symlink : "", what);
     TreeEntry e;
     e.path = member_path(raw, what);
     e.mode = archive_entry_perm(ae) & 07777;
-    if (const char* link = archive_entry_hardlink(ae)) {
+    if (link) {
       e.type = NodeType::File;
       e.hardlink = member_path(link, what);
       entries.push_back(e);
@@ -126,12 +151,15 @@ std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, const std:
     switch (archive_entry_filetype(ae)) {
       case AE_IFREG:
         e.type = NodeType::File;
-        e.sha256 = blobs.add_entry_data(a, what + " (" + e.path + ")", e.size);
+        e.sha256 = blobs.add_entry_data(a, ae, budget, what + " (" + e.path + ")", e.size);
         break;
       case AE_IFDIR: e.type = NodeType::Dir; break;
       case AE_IFLNK:
         e.type = NodeType::Symlink;
-        e.link_target = archive_entry_symlink(ae) ? archive_entry_symlink(ae) : "";
+        e.link_target = symlink ? symlink : "";
+        if (e.link_target.size() > kMaxImagePathBytes || e.link_target.find('\0') != std::string::npos)
+          throw Error(what + ": refusing symbolic link " + e.path + ": its target is longer than " +
+                      std::to_string(kMaxImagePathBytes) + " bytes");
         break;
       case AE_IFCHR:
       case AE_IFBLK:
@@ -148,10 +176,10 @@ std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, const std:
   return entries;
 }
 
-UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key,
-                           const std::function<std::pair<std::vector<TreeEntry>, nlohmann::json>(BlobStore&)>& fill) {
+UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key, const std::string& what,
+                           std::uint64_t max_bytes, const UnpackFill& fill) {
   const stdfs::path dir = cache / "unpacked" / key;
-  auto load = [&]() -> std::optional<UnpackedTree> {
+  auto load = [&]() -> std::optional<std::pair<UnpackedTree, std::uint64_t>> {
     std::error_code ec;
     if (!stdfs::is_regular_file(dir / "index.json", ec)) return std::nullopt;
     try {
@@ -161,24 +189,35 @@ UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key,
       t.dir = dir;
       t.meta = j.at("meta");
       for (const auto& e : j.at("entries")) t.entries.push_back(entry_from_json(e));
-      return t;
+      return std::make_pair(std::move(t), j.at("unpacked_bytes").get<std::uint64_t>());
     } catch (const std::exception&) {
       return std::nullopt;  // damaged: rebuilt below
     }
   };
-  if (auto t = load()) return *t;
+  auto within_limit = [&](std::pair<UnpackedTree, std::uint64_t> loaded) {
+    if (loaded.second > max_bytes)
+      throw Error(what + ": unpacking needs " + std::to_string(loaded.second) + " bytes, more than the limit of " +
+                  size_text(max_bytes) + " (if you trust it, raise the limit with --max-unpacked-size)");
+    return std::move(loaded.first);
+  };
+  if (auto t = load()) return within_limit(std::move(*t));
 
   stdfs::create_directories(dir.parent_path());
+  for (const auto& left : abandoned_temps(dir.parent_path())) remove_tree(left);
   std::error_code ec;
   if (stdfs::exists(dir, ec)) remove_tree(dir);  // an old format or a damaged entry
   TempDir temp(dir);
   BlobStore blobs(temp.path() / "blobs");
-  auto [entries, meta] = fill(blobs);
-  nlohmann::json index = {{"format", kIndexFormat}, {"meta", meta}, {"entries", nlohmann::json::array()}};
+  UnpackBudget budget(max_bytes);
+  auto [entries, meta] = fill(blobs, budget);
+  nlohmann::json index = {{"format", kIndexFormat},
+                          {"unpacked_bytes", budget.used()},
+                          {"meta", meta},
+                          {"entries", nlohmann::json::array()}};
   for (const auto& e : entries) index["entries"].push_back(entry_json(e));
   write_file_atomic(temp.path() / "index.json", index.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   temp.commit();  // if another process won the race, its identical entry stays
-  if (auto t = load()) return *t;
+  if (auto t = load()) return within_limit(std::move(*t));
   throw Error("cannot read back the unpack cache entry " + dir.string());
 }
 

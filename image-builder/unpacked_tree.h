@@ -11,9 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "image-builder/archive_extract.h"
 #include "image-builder/payload_tree.h"
 
 struct archive;
+struct archive_entry;
 
 namespace tailor {
 
@@ -34,19 +36,27 @@ class BlobStore {
   explicit BlobStore(std::filesystem::path dir);
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path path_of(const std::string& sha256) const { return dir_ / sha256; }
-  // Streams the current entry's data out of a libarchive reader. Returns the
-  // digest; `size` receives the byte count. Throws Error naming `what`.
-  std::string add_entry_data(archive* reader, const std::string& what, std::uint64_t& size);
+  // Streams the current entry's data out of a libarchive reader. A sparse
+  // entry's holes become zeros up to its declared size (a trailing hole
+  // too), as a file system would read them back. The declared size is
+  // charged to `budget` before anything is written. Returns the digest;
+  // `size` receives the byte count. Throws Error naming `what` on a corrupt
+  // entry (data past its size, overlapping blocks) or an exhausted budget.
+  std::string add_entry_data(archive* reader, archive_entry* entry, UnpackBudget& budget, const std::string& what,
+                             std::uint64_t& size);
 
  private:
   std::filesystem::path dir_;
 };
 
 // Reads every member of an opened libarchive reader (tar, possibly
-// compressed) as TreeEntry values, file bytes into `blobs`. Names are made
-// absolute and normalized ("./usr/bin/x" -> "/usr/bin/x"); a name with ".."
-// is refused. `what` names the archive in errors (corrupt, truncated, refused).
-std::vector<TreeEntry> read_tar_entries(archive* reader, BlobStore& blobs, const std::string& what);
+// compressed) as TreeEntry values, file bytes into `blobs`, each member
+// charged to `budget`. Names are made absolute and normalized ("./usr/bin/x"
+// -> "/usr/bin/x"); a name with ".." or one that is not a valid image path
+// (image_path_problem) is refused. `what` names the archive in errors
+// (corrupt, truncated, refused, over budget).
+std::vector<TreeEntry> read_tar_entries(archive* reader, BlobStore& blobs, UnpackBudget& budget,
+                                        const std::string& what);
 
 // A cached unpacked archive: <dir>/index.json and <dir>/blobs/.
 struct UnpackedTree {
@@ -65,9 +75,14 @@ PayloadNode payload_node(const TreeEntry& e, const std::filesystem::path& blob_d
 
 // Returns the cached tree for `key` (e.g. "deb-<sha of the .deb>") under
 // <cache>/unpacked, or makes it: `fill` reads the archive into a fresh
-// temporary directory's blob store and returns entries and metadata; the
-// directory becomes the cache entry only when `fill` succeeds.
-UnpackedTree cached_unpack(const std::filesystem::path& cache, const std::string& key,
-                           const std::function<std::pair<std::vector<TreeEntry>, nlohmann::json>(BlobStore&)>& fill);
+// temporary directory's blob store, charging a budget of `max_bytes`, and
+// returns entries and metadata; the directory becomes the cache entry only
+// when `fill` succeeds. The budget used is stored with the entry, so that a
+// cached archive is refused under a limit that its unpacking would pass, the
+// same as an uncached one. Leftovers of interrupted unpacks (temporary
+// directories of processes that are gone) are removed on the way.
+using UnpackFill = std::function<std::pair<std::vector<TreeEntry>, nlohmann::json>(BlobStore&, UnpackBudget&)>;
+UnpackedTree cached_unpack(const std::filesystem::path& cache, const std::string& key, const std::string& what,
+                           std::uint64_t max_bytes, const UnpackFill& fill);
 
 }  // namespace tailor

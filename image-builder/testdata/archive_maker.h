@@ -5,9 +5,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tailor::testing_support {
@@ -15,7 +18,7 @@ namespace tailor::testing_support {
 struct Member {
   std::string name;
   std::string data;             // file bytes
-  char type = 'f';              // 'f' file, 'd' dir, 'l' symlink, 'h' hard link
+  char type = 'f';              // 'f' file, 'd' dir, 'l' symlink, 'h' hard link, 'p' FIFO
   std::string target;           // symlink or hard link target
   unsigned mode = 0644;
 };
@@ -24,6 +27,7 @@ inline Member file(std::string name, std::string data, unsigned mode = 0644) { r
 inline Member dir(std::string name) { return {std::move(name), "", 'd', "", 0755}; }
 inline Member symlink(std::string name, std::string target) { return {std::move(name), "", 'l', std::move(target), 0777}; }
 inline Member hardlink(std::string name, std::string target) { return {std::move(name), "", 'h', std::move(target), 0644}; }
+inline Member fifo(std::string name) { return {std::move(name), "", 'p', "", 0644}; }
 
 // format: "tar" (pax restricted) or "ar"; filter: "", "gzip", "xz", "zstd".
 inline std::string make_archive(const std::vector<Member>& members, const std::string& format = "tar",
@@ -56,6 +60,7 @@ inline std::string make_archive(const std::vector<Member>& members, const std::s
         archive_entry_set_filetype(e, AE_IFREG);
         archive_entry_set_hardlink(e, m.target.c_str());
         break;
+      case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
       default:
         archive_entry_set_filetype(e, AE_IFREG);
         archive_entry_set_size(e, static_cast<la_int64_t>(m.data.size()));
@@ -66,6 +71,49 @@ inline std::string make_archive(const std::vector<Member>& members, const std::s
   }
   archive_write_close(a);
   archive_write_free(a);
+  return out;
+}
+
+// A tar holding one old-GNU sparse member (type 'S'): `chunks` (offset,
+// bytes) are its data, everything else up to `real_size` is holes. The
+// header is laid out byte by byte as GNU tar writes it (at most 4 chunks in
+// the header; offsets and sizes in octal, so below 8 GiB): libarchive's
+// writer makes no such members, and a hostile archive is free to claim any
+// size or overlap its chunks.
+inline std::string gnu_sparse_tar(const std::string& name, std::uint64_t real_size,
+                                  const std::vector<std::pair<std::uint64_t, std::string>>& chunks) {
+  if (name.size() > 100 || chunks.size() > 4) throw std::invalid_argument("gnu_sparse_tar: name or chunks too long");
+  std::string h(512, '\0');
+  auto put = [&](size_t at, const std::string& s) { h.replace(at, s.size(), s); };
+  auto octal = [](std::uint64_t v, int digits) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%0*llo", digits, static_cast<unsigned long long>(v));
+    return std::string(buf);
+  };
+  std::uint64_t stored = 0;
+  for (const auto& c : chunks) stored += c.second.size();
+  put(0, name);
+  put(100, octal(0644, 7));
+  put(108, octal(0, 7));
+  put(116, octal(0, 7));
+  put(124, octal(stored, 11));
+  put(136, octal(1700000000, 11));
+  h[156] = 'S';
+  put(257, "ustar  ");  // GNU's magic and version: "ustar  \0"
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    put(386 + i * 24, octal(chunks[i].first, 11));
+    put(386 + i * 24 + 12, octal(chunks[i].second.size(), 11));
+  }
+  put(483, octal(real_size, 11));
+  put(148, std::string(8, ' '));
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  put(148, octal(sum, 6));
+  h[154] = '\0';
+  std::string out = h;
+  for (const auto& c : chunks) out += c.second;
+  out.append((512 - out.size() % 512) % 512, '\0');
+  out.append(1024, '\0');
   return out;
 }
 
