@@ -118,6 +118,83 @@ host = ["/bin/true"]
 memory = 64
 T
 
+# Hostile inputs (issue 13), each made here.
+# 1. apt options as package names: apt runs Dir::Bin::dpkg with
+#    DPkg::Options when it starts, so before the fix these ran
+#    `sh -c "touch PWNED"` during `tailor image ls` (the marker proves they
+#    did not run).
+write apt_option.toml <<'T'
+name = "bad"
+[app]
+argv = ["/bin/busybox"]
+[[payload]]
+deb = ["busybox-static",
+       "-oDir::Bin::dpkg=sh", "-oDPkg::Options::=-c", "-oDPkg::Options::=touch PWNED"]
+T
+# ... and one in a package's Depends (dpkg-deb --nocheck builds what a hostile author would).
+mkdir -p evil-deb/DEBIAN evil-deb/bin && cp "$fixtures/bin/hello_musl_static" evil-deb/bin/hello
+printf 'Package: tailor-evil\nVersion: 1.0\nArchitecture: amd64\nMaintainer: t <t@example.com>\nDepends: libc6, -oDir::Bin::dpkg=sh\nDescription: hostile\n x\n' > evil-deb/DEBIAN/control
+dpkg-deb --nocheck --root-owner-group -b evil-deb evil.deb > /dev/null
+write evil_depends.toml <<'T'
+name = "bad"
+[app]
+argv = ["/bin/hello"]
+[[payload]]
+deb = ["evil.deb"]
+T
+# 2. Layers and manifest.json linked to host files (a secret must not leak).
+mkdir -p host && printf 'TOPSECRET\n' > host/secret && mkdir -p host/l && printf 'x' > host/l/stolen && tar -C host/l -cf host/layer.tar stolen
+/usr/bin/python3 - "$work" <<'PY'
+import io, sys, tarfile
+work = sys.argv[1]
+def archive(name, members):
+    with tarfile.open(f"{work}/{name}", "w") as t:
+        for m in members:
+            info = tarfile.TarInfo(m[0])
+            if m[1] == "link":
+                info.type, info.linkname = tarfile.SYMTYPE, m[2]
+                t.addfile(info)
+            else:
+                info.size = len(m[2]); t.addfile(info, io.BytesIO(m[2]))
+manifest = b'[{"RepoTags":["x:1"],"Layers":["l0/layer.tar"]}]'
+archive("abs_layer.tar", [("manifest.json", "file", manifest), ("l0/layer.tar", "link", f"{work}/host/layer.tar")])
+archive("abs_manifest.tar", [("manifest.json", "link", f"{work}/host/secret")])
+archive("climb_layer.tar", [("manifest.json", "file", manifest), ("l0/layer.tar", "link", "../../../../../../../.." + f"{work}/host/layer.tar")])
+archive("json_field.tar", [("manifest.json", "file", b'[{"RepoTags":[7],"Layers":["l0/layer.tar"]}]')])
+PY
+for kind in abs_layer abs_manifest climb_layer json_field; do
+  printf 'name = "bad"\n[app]\nargv = ["/stolen"]\n[[payload]]\noci = "%s.tar"\n' "$kind" > "$kind.toml"
+done
+# 3. A NUL byte in an image path: "/init\0" would be a second /init.
+write nul_path.toml <<'T'
+name = "bad"
+[app]
+argv = ["/data.txt"]
+[[payload]]
+files = { "/data.txt" = "data.txt", "/init\u0000" = "data.txt" }
+T
+# 4. A name that makes out/<name> the working directory.
+printf 'name = ".."\n[app]\nargv = ["/data.txt"]\n[[payload]]\nfiles = { "/data.txt" = "data.txt" }\n' > dotdot_name.toml
+# 5. Bombs: a 4 GiB sparse file in a few KiB, 64 MiB of zeros in 64 KiB of gzip.
+mkdir -p sparse && truncate -s 4G sparse/big && tar --sparse -C sparse -cf sparse-layer.tar big
+mkdir -p zeros && cp "$(command -v busybox)" zeros/busybox && head -c 64M /dev/zero > zeros/zeros && tar -C zeros -czf zeros-layer.tar.gz busybox zeros
+for kind in sparse zeros; do
+  mkdir -p "img-$kind/l" && cp "$kind"-layer.tar* "img-$kind/l/layer.tar"
+  printf '[{"RepoTags":["x:1"],"Layers":["l/layer.tar"]}]' > "img-$kind/manifest.json"
+  tar -C "img-$kind" -cf "$kind-bomb.tar" manifest.json l
+  printf 'name = "bad"\n[app]\nargv = ["/busybox", "true"]\n[[payload]]\noci = "%s-bomb.tar"\n' "$kind" > "${kind}_bomb.toml"
+done
+# 6. One image path of 100,000 components.
+printf 'name = "bad"\n[app]\nargv = ["/data.txt"]\n[[payload]]\nfiles = { "/data.txt" = "data.txt", "%s/f" = "data.txt" }\n' \
+  "$(printf '/a%.0s' $(seq 100000))" > deep_path.toml
+# 7. Two data.tar members: dpkg installs the first, so the package means two things.
+mkdir -p two/c two/d1 two/d2 && printf '2.0\n' > two/debian-binary
+printf 'Package: tailor-two\nVersion: 1\nArchitecture: amd64\n' > two/c/control
+cp data.txt two/d1/first && cp data.txt two/d2/second
+tar -C two/c -czf two/control.tar.gz ./control && tar -C two/d1 -czf two/data.tar.gz ./first && tar -C two/d2 -cJf two/data.tar.xz ./second
+(cd two && ar rc ../two_data.deb debian-binary control.tar.gz data.tar.gz data.tar.xz)
+printf 'name = "bad"\n[app]\nargv = ["/first"]\n[[payload]]\ndeb = ["two_data.deb"]\n' > two_data.toml
+
 failures=0
 expect_error() {  # MANIFEST PATTERN [COMMAND]
   local manifest=$1 pattern=$2 cmd=${3:-build}
@@ -125,7 +202,7 @@ expect_error() {  # MANIFEST PATTERN [COMMAND]
   set +e
   if [[ $cmd == build ]]; then "$tailor" build "$manifest" -o "$out" > stdout.txt 2> stderr.txt
   elif [[ $cmd == run ]]; then "$tailor" run "$manifest" -o "$out" --timeout 5 > stdout.txt 2> stderr.txt
-  else "$tailor" image ls "$manifest" > stdout.txt 2> stderr.txt; fi
+  else "$tailor" image $cmd "$manifest" > stdout.txt 2> stderr.txt; fi  # "ls [OPTIONS]"
   local rc=$?
   set -e
   local err; err=$(cat stderr.txt)
@@ -156,6 +233,38 @@ expect_error no_such_manifest.toml 'no_such_manifest.toml: no such manifest file
 # `tailor run` and `tailor image ls` stop at the same errors (and boot nothing).
 expect_error missing_library.toml 'needs libtailor_a.so.1' run
 expect_error non_elf.toml 'is neither an ELF executable' ls
+
+# Issue 13's hostile inputs. Unpacks go to a cache of this test's own, which
+# must hold no leftovers of an aborted unpack afterwards.
+export TAILOR_CACHE="$work/cache"
+expect_error apt_option.toml "apt_option.toml:6:8: \[\[payload\]\] deb: '-oDir::Bin::dpkg=sh' is not a Debian package name" ls
+expect_error apt_option.toml "is not a Debian package name"
+[[ -e "$work/PWNED" ]] && { echo "FAIL: apt ran the injected command"; failures=$((failures + 1)); }
+expect_error evil_depends.toml "package tailor-evil: its Depends/Pre-Depends names '-oDir', which is not a Debian package name" ls
+[[ -e "$work/PWNED" ]] && { echo "FAIL: apt ran the injected command"; failures=$((failures + 1)); }
+expect_error abs_layer.toml 'abs_layer.tar: refusing l0/layer.tar: it is a symbolic link to the absolute path'
+expect_error abs_manifest.toml 'abs_manifest.tar: refusing manifest.json: it is a symbolic link to the absolute path'
+grep -q TOPSECRET stderr.txt && { echo "FAIL: the host file leaked into the error"; failures=$((failures + 1)); }
+expect_error climb_layer.toml 'climb_layer.tar: refusing l0/layer.tar: it leads outside the image'
+expect_error json_field.toml 'json_field.tar: manifest.json: \[0\].RepoTags\[0\] must be a string, not number'
+expect_error nul_path.toml "nul_path.toml:5:[0-9]+: \[\[payload\]\] files: image path '/init\\\\0' holds a NUL byte"
+expect_error dotdot_name.toml "dotdot_name.toml:1:8: name '..' must be 1-64 characters"
+mkdir -p named && (cd named && set +e; "$tailor" build ../dotdot_name.toml > /dev/null 2>&1; true)
+[[ -z "$(ls -A named)" ]] || { echo "FAIL: name = \"..\" wrote into the working directory: $(ls -A named)"; failures=$((failures + 1)); }
+expect_error sparse_bomb.toml 'sparse-bomb.tar: layer l/layer.tar \(/big\): unpacking needs more than the limit of 1 GiB'
+expect_error zeros_bomb.toml 'unpacking needs more than the limit of 16 MiB' "ls --max-unpacked-size 16M"
+start=$(date +%s)
+expect_error deep_path.toml 'deep_path.toml:5:[0-9]+: \[\[payload\]\] files: image path .*\(200002 bytes\) is longer than 4096 bytes'
+(( $(date +%s) - start < 20 )) || { echo "FAIL: the deep path took $(( $(date +%s) - start )) s"; failures=$((failures + 1)); }
+expect_error two_data.toml "two_data.deb: two data.tar members \('data.tar.gz' and 'data.tar.xz'\)"
+leftovers=$(find "$work/cache" -name '*.tmp-*' 2>/dev/null)
+[[ -z "$leftovers" ]] || { echo "FAIL: aborted unpacks left: $leftovers"; failures=$((failures + 1)); }
+# Raising the limit lets the 64 MiB image through (the bound is a limit, not a ban).
+if "$tailor" image ls zeros_bomb.toml --max-unpacked-size 256M > stdout.txt 2> stderr.txt && grep -q '^/zeros .*64.0 MiB' stdout.txt; then
+  echo "ok: --max-unpacked-size 256M lets the 64 MiB layer through"
+else
+  echo "FAIL: --max-unpacked-size 256M: $(cat stderr.txt)"; failures=$((failures + 1))
+fi
 
 if [[ $failures -ne 0 ]]; then echo "$failures failure(s)"; exit 1; fi
 echo "PASS"
