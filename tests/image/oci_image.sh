@@ -2,6 +2,8 @@
 # A container image as payload, end to end: a docker-save archive and an OCI
 # image archive (gzip layers, digests) are made here with tar(1), with a second
 # layer that whites out a file of the first; each boots and runs its script.
+# Then the same image made by umoci (an OCI layout) and copied by skopeo into
+# a docker-archive and an oci-archive boots the same way.
 #
 #   oci_image.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
@@ -57,6 +59,45 @@ argv = ["/hello.sh"]
 mounts = []
 [[payload]]
 oci = "$kind.tar"
+[run]
+memory_mib = 96
+timeout_s = 120
+[check]
+stdout = ["kept from layer 1", "motd whited out"]
+TOML
+  "$tailor" run $FIXED "$kind.toml" -o "out-$kind" --check
+  grep -q '"path": "/etc/motd"' "out-$kind/image.lock.json" && { echo "FAIL: /etc/motd is in the $kind image"; exit 1; }
+  echo "ok: $kind"
+done
+
+# The same image made by the real tools: umoci builds an OCI layout (layer 2
+# deletes /etc/motd, which umoci writes as a whiteout), skopeo copies it into
+# a docker-archive (whose layer.tar entries are relative symlinks) and an
+# oci-archive. All three boot.
+if ! command -v umoci > /dev/null || ! command -v skopeo > /dev/null; then
+  echo "SKIP: umoci and skopeo are not installed (setup.sh installs them); the tar-made images above passed"
+  echo "PASS"
+  exit 0
+fi
+umoci init --layout umoci-layout && umoci new --image umoci-layout:1
+umoci unpack --image umoci-layout:1 bundle
+cp -a l1/. bundle/rootfs/ && umoci repack --image umoci-layout:1 bundle && rm -rf bundle
+umoci unpack --image umoci-layout:1 bundle
+rm bundle/rootfs/etc/motd && cp l2/hello.sh bundle/rootfs/hello.sh && umoci repack --image umoci-layout:1 bundle && rm -rf bundle
+skopeo --insecure-policy copy -q oci:umoci-layout:1 docker-archive:skopeo-docker.tar:tailor/hello:1
+skopeo --insecure-policy copy -q oci:umoci-layout:1 oci-archive:skopeo-oci.tar:1
+tar -tvf skopeo-docker.tar > skopeo-docker.list
+grep -q -- '/layer.tar -> \.\./' skopeo-docker.list || { echo "FAIL: skopeo wrote no relative layer links"; exit 1; }
+for kind in umoci-layout skopeo-docker skopeo-oci; do
+  src="$kind"; [[ -d $kind ]] || src="$kind.tar"
+  cat > "$kind.toml" <<TOML
+name = "oci-$kind"
+[app]
+argv = ["/hello.sh"]
+mounts = []
+[[payload]]
+oci = "$src"
+$(case $kind in umoci-layout) echo 'oci_ref = "1"' ;; skopeo-docker) echo 'oci_ref = "docker.io/tailor/hello:1"' ;; esac)
 [run]
 memory_mib = 96
 timeout_s = 120
