@@ -42,14 +42,7 @@ constexpr int kMaxSymlinks = 40;  // like the kernel's MAXSYMLINKS
 std::optional<stdfs::path> resolve_inside(const stdfs::path& root, const std::string& rel, const std::string& what) {
   std::vector<std::string> todo;  // components still to walk, last first
   auto push_components = [&](const std::string& path) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-      size_t slash = path.find('/', start);
-      if (slash == std::string::npos) slash = path.size();
-      if (slash > start) parts.emplace_back(path.substr(start, slash - start));
-      start = slash + 1;
-    }
+    const std::vector<std::string> parts = image_path_components(path);
     todo.insert(todo.end(), parts.rbegin(), parts.rend());
   };
   push_components(rel);

@@ -228,15 +228,6 @@ TEST(OciImage, BrokenImagesAreErrorsNamingTheArchiveAndThePart) {
     for (const auto& e : stdfs::directory_iterator(dir / "cache" / "unpacked")) ADD_FAILURE() << "left: " << e.path();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 // Symbolic links inside an image archive: only relative ones that stay inside
 // are followed. A layer or manifest.json linked to a host file is refused, and
 // no byte of that file reaches the image or the message.
@@ -248,7 +239,7 @@ TEST(OciImage, LinksOutOfTheArchiveAreRefused) {
   const std::string manifest = R"([{"RepoTags":["x:1"],"Layers":["l0/layer.tar"]}])";
   auto check = [&](const std::string& name, const std::vector<ts::Member>& members, const std::string& expected) {
     write_file_atomic(dir / name, ts::make_archive(members));
-    const std::string err = error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+    const std::string err = ts::error_message([&] { unpack_oci(dir / name, "", dir / "cache"); });
     EXPECT_THAT(err, HasSubstr(expected)) << name;
     EXPECT_THAT(err, ::testing::Not(HasSubstr("SECRET"))) << name;
   };
@@ -281,7 +272,7 @@ TEST(OciImage, LinksOutOfAnOciLayoutDirectoryAreRefused) {
     const auto root = layout(std::string("l-") + file);
     stdfs::remove(root / file);
     stdfs::create_symlink(dir / "shadow", root / file);
-    const std::string err = error_of([&] { unpack_oci(root, "", dir / "cache"); });
+    const std::string err = ts::error_message([&] { unpack_oci(root, "", dir / "cache"); });
     EXPECT_THAT(err, HasSubstr(std::string("refusing ") + file + ": it is a symbolic link to the absolute path"));
     EXPECT_THAT(err, ::testing::Not(HasSubstr("SECRET")));
   }
@@ -292,13 +283,13 @@ TEST(OciImage, LinksOutOfAnOciLayoutDirectoryAreRefused) {
     stdfs::remove(e.path());
     stdfs::create_symlink(dir / "shadow", e.path());
   }
-  EXPECT_THAT(error_of([&] { unpack_oci(root, "", dir / "cache"); }),
+  EXPECT_THAT(ts::error_message([&] { unpack_oci(root, "", dir / "cache"); }),
               HasSubstr("it is a symbolic link to the absolute path"));
   // A FIFO where index.json should be: refused, not read (which would block).
   const auto fifo_root = layout("l-fifo");
   stdfs::remove(fifo_root / "index.json");
   ASSERT_EQ(::mkfifo((fifo_root / "index.json").c_str(), 0644), 0);
-  EXPECT_THAT(error_of([&] { unpack_oci(fifo_root, "", dir / "cache"); }), HasSubstr("refusing index.json: not a regular file"));
+  EXPECT_THAT(ts::error_message([&] { unpack_oci(fifo_root, "", dir / "cache"); }), HasSubstr("refusing index.json: not a regular file"));
 }
 
 // JSON of the wrong shape is an error naming the archive, the file and the
@@ -307,7 +298,7 @@ TEST(OciImage, WrongJsonFieldsNameTheFileAndTheField) {
   auto dir = ts::scratch_dir("oci-json-fields");
   auto docker = [&](const std::string& name, const std::string& manifest) {
     write_file_atomic(dir / name, ts::make_archive({ts::file("manifest.json", manifest), ts::file("l.tar", layer1())}));
-    return error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+    return ts::error_message([&] { unpack_oci(dir / name, "", dir / "cache"); });
   };
   EXPECT_THAT(docker("tags.tar", R"([{"RepoTags":[1],"Layers":["l.tar"]}])"),
               HasSubstr("tags.tar: manifest.json: [0].RepoTags[0] must be a string, not number"));
@@ -340,7 +331,7 @@ TEST(OciImage, WrongJsonFieldsNameTheFileAndTheField) {
     for (auto& m : members)
       if (m.name == "index.json") m.data = index.dump();
     write_file_atomic(dir / name, ts::make_archive(members));
-    return error_of([&] { unpack_oci(dir / name, "", dir / "cache"); });
+    return ts::error_message([&] { unpack_oci(dir / name, "", dir / "cache"); });
   };
   EXPECT_THAT(oci("digest.tar", [](json& i, json&) { i["manifests"][0]["digest"] = 5; }),
               HasSubstr("digest.tar: index.json: manifests[0].digest must be a string, not number"));
@@ -362,17 +353,17 @@ TEST(OciImage, DeepPathsAndBombsInLayersAreRefusedAndTheLimitCanBeRaised) {
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += "a/";
   write_file_atomic(dir / "deep.tar", docker_save({{"x:1", {ts::make_archive({ts::file(deep + "f", "x")})}}}));
-  EXPECT_THAT(error_of([&] { unpack_oci(dir / "deep.tar", "", dir / "cache"); }),
+  EXPECT_THAT(ts::error_message([&] { unpack_oci(dir / "deep.tar", "", dir / "cache"); }),
               HasSubstr("is longer than 4096 bytes (Linux's PATH_MAX)"));
 
   const std::string bomb_layer = ts::make_archive({ts::file("zeros", std::string(24u << 20, '\0'))}, "tar", "gzip");
   write_file_atomic(dir / "bomb.tar", docker_save({{"x:1", {bomb_layer}}}));
-  EXPECT_THAT(error_of([&] { unpack_oci(dir / "bomb.tar", "", dir / "cache", 16u << 20); }),
+  EXPECT_THAT(ts::error_message([&] { unpack_oci(dir / "bomb.tar", "", dir / "cache", 16u << 20); }),
               HasSubstr("bomb.tar: layer layer1/layer.tar (/zeros): unpacking needs more than the limit of 16 MiB"));
   for (const auto& e : stdfs::directory_iterator(dir / "cache" / "unpacked")) ADD_FAILURE() << "left: " << e.path();
   // The outer archive counts too: a layer that is itself 24 MiB.
   write_file_atomic(dir / "outer.tar", docker_save({{"x:1", {ts::make_archive({ts::file("zeros", std::string(24u << 20, '\0'))})}}}));
-  EXPECT_THAT(error_of([&] { unpack_oci(dir / "outer.tar", "", dir / "cache", 16u << 20); }),
+  EXPECT_THAT(ts::error_message([&] { unpack_oci(dir / "outer.tar", "", dir / "cache", 16u << 20); }),
               HasSubstr("outer.tar (layer1/layer.tar): unpacking needs more than the limit of 16 MiB"));
   UnpackedTree t = unpack_oci(dir / "bomb.tar", "", dir / "cache", 64u << 20);
   ASSERT_EQ(t.entries.size(), 1u);

@@ -12,18 +12,6 @@ namespace {
 
 constexpr int kMaxLinks = 40;  // like the kernel's MAXSYMLINKS
 
-std::vector<std::string> components(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 std::string join(const std::string& dir, const std::string& name) { return dir == "/" ? "/" + name : dir + "/" + name; }
 
 // Where a symlink at `link_path` with target `target` points, as an absolute path.
@@ -93,7 +81,7 @@ std::string node_type_name(NodeType t) {
 
 std::string normalize_image_path(const std::string& path) {
   std::vector<std::string> parts;
-  for (auto& c : components(path)) {
+  for (auto& c : image_path_components(path)) {
     if (c == ".") continue;
     if (c == "..") {
       if (!parts.empty()) parts.pop_back();
@@ -106,6 +94,18 @@ std::string normalize_image_path(const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
+std::vector<std::string> image_path_components(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
 std::string image_dirname(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos || slash == 0) return "/";
@@ -115,7 +115,7 @@ std::string image_dirname(const std::string& path) {
 std::optional<std::string> PayloadTree::resolve_impl(const std::string& path, bool follow_last, int depth) const {
   if (depth > kMaxLinks) return std::nullopt;
   std::string current = "/";
-  auto parts = components(normalize_image_path(path));
+  auto parts = image_path_components(normalize_image_path(path));
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string next = join(current, parts[i]);
     auto it = nodes_.find(next);
@@ -154,7 +154,7 @@ std::optional<std::string> PayloadTree::resolve_dir(const std::string& dir, bool
   if (dir == "/") return dir;
   if (auto it = nodes_.find(dir); it != nodes_.end() && it->second.type == NodeType::Dir) return dir;
   std::string current = "/";
-  for (auto& part : components(normalize_image_path(dir))) {
+  for (auto& part : image_path_components(normalize_image_path(dir))) {
     std::string next = join(current, part);
     auto it = nodes_.find(next);
     if (it == nodes_.end()) {

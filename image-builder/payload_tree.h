@@ -100,6 +100,9 @@ std::string quoted_image_path(std::string_view path);
 // lexically (never above '/'), drops a trailing '/'. "" and "/" give "/".
 std::string normalize_image_path(const std::string& path);
 
+// The non-empty '/'-separated components of a path ("/usr//bin/" -> usr, bin).
+std::vector<std::string> image_path_components(const std::string& path);
+
 // The directory part of an image path ("/usr/bin/x" -> "/usr/bin", "/x" -> "/").
 std::string image_dirname(const std::string& path);
 

@@ -38,15 +38,6 @@ std::vector<TreeEntry> read_bytes(const std::string& bytes, BlobStore& blobs, Un
   return read_tar_entries(a.get(), blobs, budget, "t.tar");
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 // Every file under `dir` (recursively): what an aborted unpack must not leave.
 std::vector<std::string> files_under(const stdfs::path& dir) {
   std::vector<std::string> out;
@@ -85,7 +76,7 @@ TEST(SparseMembers, ASparseBombIsRefusedBeforeAnythingIsWritten) {
   const std::string bomb = ts::gnu_sparse_tar("bomb", std::uint64_t{4} << 30, {{0, "x"}});
   ASSERT_LT(bomb.size(), 4096u);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(error_of([&] { read_bytes(bomb, blobs, budget); }),
+  EXPECT_THAT(ts::error_message([&] { read_bytes(bomb, blobs, budget); }),
               HasSubstr("t.tar (/bomb): unpacking needs more than the limit of 1 GiB"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_THAT(files_under(dir / "blobs"), ::testing::IsEmpty());
@@ -96,9 +87,9 @@ TEST(SparseMembers, OverlappingOrOversizedChunksAreCorrupt) {
   BlobStore blobs(dir / "blobs");
   UnpackBudget budget;
   // Whether libarchive or tailor notices first, it is an error naming the archive.
-  EXPECT_THAT(error_of([&] { read_bytes(ts::gnu_sparse_tar("overlap", 1000, {{0, "aaaa"}, {2, "bbbb"}}), blobs, budget); }),
+  EXPECT_THAT(ts::error_message([&] { read_bytes(ts::gnu_sparse_tar("overlap", 1000, {{0, "aaaa"}, {2, "bbbb"}}), blobs, budget); }),
               HasSubstr("t.tar"));
-  EXPECT_THAT(error_of([&] { read_bytes(ts::gnu_sparse_tar("past-end", 10, {{8, "abcdef"}}), blobs, budget); }),
+  EXPECT_THAT(ts::error_message([&] { read_bytes(ts::gnu_sparse_tar("past-end", 10, {{8, "abcdef"}}), blobs, budget); }),
               HasSubstr("t.tar"));
   EXPECT_THAT(files_under(dir / "blobs"), ::testing::IsEmpty());
 }
@@ -111,7 +102,7 @@ TEST(UnpackBudget, ACompressionBombStopsAtTheLimitAndRaisingTheLimitLetsItThroug
   {
     BlobStore blobs(dir / "small");
     UnpackBudget budget(4u << 20);
-    EXPECT_THAT(error_of([&] { read_bytes(bomb, blobs, budget); }),
+    EXPECT_THAT(ts::error_message([&] { read_bytes(bomb, blobs, budget); }),
                 HasSubstr("unpacking needs more than the limit of 4 MiB"));
     EXPECT_THAT(files_under(dir / "small"), ::testing::IsEmpty());  // refused by its declared size, before writing
   }
@@ -130,7 +121,7 @@ TEST(UnpackBudget, AFloodOfEmptyMembersIsBoundedToo) {
   const std::string flood = ts::make_archive(members, "tar", "gzip");
   BlobStore blobs(dir / "blobs");
   UnpackBudget budget(1u << 20);  // 256 members' worth of overhead
-  EXPECT_THAT(error_of([&] { read_bytes(flood, blobs, budget); }), HasSubstr("more than the limit of 1 MiB"));
+  EXPECT_THAT(ts::error_message([&] { read_bytes(flood, blobs, budget); }), HasSubstr("more than the limit of 1 MiB"));
 }
 
 TEST(MemberPaths, LongerThanLinuxAllowsIsRefusedQuickly) {
@@ -141,9 +132,9 @@ TEST(MemberPaths, LongerThanLinuxAllowsIsRefusedQuickly) {
   for (int i = 0; i < 100000; ++i) deep += "a/";
   deep += "f";
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(error_of([&] { read_bytes(ts::make_archive({ts::file(deep, "x")}), blobs, budget); }),
+  EXPECT_THAT(ts::error_message([&] { read_bytes(ts::make_archive({ts::file(deep, "x")}), blobs, budget); }),
               HasSubstr("is longer than 4096 bytes (Linux's PATH_MAX)"));
-  EXPECT_THAT(error_of([&] { read_bytes(ts::make_archive({ts::file(std::string(256, 'n'), "x")}), blobs, budget); }),
+  EXPECT_THAT(ts::error_message([&] { read_bytes(ts::make_archive({ts::file(std::string(256, 'n'), "x")}), blobs, budget); }),
               HasSubstr("has a component longer than 255 bytes"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // At the limits it is fine.
@@ -170,7 +161,7 @@ TEST(CachedUnpack, TheLimitAppliesToCachedEntriesAndLeftoversOfKilledUnpacksGo) 
   const stdfs::path live = sibling_temp_path(cache / "unpacked" / "oci-busy");
   stdfs::create_directories(live);
 
-  EXPECT_THAT(error_of([&] { cached_unpack(cache, "k", "img.tar", 1u << 20, fill); }),
+  EXPECT_THAT(ts::error_message([&] { cached_unpack(cache, "k", "img.tar", 1u << 20, fill); }),
               HasSubstr("t.tar (/big): unpacking needs more than the limit of 1 MiB"));
   EXPECT_FALSE(stdfs::exists(cache / "unpacked" / "k"));
   EXPECT_FALSE(stdfs::exists(dead));
@@ -179,7 +170,7 @@ TEST(CachedUnpack, TheLimitAppliesToCachedEntriesAndLeftoversOfKilledUnpacksGo) 
   UnpackedTree t = cached_unpack(cache, "k", "img.tar", 8u << 20, fill);
   EXPECT_EQ(t.entries.size(), 1u);
   // Cached now; a lower limit still refuses it, as an uncached unpack would.
-  EXPECT_THAT(error_of([&] { cached_unpack(cache, "k", "img.tar", 1u << 20, fill); }),
+  EXPECT_THAT(ts::error_message([&] { cached_unpack(cache, "k", "img.tar", 1u << 20, fill); }),
               HasSubstr("img.tar: unpacking needs"));
   EXPECT_EQ(cached_unpack(cache, "k", "img.tar", 8u << 20, fill).entries.size(), 1u);
   stdfs::remove_all(live);
