@@ -1,6 +1,7 @@
 #include "common/fs.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
@@ -64,6 +65,24 @@ TEST(TempDir, LosingARaceKeepsTheWinnersDirectory) {
   EXPECT_FALSE(b.commit());
   EXPECT_EQ(read_file(dir / "final" / "who"), "a");
   EXPECT_FALSE(fs::exists(b.path()));
+  fs::remove_all(dir);
+}
+
+// Leftovers of interrupted runs: a temporary name whose pid is gone is
+// abandoned; one of a live process (this one), a name that is not a
+// temporary one, or one without a readable pid is not.
+TEST(AbandonedTemps, OnlyTemporaryNamesOfProcessesThatAreGone) {
+  fs::path dir = fresh_dir("abandoned");
+  const std::string self = std::to_string(::getpid());
+  for (const char* name : {".a.tmp-999999999-0-1", ".tailor-qemu-1.tmp-999999998-3-4", "plain", ".b.tmp-x-0-1",
+                           ".c.tmp--1-0-1"})
+    fs::create_directories(dir / name);
+  fs::create_directories(dir / (".live.tmp-" + self + "-0-1"));
+  write_file_atomic(dir / "file-target", "x");  // its own temporary file is gone once written
+  EXPECT_EQ(abandoned_temps(dir),
+            (std::vector<fs::path>{dir / ".a.tmp-999999999-0-1", dir / ".tailor-qemu-1.tmp-999999998-3-4"}));
+  EXPECT_EQ(abandoned_temps(dir, ".tailor-qemu-"), (std::vector<fs::path>{dir / ".tailor-qemu-1.tmp-999999998-3-4"}));
+  EXPECT_TRUE(abandoned_temps(dir / "missing").empty());
   fs::remove_all(dir);
 }
 

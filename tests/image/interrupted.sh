@@ -3,7 +3,8 @@
 # - `tailor run` stopped by SIGINT or SIGTERM while the guest runs stops QEMU,
 #   removes its socket directory /tmp/.tailor-qemu-PID.* and exits 128 + N;
 # - killed with SIGKILL (no chance to clean up), the directory stays until
-#   `tailor kernel cache gc` or the next QEMU run removes it (its pid is gone);
+#   `tailor kernel cache gc` or the next QEMU run removes it (its pid is gone:
+#   both are checked);
 # - an image unpack killed half-way leaves .oci-*.tmp-* / .outer-*.tmp-* in the
 #   cache, which gc and the next unpack remove.
 #
@@ -66,6 +67,18 @@ left=$(compgen -G "$tmp/.tailor-qemu-$PID.*")
 grep -qF "removed $left" gc.out || { echo "FAIL: gc did not remove $left"; exit 1; }
 [[ ! -e $left ]] || { echo "FAIL: $left is still there"; exit 1; }
 echo "ok: SIGKILL's leftover is removed by gc"
+
+# ... and the next QEMU run removes one too.
+start_run
+kill -KILL "$PID"
+wait "$PID" 2> /dev/null || true
+for _ in $(seq 50); do [[ -z "$(qemu_of "$PID")" ]] && break; sleep 0.1; done
+left=$(compgen -G "$tmp/.tailor-qemu-$PID.*")
+start_run
+[[ ! -e $left ]] || { echo "FAIL: the next run left $left"; exit 1; }
+kill -INT "$PID"
+wait "$PID" 2> /dev/null || true
+echo "ok: the next run removes a dead run's socket directory"
 
 # An image unpack killed half-way (512 MiB of zeros in a gzip layer of 512
 # KiB take a few seconds to unpack).
