@@ -16,7 +16,11 @@ namespace tailor {
 namespace {
 
 namespace stdfs = std::filesystem;
-constexpr int kIndexFormat = 2;  // 2: unpacked_bytes, the budget the unpack used
+// Entries also record "unpacked_bytes" (the budget their unpack used); one
+// without it (written before limits existed) is unpacked again. The format
+// number stays, so that older tailor binaries sharing the cache keep reading
+// these entries instead of rebuilding them back and forth.
+constexpr int kIndexFormat = 1;
 
 std::string member_path(const std::string& name, const std::string& what) {
   if (std::string problem = image_path_problem(name); !problem.empty())
@@ -184,7 +188,7 @@ UnpackedTree cached_unpack(const stdfs::path& cache, const std::string& key, con
     if (!stdfs::is_regular_file(dir / "index.json", ec)) return std::nullopt;
     try {
       auto j = nlohmann::json::parse(read_file(dir / "index.json"));
-      if (j.value("format", 0) != kIndexFormat) return std::nullopt;
+      if (j.value("format", 0) != kIndexFormat || !j.contains("unpacked_bytes")) return std::nullopt;
       UnpackedTree t;
       t.dir = dir;
       t.meta = j.at("meta");

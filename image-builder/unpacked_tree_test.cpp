@@ -174,6 +174,13 @@ TEST(CachedUnpack, TheLimitAppliesToCachedEntriesAndLeftoversOfKilledUnpacksGo) 
               HasSubstr("img.tar: unpacking needs"));
   EXPECT_EQ(cached_unpack(cache, "k", "img.tar", 8u << 20, fill).entries.size(), 1u);
   stdfs::remove_all(live);
+
+  // An entry written before limits existed (no unpacked_bytes) is unpacked again.
+  write_file_atomic(cache / "unpacked" / "old" / "index.json",
+                    R"({"format":1,"meta":{},"entries":[{"path":"/stale","type":"dir","mode":493}]})");
+  UnpackedTree again = cached_unpack(cache, "old", "img.tar", 8u << 20, fill);
+  ASSERT_EQ(again.entries.size(), 1u);
+  EXPECT_EQ(again.entries[0].path, "/big");
 }
 
 }  // namespace
