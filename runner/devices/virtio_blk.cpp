@@ -57,15 +57,19 @@ std::uint8_t VirtioBlk::serve(std::vector<VirtqBuffer>& chain, std::uint32_t& wr
   std::uint64_t sector;
   std::memcpy(&type, chain.front().bytes.data(), 4);
   std::memcpy(&sector, chain.front().bytes.data() + 8, 8);
-  std::uint64_t offset = sector * 512;
   const std::size_t data_end = chain.size() - 1;
+  const std::uint64_t capacity = sectors_ * 512;
   switch (type) {
     case kIn:
-    case kOut:
+    case kOut: {
+      // Checked before multiplying: sector * 512 wraps for sectors >= 2^55,
+      // and a read there must fail, not return sector 0.
+      if (sector > sectors_) return kIoErr;
+      std::uint64_t offset = sector * 512;
       for (std::size_t i = 1; i < data_end; ++i) {
         auto b = chain[i].bytes;
         if ((type == kIn) != chain[i].device_writable) return kIoErr;
-        if (offset / 512 + (b.size() + 511) / 512 > sectors_) return kIoErr;
+        if (b.size() > capacity - offset) return kIoErr;  // offset <= capacity here: no wrap
         if (type == kOut && read_only_) return kIoErr;
         const ssize_t n = type == kIn ? ::pread(fd_.get(), b.data(), b.size(), static_cast<off_t>(offset))
                                       : ::pwrite(fd_.get(), b.data(), b.size(), static_cast<off_t>(offset));
@@ -74,6 +78,7 @@ std::uint8_t VirtioBlk::serve(std::vector<VirtqBuffer>& chain, std::uint32_t& wr
         if (type == kIn) written += static_cast<std::uint32_t>(b.size());
       }
       return kOk;
+    }
     case kFlush: return ::fdatasync(fd_.get()) == 0 ? kOk : kIoErr;
     case kGetId:
       if (data_end < 2 || !chain[1].device_writable) return kIoErr;

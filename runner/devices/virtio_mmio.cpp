@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <fmt/core.h>
 
 #include "common/error.h"
 
@@ -36,6 +37,11 @@ bool Virtqueue::pop(vmm::GuestMemory& m, std::uint16_t& head, std::vector<VirtqB
   if (!ready || size == 0) return false;
   const auto avail_idx = load<std::uint16_t>(m, avail + 2);
   if (avail_idx == last_avail_) return false;
+  // At most `size` chains can be outstanding: an index further ahead is a
+  // broken driver, and following it would serve stale ring entries again.
+  if (static_cast<std::uint16_t>(avail_idx - last_avail_) > size)
+    throw Error(fmt::format("virtqueue: the driver moved the available index from {} to {}, more than the queue size {}",
+                            last_avail_, avail_idx, size));
   std::atomic_thread_fence(std::memory_order_acquire);  // ring entry after index
   head = load<std::uint16_t>(m, avail + 4 + 2ull * (last_avail_ % size));
   ++last_avail_;
@@ -63,7 +69,9 @@ void Virtqueue::reset() {
 }
 
 VirtioMmio::VirtioMmio(std::unique_ptr<VirtioDevice> device, vmm::GuestMemory& memory, std::function<void(bool)> irq)
-    : device_(std::move(device)), memory_(memory), irq_(std::move(irq)), queues_(device_->queue_count()) {}
+    : memory_(memory), irq_(std::move(irq)), queues_(device->queue_count()), device_(std::move(device)) {
+  device_->start(*this);
+}
 
 void VirtioMmio::read(std::uint64_t offset, std::span<std::uint8_t> data) {
   std::lock_guard lock(mutex_);
@@ -127,10 +135,7 @@ void VirtioMmio::write_register(std::uint32_t offset, std::uint32_t v) {
         try {
           if (device_->notify(static_cast<std::uint16_t>(v), queues_, memory_)) used_buffers_added();
         } catch (const Error&) {
-          // A bad guest address in a ring: the device stops until reset (§2.1.2).
-          status_ |= kStatusNeedsReset;
-          interrupt_status_ |= 2;  // configuration change: the driver looks at the status
-          update_irq();
+          broken();
         }
       }
       break;
@@ -147,7 +152,9 @@ void VirtioMmio::write_register(std::uint32_t offset, std::uint32_t v) {
         update_irq();
       } else {
         const bool activating = (v & kStatusDriverOk) && !(status_ & kStatusDriverOk);
-        status_ = v;
+        // NEEDS_RESET is the device's bit: the driver can neither set nor
+        // clear it; only a reset does (virtio 1.1 §2.1.1, §2.1.2).
+        status_ = (v & ~kStatusNeedsReset) | (status_ & kStatusNeedsReset);
         if (activating) device_->activate();
       }
       break;
@@ -175,10 +182,16 @@ void VirtioMmio::with_queues(const std::function<bool(std::vector<Virtqueue>&, v
   try {
     if (work(queues_, memory_)) used_buffers_added();
   } catch (const Error&) {
-    status_ |= kStatusNeedsReset;
-    interrupt_status_ |= 2;
-    update_irq();
+    broken();
   }
+}
+
+void VirtioMmio::broken() {
+  // A bad guest address or index in a ring: the device stops until the
+  // driver resets it (§2.1.2), and tells it so.
+  status_ |= kStatusNeedsReset;
+  interrupt_status_ |= 2;  // configuration change: the driver looks at the status
+  update_irq();
 }
 
 }  // namespace tailor::runner::devices

@@ -42,6 +42,8 @@ class Virtqueue {
   std::uint16_t used_idx_ = 0;
 };
 
+class VirtioMmio;
+
 // What the transport calls on a device. Calls are serialized by the transport.
 class VirtioDevice {
  public:
@@ -51,6 +53,12 @@ class VirtioDevice {
   virtual std::uint64_t device_features() const = 0;   // device-specific bits
   virtual std::uint16_t queue_count() const = 0;
   virtual void read_config(std::uint64_t offset, std::span<std::uint8_t> data) = 0;
+  // Called once by the transport that owns the device, when that transport is
+  // complete. A device that serves the guest from threads of its own (net
+  // receive) starts them here and stops and joins them in its destructor: the
+  // transport destroys its device before the queues, interrupt line and lock
+  // those threads use (see VirtioMmio's members).
+  virtual void start(VirtioMmio& /*transport*/) {}
   // The driver set DRIVER_OK: the queues are usable from now on.
   virtual void activate() {}
   // The driver made buffers available on `queue` (QueueNotify). Returns true
@@ -92,10 +100,10 @@ class VirtioMmio : public Device {
   std::uint32_t read_register(std::uint32_t offset);
   void write_register(std::uint32_t offset, std::uint32_t value);
   void used_buffers_added();  // sets the interrupt status, raises the line
+  void broken();              // NEEDS_RESET and a configuration interrupt
   void update_irq();
 
   std::mutex mutex_;
-  std::unique_ptr<VirtioDevice> device_;
   vmm::GuestMemory& memory_;
   std::function<void(bool)> irq_;
   std::vector<Virtqueue> queues_;
@@ -103,6 +111,9 @@ class VirtioMmio : public Device {
   std::uint64_t driver_features_ = 0;
   std::uint32_t status_ = 0, interrupt_status_ = 0;
   bool irq_level_ = false;
+  // Last, so destroyed first: the device's own threads (which use everything
+  // above through with_queues) are joined while all of it still exists.
+  std::unique_ptr<VirtioDevice> device_;
 };
 
 }  // namespace tailor::runner::devices

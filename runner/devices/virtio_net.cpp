@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fmt/core.h>
 #include <functional>
+#include <future>
 
 #include "common/error.h"
 #include "runner/runner.h"
@@ -99,7 +100,15 @@ bool VirtioNet::notify(std::uint16_t queue, std::vector<Virtqueue>& queues, vmm:
 }
 
 void VirtioNet::start(VirtioMmio& transport) {
-  receiver_ = std::thread([this, &transport] { receive_loop(transport); });
+  // Returns once the thread runs: past the C library's thread start-up, whose
+  // calls a seccomp filter installed afterwards need not allow.
+  std::promise<void> running;
+  std::future<void> started = running.get_future();
+  receiver_ = std::thread([this, &transport, running = std::move(running)]() mutable {
+    running.set_value();
+    receive_loop(transport);
+  });
+  started.wait();
 }
 
 void VirtioNet::receive_loop(VirtioMmio& transport) {
@@ -107,13 +116,20 @@ void VirtioNet::receive_loop(VirtioMmio& transport) {
   std::size_t frame_size = 0;  // a frame waiting for a receive buffer
   for (;;) {
     pollfd fds[3] = {{stop_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}, {packets_.get(), POLLIN, 0}};
-    if (::poll(fds, frame_size ? 2 : 3, -1) < 0 && errno != EINTR) return;
+    if (::poll(fds, frame_size ? 2 : 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
     if (fds[0].revents) return;
     std::uint64_t drain;
     if (fds[1].revents) (void)!::read(wake_.get(), &drain, sizeof drain);
-    if (!frame_size && (fds[2].revents & POLLIN)) {
+    if (!frame_size && fds[2].revents) {
+      // A hung-up or failed descriptor (TAP deleted, peer closed) stays ready
+      // for ever: receiving stops there instead of spinning; the guest sees a
+      // silent link and its transmits are dropped.
       const ssize_t n = ::read(packets_.get(), frame.data() + kHeaderSize, frame.size() - kHeaderSize);
-      if (n <= 0) continue;
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return;
       std::memset(frame.data(), 0, kHeaderSize);
       frame[10] = 1;  // num_buffers
       frame_size = kHeaderSize + static_cast<std::size_t>(n);

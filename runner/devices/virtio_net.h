@@ -28,14 +28,13 @@ class VirtioNet : public VirtioDevice {
   // from `seed`. Throws Error(kUsage) on a malformed address.
   static std::array<std::uint8_t, 6> mac_address(const std::string& text, const std::string& seed);
 
-  // Starts receiving into `transport`'s queue 0 (call once, after the transport exists).
-  void start(VirtioMmio& transport);
-
   std::string_view name() const override { return "virtio-net"; }
   std::uint32_t device_id() const override { return 1; }
   std::uint64_t device_features() const override { return kFeatureMac; }
   std::uint16_t queue_count() const override { return 2; }  // 0 receive, 1 transmit
   void read_config(std::uint64_t offset, std::span<std::uint8_t> data) override;
+  // Starts the receive thread on `transport`'s queue 0.
+  void start(VirtioMmio& transport) override;
   void activate() override { wake(); }
   bool notify(std::uint16_t queue, std::vector<Virtqueue>& queues, vmm::GuestMemory& memory) override;
 

@@ -1,7 +1,9 @@
 // virtio-mmio transport, virtio-blk over a temporary file, virtio-net over a
 // socketpair: a driver's side written out by hand against real guest memory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,95 +16,12 @@
 #include "runner/devices/virtio_blk.h"
 #include "runner/devices/virtio_mmio.h"
 #include "runner/devices/virtio_net.h"
+#include "runner/devices/virtio_test_driver.h"
 
 namespace tailor::runner::devices {
 namespace {
 
-using M = VirtioMmio;
-
-// The driver side: registers through the transport, rings in guest memory.
-struct Driver {
-  vmm::GuestMemory memory{1 << 20, 1ull << 32};
-  std::vector<bool> irq;
-  std::unique_ptr<VirtioMmio> mmio;
-  static constexpr std::uint64_t kDesc = 0x1000, kAvail = 0x2000, kUsed = 0x3000, kData = 0x10000;
-  std::uint16_t avail_idx[2] = {0, 0};
-  std::uint16_t next_desc = 0;
-
-  explicit Driver(std::unique_ptr<VirtioDevice> device) {
-    mmio = std::make_unique<VirtioMmio>(std::move(device), memory, [this](bool l) { irq.push_back(l); });
-  }
-  std::uint32_t reg(std::uint32_t offset) {
-    std::uint8_t b[4];
-    mmio->read(offset, b);
-    return static_cast<std::uint32_t>(load_le(b));
-  }
-  void set(std::uint32_t offset, std::uint32_t v) {
-    std::uint8_t b[4];
-    store_le(b, v);
-    mmio->write(offset, b);
-  }
-  // Queue q's rings live at kDesc/kAvail/kUsed + q * 0x400.
-  void setup(int queues) {
-    set(M::kStatus, 1 | 2);  // ACKNOWLEDGE | DRIVER
-    set(M::kDriverFeaturesSel, 1);
-    set(M::kDriverFeatures, 1);  // VERSION_1
-    for (int q = 0; q < queues; ++q) {
-      set(M::kQueueSel, q);
-      set(M::kQueueNum, 8);
-      set(M::kQueueDescLow, static_cast<std::uint32_t>(kDesc + q * 0x400));
-      set(M::kQueueDriverLow, static_cast<std::uint32_t>(kAvail + q * 0x400));
-      set(M::kQueueDeviceLow, static_cast<std::uint32_t>(kUsed + q * 0x400));
-      set(M::kQueueReady, 1);
-    }
-    set(M::kStatus, 1 | 2 | 8 | M::kStatusDriverOk);
-  }
-  std::uint8_t* at(std::uint64_t gpa, std::size_t n = 1) { return memory.span(gpa, n, "test").data(); }
-  // Adds a chain of (gpa, len, writable) buffers to queue q and notifies.
-  void submit(int q, std::vector<std::tuple<std::uint64_t, std::uint32_t, bool>> buffers, bool kick = true) {
-    const std::uint64_t desc = kDesc + q * 0x400;
-    const std::uint16_t head = next_desc;
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
-      auto [addr, len, writable] = buffers[i];
-      const std::uint16_t flags = (i + 1 < buffers.size() ? 1 : 0) | (writable ? 2 : 0);
-      const std::uint16_t index = static_cast<std::uint16_t>(next_desc++ % 8);
-      std::uint8_t* d = at(desc + 16 * index, 16);
-      std::memcpy(d, &addr, 8);
-      std::memcpy(d + 8, &len, 4);
-      std::memcpy(d + 12, &flags, 2);
-      const std::uint16_t next = static_cast<std::uint16_t>(next_desc % 8);
-      std::memcpy(d + 14, &next, 2);
-    }
-    const std::uint64_t avail = kAvail + q * 0x400;
-    const std::uint16_t h = static_cast<std::uint16_t>(head % 8);
-    std::memcpy(at(avail + 4 + 2 * (avail_idx[q] % 8), 2), &h, 2);
-    ++avail_idx[q];
-    std::memcpy(at(avail + 2, 2), &avail_idx[q], 2);
-    if (kick) set(M::kQueueNotify, q);
-  }
-  std::uint16_t used_idx(int q) {
-    std::uint16_t v;
-    std::memcpy(&v, at(kUsed + q * 0x400 + 2, 2), 2);
-    return v;
-  }
-  std::uint32_t used_len(int q, int slot) {
-    std::uint32_t v;
-    std::memcpy(&v, at(kUsed + q * 0x400 + 4 + 8 * slot + 4, 4), 4);
-    return v;
-  }
-};
-
-std::filesystem::path disk_file(std::size_t bytes) {
-  auto path = std::filesystem::temp_directory_path() / ("tailor-virtio-test-" + std::to_string(::getpid()));
-  std::ofstream(path, std::ios::binary) << std::string(bytes, '\0');
-  return path;
-}
-
-struct BlkRequest {
-  std::uint32_t type;
-  std::uint32_t reserved = 0;
-  std::uint64_t sector;
-};
+using namespace virtio_driver;
 
 TEST(VirtioMmio, IdentifiesItselfAndOffersVersion1) {
   auto path = disk_file(4096);
@@ -179,9 +98,7 @@ TEST(VirtioNet, TransmitsAndReceivesFrames) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
   UniqueFd host(sv[1]);
   auto device = std::make_unique<VirtioNet>(UniqueFd(sv[0]), VirtioNet::mac_address("52:54:00:aa:bb:cc", ""));
-  auto* net = device.get();
   Driver d(std::move(device));
-  net->start(*d.mmio);
   std::uint8_t mac[6];
   for (int i = 0; i < 6; ++i) d.mmio->read(M::kConfig + i, std::span(&mac[i], 1));
   EXPECT_EQ(mac[5], 0xcc);
@@ -204,6 +121,152 @@ TEST(VirtioNet, TransmitsAndReceivesFrames) {
   EXPECT_EQ(d.used_len(0, 0), 12u + 5u);
   EXPECT_EQ(std::string(reinterpret_cast<char*>(d.at(Driver::kData + 0x1000 + 12, 5)), 5), "hello");
   EXPECT_EQ(*d.at(Driver::kData + 0x1000 + 10), 1) << "num_buffers";
+}
+
+// Issue 13: a sector whose byte offset wraps past 2^64 (sector * 512 for
+// sectors >= 2^55) must fail, not read sector 0.
+TEST(VirtioBlk, SectorsWhoseOffsetWrapsAreErrors) {
+  auto path = disk_file(4096);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f << "SECTOR-ZERO";
+  }
+  Driver d(std::make_unique<VirtioBlk>(path, false));
+  d.setup(1);
+  auto read_sector = [&](std::uint64_t sector, std::uint32_t length) {
+    BlkRequest in{VirtioBlk::kIn, 0, sector};
+    std::memcpy(d.at(Driver::kData, 16), &in, 16);
+    std::memset(d.at(Driver::kData + 0x800, 1024), 0, 1024);
+    *d.at(Driver::kData + 0x400) = 0xff;
+    d.submit(0, {{Driver::kData, 16, false}, {Driver::kData + 0x800, length, true}, {Driver::kData + 0x400, 1, true}});
+    return *d.at(Driver::kData + 0x400);
+  };
+  EXPECT_EQ(read_sector(0, 512), VirtioBlk::kOk);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(d.at(Driver::kData + 0x800, 11)), 11), "SECTOR-ZERO");
+  for (std::uint64_t sector : {std::uint64_t{1} << 55, (std::uint64_t{1} << 55) + 1, ~std::uint64_t{0},
+                               std::uint64_t{1} << 63}) {
+    EXPECT_EQ(read_sector(sector, 512), VirtioBlk::kIoErr) << "sector " << sector;
+    EXPECT_EQ(*d.at(Driver::kData + 0x800), 0) << "sector " << sector << ": no data was read";
+  }
+  EXPECT_EQ(read_sector(8, 512), VirtioBlk::kIoErr) << "one past the last sector";
+  EXPECT_EQ(read_sector(7, 1024), VirtioBlk::kIoErr) << "runs past the end";
+  EXPECT_EQ(read_sector(7, 512), VirtioBlk::kOk) << "the last sector";
+  std::filesystem::remove(path);
+}
+
+// Issue 13: an available index more than the queue size ahead of the device
+// is a broken driver: the device needs a reset and serves nothing more.
+TEST(VirtioMmio, AnAvailableIndexBeyondTheQueueSizeBreaksTheDevice) {
+  auto path = disk_file(4096);
+  Driver d(std::make_unique<VirtioBlk>(path, false));
+  d.setup(1);  // queue size 8
+  BlkRequest in{VirtioBlk::kIn, 0, 0};
+  std::memcpy(d.at(Driver::kData, 16), &in, 16);
+  d.submit(0, {{Driver::kData, 16, false}, {Driver::kData + 0x800, 512, true}, {Driver::kData + 0x400, 1, true}});
+  ASSERT_EQ(d.used_idx(0), 1);
+  ASSERT_FALSE(d.reg(M::kStatus) & M::kStatusNeedsReset);
+  const std::uint16_t far_ahead = 1 + 9;  // 9 new entries in a ring of 8
+  std::memcpy(d.at(Driver::kAvail + 2, 2), &far_ahead, 2);
+  d.set(M::kQueueNotify, 0);
+  EXPECT_TRUE(d.reg(M::kStatus) & M::kStatusNeedsReset);
+  EXPECT_EQ(d.used_idx(0), 1) << "nothing served";
+  EXPECT_EQ(d.reg(M::kInterruptStatus) & 2, 2u) << "configuration change interrupt";
+  const std::uint16_t full = 8;  // exactly a full ring is fine (after a reset)
+  d.set(M::kStatus, 0);
+  d.setup(1);
+  std::memcpy(d.at(Driver::kAvail + 2, 2), &full, 2);
+  d.set(M::kQueueNotify, 0);
+  EXPECT_FALSE(d.reg(M::kStatus) & M::kStatusNeedsReset) << "8 ahead in a ring of 8 is allowed";
+  std::filesystem::remove(path);
+}
+
+// Issue 13: only a reset clears NEEDS_RESET; a status write keeps it.
+TEST(VirtioMmio, AStatusWriteDoesNotClearNeedsReset) {
+  auto path = disk_file(4096);
+  Driver d(std::make_unique<VirtioBlk>(path, false));
+  d.setup(1);
+  d.submit(0, {{0x7ffff000, 16, false}, {Driver::kData + 0x400, 1, true}});  // outside guest RAM
+  ASSERT_TRUE(d.reg(M::kStatus) & M::kStatusNeedsReset);
+  d.set(M::kStatus, 1 | 2 | 8 | M::kStatusDriverOk);  // everything but NEEDS_RESET
+  EXPECT_TRUE(d.reg(M::kStatus) & M::kStatusNeedsReset);
+  BlkRequest in{VirtioBlk::kIn, 0, 0};
+  std::memcpy(d.at(Driver::kData, 16), &in, 16);
+  d.submit(0, {{Driver::kData, 16, false}, {Driver::kData + 0x800, 512, true}, {Driver::kData + 0x400, 1, true}});
+  EXPECT_EQ(d.used_idx(0), 0) << "a device that needs a reset serves nothing";
+  d.set(M::kStatus, 0);
+  EXPECT_EQ(d.reg(M::kStatus), 0u) << "a reset clears it";
+  std::filesystem::remove(path);
+}
+
+// CPU time of the whole process, to see a spinning thread.
+std::chrono::nanoseconds process_cpu_time() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
+// Issue 13: a packet descriptor that hangs up stays "ready" for poll; the
+// receive thread must stop instead of spinning on it.
+TEST(VirtioNet, ReceiveStopsWhenThePeerHangsUp) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  Driver d(std::make_unique<VirtioNet>(UniqueFd(sv[0]), VirtioNet::mac_address("", "x")));
+  d.setup(2);
+  d.submit(0, {{Driver::kData + 0x1000, 1526, true}});
+  ASSERT_EQ(::write(sv[1], "last", 4), 4);
+  ::close(sv[1]);  // POLLIN | POLLHUP, then read() returns 0 for ever
+  for (int i = 0; i < 200 && d.used_idx(0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(d.used_idx(0), 1) << "the frame sent before the hang-up arrives";
+  const auto cpu_before = process_cpu_time();
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto cpu = process_cpu_time() - cpu_before;
+  const auto wall = std::chrono::steady_clock::now() - wall_before;
+  EXPECT_LT(cpu, wall / 10) << "the receive thread spins: " << cpu.count() / 1000 << " us of CPU in "
+                            << std::chrono::duration_cast<std::chrono::microseconds>(wall).count() << " us";
+  // Transmit still works (into the void) and the device shuts down.
+  std::memset(d.at(Driver::kData, 12), 0, 12);
+  d.submit(1, {{Driver::kData, 17, false}});
+  EXPECT_EQ(d.used_idx(1), 1);
+}
+
+// Issue 13: frames still arriving while the device is torn down. The receive
+// thread is stopped before the queues and interrupt line it uses go away
+// (under ASan, the old order was a heap-use-after-free).
+TEST(VirtioNet, FramesArrivingAtShutdownAreHarmless) {
+  for (int round = 0; round < 20; ++round) {
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    UniqueFd host(sv[1]);
+    ASSERT_EQ(::fcntl(host.get(), F_SETFL, O_NONBLOCK), 0);
+    Driver d(std::make_unique<VirtioNet>(UniqueFd(sv[0]), VirtioNet::mac_address("", "x")));
+    // A full ring of 256 receive buffers (all the same descriptor), so the
+    // device keeps taking frames while it is destroyed.
+    d.set(M::kStatus, 1 | 2);
+    d.set(M::kDriverFeaturesSel, 1);
+    d.set(M::kDriverFeatures, 1);
+    d.set(M::kQueueSel, 0);
+    d.set(M::kQueueNum, 256);
+    d.set(M::kQueueDescLow, Driver::kDesc);
+    d.set(M::kQueueDriverLow, Driver::kAvail);
+    d.set(M::kQueueDeviceLow, Driver::kUsed);
+    d.set(M::kQueueReady, 1);
+    d.set(M::kStatus, 1 | 2 | 8 | M::kStatusDriverOk);
+    const std::uint64_t addr = Driver::kData;
+    const std::uint32_t len = 2048;
+    const std::uint16_t flags = 2;  // device-writable
+    std::memcpy(d.at(Driver::kDesc, 8), &addr, 8);
+    std::memcpy(d.at(Driver::kDesc + 8, 4), &len, 4);
+    std::memcpy(d.at(Driver::kDesc + 12, 2), &flags, 2);
+    std::memset(d.at(Driver::kAvail + 4, 512), 0, 512);
+    const std::uint16_t avail = 256;
+    std::memcpy(d.at(Driver::kAvail + 2, 2), &avail, 2);
+    d.set(M::kQueueNotify, 0);
+    const std::string frame(60, 'f');
+    for (int i = 0; i < 300 && ::write(host.get(), frame.data(), frame.size()) > 0; ++i) {
+    }
+    d.mmio.reset();  // frames are still arriving
+  }
 }
 
 TEST(VirtioNet, MacAddresses) {

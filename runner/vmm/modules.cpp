@@ -29,7 +29,7 @@ Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
                             std::size(kFreeIrqs)),
                 exit_codes::kUsage);
   std::size_t slot = 0;
-  auto map = [&](std::unique_ptr<devices::VirtioDevice> device) -> devices::VirtioMmio& {
+  auto map = [&](std::unique_ptr<devices::VirtioDevice> device) {
     const std::uint32_t irq = kFreeIrqs[slot];
     const std::uint64_t base = layout::kVirtioMmioBase + slot * layout::kVirtioMmioSize;
     auto transport = std::make_unique<devices::VirtioMmio>(std::move(device), ctx.memory,
@@ -37,17 +37,12 @@ Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
     ctx.mmio.add(base, layout::kVirtioMmioSize, *transport);
     m.cmdline += fmt::format(" virtio_mmio.device=4K@{:#x}:{}", base, irq);
     ++slot;
-    auto& ref = *transport;
     m.devices.push_back(std::move(transport));
-    return ref;
   };
   for (const auto& disk : spec.disks) map(std::make_unique<devices::VirtioBlk>(disk.file, disk.read_only));
-  for (const auto& net : spec.nets) {
-    auto device = std::make_unique<devices::VirtioNet>(devices::VirtioNet::open_tap(net.tap),
-                                                       devices::VirtioNet::mac_address(net.mac.value_or(""), net.tap));
-    auto* raw = device.get();
-    raw->start(map(std::move(device)));
-  }
+  for (const auto& net : spec.nets)
+    map(std::make_unique<devices::VirtioNet>(devices::VirtioNet::open_tap(net.tap),
+                                             devices::VirtioNet::mac_address(net.mac.value_or(""), net.tap)));
   return m;
 }
 
