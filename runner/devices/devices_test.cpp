@@ -93,6 +93,23 @@ TEST(I8042, KeyboardAcknowledgesResetAndIdentify) {
   EXPECT_EQ(in8(kbc, 0), 0x83);
 }
 
+// Issue 13: a guest that sends controller and keyboard commands in a loop and
+// never reads the replies grew the monitor without bound (90 MB seen).
+TEST(I8042, RepliesNobodyReadsStayInASmallFifo) {
+  I8042 kbc([] {});
+  for (int i = 0; i < 1'000'000; ++i) out8(kbc, 4, I8042::kCmdReadConfig);
+  for (int i = 0; i < 100'000; ++i) out8(kbc, 0, 0xf2);  // keyboard identify: 3 reply bytes each
+  std::size_t queued = 0;
+  while ((in8(kbc, 4) & I8042::kStatusOutputFull) && queued <= 1000) {
+    EXPECT_EQ(in8(kbc, 0), 0x45) << "the oldest replies are kept: configuration bytes";
+    ++queued;
+  }
+  EXPECT_EQ(queued, I8042::kOutputCapacity);
+  out8(kbc, 4, I8042::kCmdSelfTest);  // drained, it answers again
+  EXPECT_EQ(in8(kbc, 0), 0x55);
+  EXPECT_FALSE(in8(kbc, 4) & I8042::kStatusOutputFull);
+}
+
 TEST(CmosRtc, ReadsTheTimeInBcdWithUpdateNotInProgress) {
   CmosRtc rtc([] { return std::time_t{1764081296}; });  // 2025-11-25 14:34:56 UTC, a Tuesday
   auto reg = [&](std::uint8_t i) {
@@ -107,6 +124,7 @@ TEST(CmosRtc, ReadsTheTimeInBcdWithUpdateNotInProgress) {
   EXPECT_EQ(reg(0x09), 0x25);
   EXPECT_EQ(reg(0x32), 0x20);
   EXPECT_EQ(reg(0x0a) & 0x80, 0) << "UIP clear";
+  EXPECT_EQ(reg(0x06), 0x03) << "weekday: Sunday is 1";
   EXPECT_EQ(reg(0x80 | 0x02), 0x34) << "bit 7 of the index masks NMI, not the register";
 }
 

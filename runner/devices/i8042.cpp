@@ -32,17 +32,17 @@ void I8042::write(std::uint64_t offset, std::span<const std::uint8_t> in) {
 void I8042::command(std::uint8_t cmd) {
   pending_ = 0;
   switch (cmd) {
-    case kCmdReadConfig: output_.push_back(config_); break;
+    case kCmdReadConfig: reply(config_); break;
     case kCmdWriteConfig:
     case kCmdWriteOutput: pending_ = cmd; break;
-    case kCmdTestAux: output_.push_back(0xff); break;  // no AUX port
-    case kCmdSelfTest: output_.push_back(0x55); break;
-    case kCmdTestKbd: output_.push_back(0x00); break;
+    case kCmdTestAux: reply(0xff); break;  // no AUX port
+    case kCmdSelfTest: reply(0x55); break;
+    case kCmdTestKbd: reply(0x00); break;
     case kCmdDisableKbd: config_ |= 0x10; break;
     case kCmdEnableKbd: config_ &= ~0x10; break;
     case kCmdDisableAux: config_ |= 0x20; break;
     case kCmdEnableAux: break;  // there is no AUX port to enable
-    case kCmdReadOutput: output_.push_back(output_port_); break;
+    case kCmdReadOutput: reply(output_port_); break;
     default:
       // 0xf0-0xff pulse output-port bits low for 6 us; bit 0 is the CPU reset.
       if ((cmd & 0xf0) == 0xf0 && !(cmd & 0x01)) on_reset_();
@@ -64,13 +64,16 @@ void I8042::data(std::uint8_t value) {
 
 void I8042::keyboard_command(std::uint8_t cmd) {
   constexpr std::uint8_t kAck = 0xfa;
-  output_.push_back(kAck);
-  if (cmd == 0xff) output_.push_back(0xaa);  // reset: self-test passed
-  if (cmd == 0xf2) {                         // identify: MF2 keyboard
-    output_.push_back(0xab);
-    output_.push_back(0x83);
+  reply(kAck);
+  if (cmd == 0xff) reply(0xaa);  // reset: self-test passed
+  if (cmd == 0xf2) {             // identify: MF2 keyboard
+    reply(0xab);
+    reply(0x83);
   }
-  while (output_.size() > 16) output_.pop_front();
+}
+
+void I8042::reply(std::uint8_t byte) {
+  if (output_.size() < kOutputCapacity) output_.push_back(byte);
 }
 
 }  // namespace tailor::runner::devices

@@ -30,14 +30,22 @@ class I8042 : public Device {
                                 kCmdEnableAux = 0xa8, kCmdTestAux = 0xa9, kCmdSelfTest = 0xaa,
                                 kCmdTestKbd = 0xab, kCmdDisableKbd = 0xad, kCmdEnableKbd = 0xae,
                                 kCmdReadOutput = 0xd0, kCmdWriteOutput = 0xd1, kCmdPulseReset = 0xfe;
+  // The controller has a one-byte output buffer and the keyboard behind it a
+  // small FIFO (16 bytes on IBM's); replies a guest never reads are bounded by
+  // this, whatever it writes.
+  static constexpr std::size_t kOutputCapacity = 16;
 
  private:
   void command(std::uint8_t cmd);
   void data(std::uint8_t value);
   void keyboard_command(std::uint8_t cmd);
 
+  // Queues a reply byte; when the FIFO is full the byte is lost, as a full
+  // keyboard buffer loses keystrokes.
+  void reply(std::uint8_t byte);
+
   std::function<void()> on_reset_;
-  std::deque<std::uint8_t> output_;
+  std::deque<std::uint8_t> output_;  // at most kOutputCapacity bytes
   std::uint8_t config_ = 0x45;      // kbd interrupt, system flag, translation
   std::uint8_t output_port_ = 0x01; // bit 0: reset line not asserted
   std::uint8_t pending_ = 0;        // command awaiting its data byte
