@@ -47,6 +47,7 @@ BootSpec BootOptions::spec() const {
   s.backend = parse_backend(backend);
   s.qemu_machine = qemu_machine;
   s.skip_kvm_check = skip_kvm_check;
+  s.seccomp = seccomp;
   for (const auto& d : disks) s.disks.push_back(parse_disk_option(d));
   for (const auto& n : nets) s.nets.push_back(parse_net_option(n));
   s.capture_console = json;

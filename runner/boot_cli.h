@@ -22,6 +22,7 @@ struct BootOptions {
   bool json = false;
   bool timings = false;
   bool skip_kvm_check = false;
+  bool seccomp = false;  // BootSpec::seccomp: tailor-vmm's default, off with --no-seccomp
 
   // with_backend: `tailor boot` offers --backend and --qemu-machine;
   // tailor-vmm is the KVM monitor only.

@@ -147,6 +147,7 @@ std::string result_json(const BootResult& r) {
                      {"total", r.timings.total.count()}};
   j["monitor_overhead_kib"] =
       r.monitor_overhead_kib ? nlohmann::ordered_json(*r.monitor_overhead_kib) : nlohmann::ordered_json(nullptr);
+  if (r.backend == Backend::Kvm) j["seccomp"] = r.seccomp;
   j["notices"] = r.notices;
   if (!r.dump.empty()) j["dump"] = r.dump;
   if (!r.console.empty()) j["console"] = r.console;

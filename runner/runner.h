@@ -87,6 +87,11 @@ struct BootSpec {
   // KVM backend only: skip the check that /dev/kvm can run Linux guests at
   // usable speed (for tiny test guests on a paravirtual /dev/kvm).
   bool skip_kvm_check = false;
+  // KVM backend only: once the VM is built, confine the whole process with
+  // no_new_privs and a seccomp filter (runner/vmm/seccomp.h). Irreversible,
+  // so only for a process that just reports and exits after boot()
+  // (tailor-vmm, unless --no-seccomp).
+  bool seccomp = false;
 };
 
 enum class Outcome {
@@ -128,6 +133,8 @@ struct BootResult {
   std::string dump;
   // Peak resident memory of the monitor beyond guest RAM, when known (KVM).
   std::optional<std::uint64_t> monitor_overhead_kib;
+  // KVM backend: the guest ran with the monitor under its seccomp filter.
+  bool seccomp = false;
 };
 
 // Boots spec.kernel and runs it to the end (exit, stop, crash or timeout).

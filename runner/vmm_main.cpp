@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   bool want_probe = false;
   app.add_flag("--probe", want_probe,
                "Only check /dev/kvm (device, CPU flag, calibrated CPL 0 loop); print JSON, exit 0 when usable");
+  bool no_seccomp = false;
+  app.add_flag("--no-seccomp", no_seccomp,
+               "For debugging: run without the seccomp filter and no_new_privs that otherwise confine the monitor "
+               "once the VM is built");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (want_probe) return probe();
+    options.seccomp = !no_seccomp;
     return run_boot_command(options, "tailor-vmm", started);
   } catch (const tailor::Error& e) {
     print_boot_error("tailor-vmm", e.what(), e.exit_code(), options.json);

@@ -61,6 +61,7 @@ class Vcpu {
   int index() const { return index_; }
   int fd() const { return fd_.get(); }
   kvm_run& run_state() { return *run_; }
+  std::size_t run_size() const { return run_size_; }  // bytes mapped at run_state()
 
   kvm_regs regs() const;
   void set_regs(const kvm_regs& regs);

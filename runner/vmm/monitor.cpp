@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <fmt/core.h>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -33,6 +34,7 @@
 #include "runner/vmm/guest_memory.h"
 #include "runner/vmm/kvm.h"
 #include "runner/vmm/modules.h"
+#include "runner/vmm/seccomp.h"
 
 namespace tailor::runner::vmm {
 namespace {
@@ -104,9 +106,29 @@ class Machine {
 
   BootResult run() {
     install_kick_handler();
+    // Every thread the run needs is running (past the C library's thread
+    // start-up) before the process confines itself, so the filter covers
+    // them all and need not allow clone or that start-up's calls.
+    std::latch running(static_cast<std::ptrdiff_t>(vcpus_.size())), start(1);
     std::vector<std::thread> threads;
     threads.reserve(vcpus_.size());
-    for (auto& v : vcpus_) threads.emplace_back([this, &v] { vcpu_loop(v); });
+    for (auto& v : vcpus_)
+      threads.emplace_back([this, &v, &running, &start] {
+        running.count_down();
+        start.wait();
+        if (!stopping_.load()) vcpu_loop(v);
+      });
+    running.wait();
+    bool confined = false;
+    if (spec_.seccomp) {
+      try {
+        confine_process();
+        confined = true;
+      } catch (const Error& e) {
+        end(Outcome::MonitorFailed, e.what());
+      }
+    }
+    start.count_down();
 
     std::unique_lock lock(mutex_);
     const bool has_deadline = spec_.timeout.count() > 0;
@@ -128,6 +150,7 @@ class Machine {
     const Ending ending = *ending_;
     BootResult result = report_.finish(Backend::Kvm, "tailor-vmm (KVM)", ending.outcome, ending.detail);
     result.dump = ending.dump;
+    result.seccomp = confined;
     rusage usage{};
     if (::getrusage(RUSAGE_SELF, &usage) == 0) {
       const std::uint64_t peak_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
@@ -242,7 +265,7 @@ class Machine {
       if (v.index() == 0) report_.mark_first_instruction();
       while (!stopping_.load()) {
         if (!v.run()) continue;  // kicked: look at stopping_
-        ExitResult r = handle_exit(v.run_state(), run_size(), pio_, mmio_);
+        ExitResult r = handle_exit(v.run_state(), v.run_size(), pio_, mmio_);
         using Kind = ExitResult::Kind;
         switch (r.kind) {
           case Kind::Continue: break;
@@ -262,8 +285,6 @@ class Machine {
       end(Outcome::MonitorFailed, e.what());
     }
   }
-
-  std::size_t run_size() const { return static_cast<std::size_t>(kvm_.vcpu_mmap_size()); }
 
   std::string dump(Vcpu& v) {
     try {

@@ -80,6 +80,7 @@ def host_guest(a):
              "--timeout", "60"], timeout=120)
     check_boot("test guest on host /dev/kvm", r, 42,
                ["TEST-GUEST: hello", "TEST-GUEST: cmdline [host kvm]", "ports ok"])
+    check_seccomp("test guest on host /dev/kvm", r, True)
     return 0
 
 
@@ -142,6 +143,25 @@ def robustness(a):
     return 0
 
 
+# Starts tailor-vmm on the hanging test guest, waits until its filter is in
+# place, prints NoNewPrivs/Seccomp of every thread, and stops it.
+SECCOMP_STATUS_SCRIPT = """
+tailor-vmm --kernel /l2/guest.elf --mem 32 --timeout 120 --cmdline '!hang' >/dev/null 2>&1 &
+p=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q '^Seccomp:[[:space:]]*2' /proc/$p/status 2>/dev/null; do
+  i=$((i+1)); sleep 0.1
+done
+for t in /proc/$p/task/*; do echo "thread $(basename $t): $(grep -E '^(NoNewPrivs|Seccomp):' $t/status | tr -s '\t\n' '  ')"; done
+kill $p; wait $p
+"""
+
+
+def check_seccomp(name, result, expected):
+    j = parse_json(result[1])
+    check(j.get("seccomp") is expected, f"{name}: run report says seccomp {expected}", f"json: {str(j)[:800]}")
+
+
 def nested(a):
     os.makedirs(a.work, exist_ok=True)
     kernel_dir = os.path.dirname(a.kernel)
@@ -161,6 +181,10 @@ def nested(a):
         ("smp2", kernel + ["--cpus", "2", "--cmdline", cmdline("TAILOR_TEST_STATUS=9")]),
         ("vmlinux-elf", vmm + ["--kernel", "/l2/vmlinux", "--initrd", "/l2/initrd", "--mem", "128", "--timeout", "240",
                                "--cmdline", cmdline("TAILOR_TEST_STATUS=5")]),
+        ("guest-no-seccomp", guest + ["--no-seccomp", "--cmdline", "nested kvm"]),
+        # The monitor's own view from outside: every thread of a running
+        # tailor-vmm has no_new_privs and seccomp mode 2 (filter).
+        ("seccomp-status", ["sh", "-c", SECCOMP_STATUS_SCRIPT]),
         ("not-a-kernel", vmm + ["--kernel", "/l2/initrd"]),
         ("memory-too-small", vmm + ["--kernel", "/l2/bzImage", "--mem", "20"]),
     ]
@@ -224,6 +248,14 @@ def nested(a):
                ["TAILOR-E2E-MARKER: init running, cpus online [0-1], status 9"])
     check_boot("small kernel as vmlinux ELF, nested KVM", case("vmlinux-elf"), 5,
                ["TAILOR-E2E-MARKER: init running, cpus online [0], status 5"])
+    for n in ("guest", "guest-triple-fault", "guest-hang", "guest-reset", "smp1", "smp2", "vmlinux-elf"):
+        check_seccomp(n, case(n), True)
+    check_boot("test guest with --no-seccomp", case("guest-no-seccomp"), 42, ["TEST-GUEST: cmdline [nested kvm]"])
+    check_seccomp("--no-seccomp", case("guest-no-seccomp"), False)
+    threads = [line for line in case("seccomp-status")[1].splitlines() if line.startswith("thread ")]
+    check(len(threads) >= 2 and all("NoNewPrivs: 1" in t and "Seccomp: 2" in t for t in threads),
+          "a running tailor-vmm: every thread (main and vCPU) has no_new_privs and a seccomp filter",
+          f"{case('seccomp-status')}")
     check_ending("not a kernel (nested)", case("not-a-kernel"), 253, "error", "not a kernel")
     check_ending("memory too small (nested)", case("memory-too-small"), 253, "error", "too small")
     for n in ("smp1", "smp2", "vmlinux-elf"):
@@ -275,6 +307,7 @@ def virtio(a):
     check_boot("virtio disk and net, nested KVM", got.get("virtio", (-1, "", "", 0)), 0,
                ["VIRTIO-BLK: read [TAILOR-DISK-CONTENT]", "VIRTIO-BLK: wrote at 4096",
                 "VIRTIO-NET: port unreachable", "VIRTIO-TEST: block ok, net ok"])
+    check_seccomp("virtio disk and net", got.get("virtio", (-1, "", "", 0)), True)
     check(got.get("disk-after", (1, ""))[1] == "WRITTEN-BY-GUEST", "the guest's write reached the host file",
           str(got.get("disk-after")))
     check_ending("missing disk file", got.get("missing-disk", (-1, "", "", 0)), 253, "error", "nonexistent.img")
