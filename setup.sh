@@ -17,6 +17,7 @@ PACKAGES=(
   libarchive-dev libcli11-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
   libcapstone-dev libelf-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libseccomp-dev
   # kernel builds (kbuild's own needs) and our source trees
   flex bison bc cpio kmod patch xz-utils ccache libelf-dev dwarves
   linux-source-6.1 linux-source-6.12 linux-config-6.1
