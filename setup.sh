@@ -25,6 +25,8 @@ PACKAGES=(
   qemu-system-x86 busybox-static musl-tools musl-dev
   # test oracles and scripts
   python3 python3-kconfiglib
+  # image.oci_image: container images made by the real tools
+  umoci skopeo
 )
 
 want_run=0
