@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   o.srctree = argv[1];
   o.arch = "x86_64";
   o.shell_cache_dir = std::filesystem::path(argv[2]) / "kconfig-shell";
+  o.tree_cache_dir = std::filesystem::path(argv[2]) / "kconfig-tree";
   auto tree = kc::Tree::load(o);
   kc::Config base = kc::Config::run(tree, kc::Mode::AllNoConfig);
   std::vector<kc::SymbolId> candidates;

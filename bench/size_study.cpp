@@ -40,6 +40,7 @@ GenericConfigs engine_configs(const KernelTree& tree, const std::optional<stdfs:
   o.srctree = tree.dir;
   o.arch = "x86_64";
   o.shell_cache_dir = cache / "kconfig-shell";
+  o.tree_cache_dir = cache / "kconfig-tree";
   auto t = kc::Tree::load(o);
   const stdfs::path& src = t->env().srctree;
   GenericConfigs g;

@@ -24,6 +24,7 @@ struct TreeArgs {
   std::string arch;
   std::vector<std::string> make_vars;
   bool no_shell_cache = false;
+  bool no_tree_cache = false;
   bool quiet = false;
   bool stats = false;
 
@@ -31,7 +32,9 @@ struct TreeArgs {
     cmd.add_option("--srctree,-s", srctree, "Top of the kernel source tree (read-only)")->required();
     cmd.add_option("--arch", arch, "ARCH as given to make (default: $ARCH, else the host's, e.g. x86)");
     cmd.add_option("--make-var", make_vars, "A variable as on make's command line, e.g. CC=clang (repeatable)");
-    cmd.add_flag("--no-shell-cache", no_shell_cache, "Run every $(shell,...) instead of using the memo");
+    cmd.add_flag("--no-shell-cache", no_shell_cache,
+                 "Run every $(shell,...) instead of using the memo (and parse: no parsed-tree cache)");
+    cmd.add_flag("--no-tree-cache", no_tree_cache, "Parse the Kconfig files instead of loading the parsed-tree cache");
     cmd.add_flag("--quiet,-q", quiet, "Do not print conf's warnings");
     cmd.add_flag("--stats", stats, "Print parse statistics (files, symbols, shell commands run/cached, time) to stderr");
   }
@@ -47,6 +50,7 @@ struct TreeArgs {
       o.make_vars.emplace_back(mv.substr(0, eq), mv.substr(eq + 1));
     }
     if (!no_shell_cache) o.shell_cache_dir = global.cache() / "kconfig-shell";
+    if (!no_shell_cache && !no_tree_cache) o.tree_cache_dir = global.cache() / "kconfig-tree";
     Progress progress;
     o.progress = &progress;
     auto t0 = std::chrono::steady_clock::now();
@@ -54,7 +58,10 @@ struct TreeArgs {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!quiet)
       for (const std::string& w : tree->warnings()) fmt::print(stderr, "{}\n", w);
-    if (stats)
+    if (stats && tree->stats().from_tree_cache)
+      fmt::print(stderr, "tailor: {} symbols of {} files from the parsed-tree cache in {:.3f} s\n",
+                 tree->stats().symbols, tree->stats().files, secs);
+    else if (stats)
       fmt::print(stderr, "tailor: parsed {} files, {} symbols in {:.3f} s; $(shell): {} run, {} from the memo\n",
                  tree->stats().files, tree->stats().symbols, secs, tree->stats().shell_runs,
                  tree->stats().shell_cached);
@@ -186,7 +193,9 @@ void add_kconfig_command(CLI::App& app, const GlobalOptions& global) {
       "Output is byte-identical to the kernel's own conf for the same tree, input and\n"
       "environment (kbuild's: ARCH, SRCARCH, CC=gcc, LD=ld, ..., CC_VERSION_TEXT).\n"
       "$(shell,...) results are memoized in <cache>/kconfig-shell, keyed by the command,\n"
-      "the environment and the toolchain's identity; a warm run starts no process.");
+      "the environment and the toolchain's identity; a warm run starts no process.\n"
+      "Parsed trees are kept in <cache>/kconfig-tree and reused while every Kconfig file\n"
+      "read (path, size, mtime, inode), the environment and tailor itself are unchanged.");
   add_mode(*kconfig, global, kc::Mode::OldDefConfig, "Update a .config: new symbols get their defaults (make olddefconfig)");
   add_mode(*kconfig, global, kc::Mode::AllNoConfig, "New config, every prompt answered no (make allnoconfig)");
   add_mode(*kconfig, global, kc::Mode::AllYesConfig, "New config, every prompt answered yes (make allyesconfig)");

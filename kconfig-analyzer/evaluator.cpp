@@ -18,8 +18,8 @@ Evaluator::Evaluator(std::shared_ptr<const Model> model) : m_(std::move(model)) 
     st_[s].curr_tri = static_cast<Tri>(s == kSymNo ? 0 : s == kSymMod ? 1 : 2);
     st_[s].curr_val = m_->symbols[s].name_str;
   }
-  expr_epoch_.assign(m_->expr_classes, 0);
-  expr_val_.assign(m_->expr_classes, Tri::No);
+  expr_epoch_.assign(m_->exprs.size(), 0);
+  expr_val_.assign(m_->exprs.size(), Tri::No);
   choice_index_.assign(m_->symbols.size(), kNone);
   if (m_->dialect == Dialect::Modern) {
     for (SymbolId s = 0; s < m_->symbols.size(); ++s) {
@@ -406,20 +406,17 @@ Tri Evaluator::compare(const ExprNode& n) {
 
 Tri Evaluator::expr_value(ExprId e) {
   if (e == kNoExpr) return Tri::Yes;
-  // Values are memoized per canonical node while no symbol gets invalidated
-  // (evaluation is free of cycles, so a value cannot change within an epoch).
-  if (!m_->expr_canon.empty()) {
-    uint32_t c = m_->expr_canon[e];
-    if (expr_epoch_[c] == epoch_) return expr_val_[c];
-    uint32_t started = epoch_;
-    Tri v = compute_expr(e);
-    if (epoch_ == started) {
-      expr_epoch_[c] = epoch_;
-      expr_val_[c] = v;
-    }
-    return v;
+  // Values are memoized per expression (the final pool holds each distinct
+  // one once) while no symbol gets invalidated: evaluation is free of cycles,
+  // so a value cannot change within an epoch.
+  if (expr_epoch_[e] == epoch_) return expr_val_[e];
+  uint32_t started = epoch_;
+  Tri v = compute_expr(e);
+  if (epoch_ == started) {
+    expr_epoch_[e] = epoch_;
+    expr_val_[e] = v;
   }
-  return compute_expr(e);
+  return v;
 }
 
 Tri Evaluator::compute_expr(ExprId e) {

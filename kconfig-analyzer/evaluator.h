@@ -117,7 +117,7 @@ class Evaluator {
   std::vector<std::string> local_strings_;
   std::vector<uint8_t> unmet_seen_;
   Tri modules_val_ = Tri::No;
-  // Expression memo, indexed by canonical node id, valid for one epoch.
+  // Expression memo, indexed by expression id, valid for one epoch.
   std::vector<uint32_t> expr_epoch_;
   std::vector<Tri> expr_val_;
   uint32_t epoch_ = 1;

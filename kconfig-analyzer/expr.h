@@ -26,6 +26,12 @@ enum class ExprKind : uint8_t {
   Range,
 };
 
+// The deepest expression the engine accepts. Walks over expressions (the
+// rewrites, evaluation, printing) recurse once per level, so this bounds
+// their stack use; the parser and finalize() stop with a file:line error
+// before a tree gets deeper (see parser.h for the limits of the syntax).
+inline constexpr uint32_t kMaxExprDepth = 10000;
+
 inline bool is_comparison(ExprKind k) { return k >= ExprKind::Equal && k <= ExprKind::GreaterEqual; }
 
 // Symbol: left = symbol. Comparisons and Range: left, right = symbols.
@@ -36,8 +42,9 @@ struct ExprNode {
   uint32_t right = kNone;
 };
 
-// Owns every expression node of a tree. std::deque keeps references to nodes
-// valid while new ones are appended, which the in-place rewrites rely on.
+// Owns every expression node of a tree. While a tree is built, std::deque
+// keeps references to nodes valid as new ones are appended, which the
+// in-place rewrites rely on; finalize() then replaces it with a final pool.
 class ExprPool {
  public:
   ExprId symbol(SymbolId s) { return add({ExprKind::Symbol, s, kNone}); }
@@ -57,12 +64,17 @@ class ExprPool {
   ExprId copy(ExprId e);
 
   ExprNode& operator[](ExprId e) { return nodes_[e]; }
-  // Read access; after freeze() from one contiguous array (evaluation is
-  // mostly walking expressions).
+  // Read access; a final pool reads from one contiguous array (evaluation
+  // is mostly walking expressions).
   const ExprNode& operator[](ExprId e) const { return frozen_.empty() ? nodes_[e] : frozen_[e]; }
-  size_t size() const { return nodes_.size(); }
-  // Called once the tree is final; the pool must not change afterwards.
-  void freeze() { frozen_.assign(nodes_.begin(), nodes_.end()); }
+  size_t size() const { return frozen_.empty() ? nodes_.size() : frozen_.size(); }
+  // A final pool of the given nodes (finalize's shared pool, the tree
+  // cache's); read-only: nothing may be added or changed afterwards.
+  static ExprPool frozen_from(std::vector<ExprNode> nodes) {
+    ExprPool p;
+    p.frozen_ = std::move(nodes);
+    return p;
+  }
 
  private:
   ExprId add(ExprNode n) {
@@ -72,5 +84,13 @@ class ExprPool {
   std::deque<ExprNode> nodes_;
   std::vector<ExprNode> frozen_;
 };
+
+// Depth (1 for a leaf) and number of leaves (symbols and comparisons) of
+// an expression, counted without recursion; {0, 0} for kNoExpr.
+struct ExprSize {
+  uint32_t depth = 0;
+  uint32_t leaves = 0;
+};
+ExprSize expr_size(const ExprPool& pool, ExprId e);
 
 }  // namespace tailor::kconfig

@@ -8,6 +8,7 @@
 
 #include "kconfig-analyzer/evaluator.h"
 #include "kconfig-analyzer/expr_rewrite.h"
+#include "kconfig-analyzer/parser.h"
 
 namespace tailor::kconfig {
 
@@ -26,7 +27,8 @@ class Finalizer {
   }
 
   void run() {
-    finalize_menu(Model::kRootMenu, false);
+    finalize_menu(Model::kRootMenu, false, 0);
+    check_depths();
     derive();
     check_dependencies();
   }
@@ -57,7 +59,13 @@ class Finalizer {
     return {};
   }
 
-  void finalize_menu(MenuId parent, bool inside_choice) {
+  // `depth`: how many menu nodes enclose `parent`; automatic submenus (see
+  // nest_dependents) add to the blocks of the source.
+  void finalize_menu(MenuId parent, bool inside_choice, int depth) {
+    if (depth > kMaxMenuDepth)
+      throw KconfigError(m_.where(menu(parent).loc) + ": menu entries nested more than " +
+                         std::to_string(kMaxMenuDepth) +
+                         " deep (blocks, and entries that depend on the entry before them)");
     SymbolId s = menu(parent).sym;
     bool parent_is_choice = s != kNoSymbol && m_.is_choice(s);
     if (menu(parent).list != kNone) {
@@ -86,6 +94,7 @@ class Finalizer {
         ExprId basedep = rw_.rewrite_m(menu(c).dep);
         basedep = rw_.transform(basedep);
         basedep = m_.exprs.make_and(m_.exprs.copy(parentdep), basedep);
+        check_operands(basedep, c, "dependencies");
         basedep = rw_.eliminate_dups(basedep);
         menu(c).dep = basedep;
         for (PropId p : props_of(c)) {
@@ -93,6 +102,7 @@ class Finalizer {
           ExprId dep = rw_.rewrite_m(m_.props[p].visible);
           dep = rw_.transform(dep);
           dep = m_.exprs.make_and(m_.exprs.copy(basedep), dep);
+          check_operands(dep, c, "property's condition");
           dep = rw_.eliminate_dups(dep);
           m_.props[p].visible = dep;
           PropKind k = m_.props[p].kind;
@@ -104,9 +114,9 @@ class Finalizer {
           }
         }
       }
-      for (MenuId c = menu(parent).list; c != kNone; c = menu(c).next) finalize_menu(c, parent_is_choice);
+      for (MenuId c = menu(parent).list; c != kNone; c = menu(c).next) finalize_menu(c, parent_is_choice, depth + 1);
     } else if (s != kNoSymbol && (classic() || !inside_choice)) {
-      nest_dependents(parent, s);
+      nest_dependents(parent, s, depth);
       sym(s).dir_dep = m_.exprs.make_or(sym(s).dir_dep, menu(parent).dep);
     }
 
@@ -143,9 +153,34 @@ class Finalizer {
     }
   }
 
+  // With the enclosing menus' and ifs' dependencies an entry's may grow long;
+  // the simplifications take time quadratic in the number of operands.
+  void check_operands(ExprId e, MenuId entry, const char* what) {
+    if (expr_size(m_.exprs, e).leaves > kMaxExprOperands)
+      throw KconfigError(m_.where(menu(entry).loc) + ": the entry's " + what + ", with those of its menus and ifs, have more than " +
+                         std::to_string(kMaxExprOperands) + " operands");
+  }
+
+  // Selects, implies and definitions of one symbol add up into one
+  // expression each; evaluation walks them recursively.
+  void check_depths() {
+    for (SymbolId s = 0; s < m_.symbols.size(); ++s) {
+      const Symbol& sy = sym(s);
+      auto check = [&](ExprId e, const char* what) {
+        if (expr_size(m_.exprs, e).depth <= kMaxExprDepth) return;
+        std::string at = sy.menus.empty() ? std::string("<unknown>") : m_.where(menu(sy.menus.front()).loc);
+        throw KconfigError(at + ": " + (sy.name.empty() ? std::string("<choice>") : sy.name) + ": " + what +
+                           " nested more than " + std::to_string(kMaxExprDepth) + " deep");
+      };
+      check(sy.dir_dep, "dependencies of its definitions taken together are");
+      check(sy.rev_dep, "its selects taken together are");
+      check(sy.implied, "its implies taken together are");
+    }
+  }
+
   // Automatic submenus: the entries right after symbol `s` that depend on it
   // become its children.
-  void nest_dependents(MenuId parent, SymbolId s) {
+  void nest_dependents(MenuId parent, SymbolId s, int depth) {
     ExprId basedep = menu(parent).prompt != kNone ? m_.props[menu(parent).prompt].visible : kNoExpr;
     basedep = rw_.trans_compare(basedep, ExprKind::Unequal, kSymNo);
     basedep = rw_.eliminate_dups(rw_.transform(basedep));
@@ -161,7 +196,7 @@ class Finalizer {
         rw_.eliminate_eq(dep, dep2);
         if (!rw_.is_yes(dep2)) break;
       }
-      finalize_menu(c, false);
+      finalize_menu(c, false, depth + 1);
       menu(c).parent = parent;
       last = c;
     }
@@ -468,74 +503,80 @@ class Finalizer {
 
 namespace {
 
-// Hash-consing: ids of structurally equal nodes map to one canonical id.
-void canonicalize(Model& m) {
-  const ExprPool& pool = m.exprs;
-  size_t n = pool.size();
-  m.expr_canon.assign(n, kNone);
+// The finished pool: each distinct expression that the model refers to, once
+// (hash-consing), children before their parents, and every reference moved
+// to it. Finalizing copies a menu's dependencies into each of its entries
+// and leaves the rewrites' discarded nodes behind; sharing makes the pool
+// about 15 times smaller (6.1: 685,000 nodes, 45,000 distinct), and
+// evaluation memoizes one value per distinct expression.
+void share_expressions(Model& m) {
   struct Key {
-    uint8_t kind;
+    ExprKind kind;
     uint32_t l, r;
     bool operator==(const Key& o) const { return kind == o.kind && l == o.l && r == o.r; }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      return (static_cast<size_t>(k.l) * 0x9E3779B97F4A7C15ull) ^ (static_cast<size_t>(k.r) << 1) ^ k.kind;
+      return (static_cast<size_t>(k.l) * 0x9E3779B97F4A7C15ull) ^ (static_cast<size_t>(k.r) << 1) ^
+             static_cast<size_t>(k.kind);
     }
   };
-  std::unordered_map<Key, ExprId, KeyHash> seen;
-  seen.reserve(n);
-  std::vector<ExprId> canon_node(n);  // canonical node id, for keys
-  std::vector<bool> done(n, false);
-  auto is_operator = [](ExprKind k) { return k == ExprKind::And || k == ExprKind::Or || k == ExprKind::Not; };
-  auto assign = [&](ExprId e) {
-    const ExprNode& node = pool[e];
-    Key k{static_cast<uint8_t>(node.kind), node.left, node.right};
-    if (is_operator(node.kind)) {
-      k.l = node.left == kNone ? kNone : canon_node[node.left];
-      k.r = node.right == kNone ? kNone : canon_node[node.right];
-    }
-    auto [it, inserted] = seen.emplace(k, e);
-    canon_node[e] = it->second;
-    if (inserted) m.expr_canon[e] = m.expr_classes++;
-    else m.expr_canon[e] = m.expr_canon[it->second];
-    done[e] = true;
-  };
-  // Children first (post-order): the in-place rewrites of finalize can give
-  // an old node a newer child, so id order alone does not put children first.
+  const ExprPool& old = m.exprs;
+  std::vector<ExprId> new_id(old.size(), kNone);
+  std::vector<ExprNode> nodes;
+  std::unordered_map<Key, ExprId, KeyHash> index;
   std::vector<ExprId> stack;
-  for (ExprId root = 0; root < n; ++root) {
-    if (done[root]) continue;
-    stack.push_back(root);
+  auto is_operator = [](ExprKind k) { return k == ExprKind::And || k == ExprKind::Or || k == ExprKind::Not; };
+  // Post-order without recursion: a node is added once its operands are.
+  auto share = [&](ExprId& ref) {
+    if (ref == kNoExpr) return;
+    stack.push_back(ref);
     while (!stack.empty()) {
       ExprId e = stack.back();
-      if (done[e]) {
+      if (new_id[e] != kNone) {
         stack.pop_back();
         continue;
       }
-      const ExprNode& node = pool[e];
-      bool ready = true;
-      if (is_operator(node.kind)) {
-        for (ExprId c : {node.left, node.right})
-          if (c != kNone && !done[c]) {
+      ExprNode n = old[e];
+      if (is_operator(n.kind)) {
+        bool ready = true;
+        for (ExprId c : {n.left, n.right})
+          if (c != kNone && new_id[c] == kNone) {
             stack.push_back(c);
             ready = false;
           }
+        if (!ready) continue;
+        n.left = new_id[n.left];
+        if (n.right != kNone) n.right = new_id[n.right];
       }
-      if (ready) {
-        assign(e);
-        stack.pop_back();
-      }
+      auto [it, inserted] = index.emplace(Key{n.kind, n.left, n.right}, static_cast<ExprId>(nodes.size()));
+      if (inserted) nodes.push_back(n);
+      new_id[e] = it->second;
+      stack.pop_back();
     }
+    ref = new_id[ref];
+  };
+  for (Symbol& s : m.symbols) {
+    share(s.dir_dep);
+    share(s.rev_dep);
+    share(s.implied);
   }
+  for (Property& p : m.props) {
+    share(p.visible);
+    share(p.expr);
+  }
+  for (MenuNode& n : m.menus) {
+    share(n.visibility);
+    share(n.dep);
+  }
+  m.exprs = ExprPool::frozen_from(std::move(nodes));
 }
 
 }  // namespace
 
 void finalize(Model& model, Diagnostics& diag) {
   Finalizer(model, diag).run();
-  model.exprs.freeze();
-  canonicalize(model);
+  share_expressions(model);
 }
 
 }  // namespace tailor::kconfig

@@ -2,6 +2,7 @@
 #include "kconfig-analyzer/kconfig.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "common/error.h"
@@ -11,6 +12,7 @@
 #include "kconfig-analyzer/finalize.h"
 #include "kconfig-analyzer/parser.h"
 #include "kconfig-analyzer/shell.h"
+#include "kconfig-analyzer/tree_cache.h"
 
 namespace tailor::kconfig {
 
@@ -29,6 +31,24 @@ int TreeOptions::default_prefetch_jobs() {
   return static_cast<int>(std::clamp(n == 0 ? 2u : n + 1, 2u, 16u));
 }
 
+namespace {
+
+// Passes commands to the memo and notes each one (the tree cache records them).
+class RecordingShell : public ShellRunner {
+ public:
+  explicit RecordingShell(ShellRunner& inner) : inner_(inner) {}
+  std::string run(const std::string& command) override {
+    commands.push_back(command);
+    return inner_.run(command);
+  }
+  std::vector<std::string> commands;
+
+ private:
+  ShellRunner& inner_;
+};
+
+}  // namespace
+
 std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   auto tree = std::make_shared<Tree>();
   EnvOptions eo;
@@ -38,10 +58,29 @@ std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   tree->env_ = kbuild_environment(eo);
   if (opts.dialect) tree->env_.dialect = *opts.dialect;
 
+  // A parsed-tree cache entry answers for the whole parse. It needs the
+  // persistent memo: without it, every command is meant to run.
+  std::optional<TreeCache> cache;
+  if (opts.tree_cache_dir && opts.shell_cache_dir) {
+    cache.emplace(*opts.tree_cache_dir, tree->env_);
+    if (std::optional<CachedTree> hit = cache->load()) {
+      for (auto& [k, v] : hit->computed_vars) tree->env_.vars[k] = v;
+      for (const std::string& info : hit->infos) std::fprintf(stdout, "%s\n", info.c_str());
+      tree->warnings_ = std::move(hit->warnings);
+      tree->stats_.from_tree_cache = true;
+      tree->stats_.files = hit->model->files.size();
+      tree->stats_.symbols = hit->model->symbols.size();
+      tree->model_ = std::move(hit->model);
+      return tree;
+    }
+  }
+
   ProcessShell proc(tree->env_.vars);
   // Without a persistent memo, results are still shared within this run.
   ShellMemo memo(proc, opts.shell_cache_dir.value_or(std::filesystem::path()), tree->env_.vars);
-  add_computed_variables(tree->env_, memo);
+  RecordingShell recorded(memo);
+  KbuildEnv plain_env = tree->env_;
+  add_computed_variables(tree->env_, recorded);
   proc.set_environment(tree->env_.vars);
 
   // Cold: a speculative pass starts every $(shell,...) in parallel.
@@ -70,8 +109,13 @@ std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   auto model = std::make_shared<Model>();
   model->dialect = tree->env_.dialect;
   Diagnostics diag;
-  Preprocessor pp(tree->env_.vars, memo);
+  Preprocessor pp(tree->env_.vars, recorded);
   pp.on_warning = [&](const std::string& w) { diag.warn(w); };
+  std::vector<std::string> infos;
+  pp.on_info = [&](const std::string& s) {
+    std::fprintf(stdout, "%s\n", s.c_str());
+    infos.push_back(s);
+  };
   DiskFiles files(tree->env_.srctree);
   Parser parser(*model, files, pp, diag);
   parser.parse(tree->env_.kconfig);
@@ -84,6 +128,21 @@ std::shared_ptr<const Tree> Tree::load(const TreeOptions& opts) {
   tree->stats_.files = model->files.size();
   tree->stats_.symbols = model->symbols.size();
   tree->model_ = std::move(model);
+
+  if (cache) {
+    CachedTree entry;
+    for (const auto& [k, v] : tree->env_.vars)
+      if (!plain_env.vars.count(k) || plain_env.vars.at(k) != v) entry.computed_vars[k] = v;
+    entry.warnings = tree->warnings_;
+    entry.infos = std::move(infos);
+    entry.model = tree->model_;
+    TreeInputs inputs{files.seen(), std::move(recorded.commands), pp.env_used(), pp.env_unset()};
+    try {
+      cache->store(entry, inputs);
+    } catch (const std::exception&) {
+      // Only a cache: the next run parses again.
+    }
+  }
   return tree;
 }
 

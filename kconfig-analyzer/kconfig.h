@@ -38,6 +38,9 @@ struct TreeOptions {
   std::vector<std::pair<std::string, std::string>> make_vars;  // e.g. {"CC", "clang"}
   // Directory of the persistent $(shell,...) memo; nullopt runs every command.
   std::optional<std::filesystem::path> shell_cache_dir;
+  // Directory of the parsed-tree cache (tree_cache.h); used only together
+  // with shell_cache_dir. nullopt: always parse.
+  std::optional<std::filesystem::path> tree_cache_dir;
   std::optional<Dialect> dialect;  // default: from the tree's version
   // Cold runs start $(shell,...) commands on this many workers at once
   // (0: one after the other, like conf).
@@ -48,6 +51,7 @@ struct TreeOptions {
 };
 
 struct LoadStats {
+  bool from_tree_cache = false;  // loaded from the parsed-tree cache, not parsed
   int shell_runs = 0;     // processes started
   int shell_cached = 0;   // answered by the persistent memo
   size_t files = 0;       // Kconfig files read

@@ -1,6 +1,8 @@
 // Symbol table, interned values and menu-walk helpers of the parsed model.
 #include "kconfig-analyzer/model.h"
 
+#include <algorithm>
+
 namespace tailor::kconfig {
 
 std::string_view type_name(SymbolType t) {
@@ -30,6 +32,29 @@ ExprId ExprPool::copy(ExprId e) {
   return add(n);
 }
 
+ExprSize expr_size(const ExprPool& pool, ExprId root) {
+  ExprSize total;
+  if (root == kNoExpr) return total;
+  // (node, its depth) pairs still to visit.
+  std::vector<std::pair<ExprId, uint32_t>> stack{{root, 1}};
+  while (!stack.empty()) {
+    auto [e, depth] = stack.back();
+    stack.pop_back();
+    total.depth = std::max(total.depth, depth);
+    const ExprNode& n = pool[e];
+    switch (n.kind) {
+      case ExprKind::And:
+      case ExprKind::Or:
+        stack.emplace_back(n.right, depth + 1);
+        stack.emplace_back(n.left, depth + 1);
+        break;
+      case ExprKind::Not: stack.emplace_back(n.left, depth + 1); break;
+      default: ++total.leaves; break;
+    }
+  }
+  return total;
+}
+
 Model::Model() {
   for (std::string_view s : {"", "n", "m", "y", "0", "0x0"}) intern(s);
   // The three constants, which are not in conf's symbol table.
@@ -46,11 +71,12 @@ Model::Model() {
 }
 
 StrId Model::intern(std::string_view s) {
-  auto it = string_ids_.find(std::string(s));
-  if (it != string_ids_.end()) return it->second;
-  StrId id = static_cast<StrId>(strings_.size());
+  auto text = [this](StrId id) { return string_text(id); };
+  StrId id = string_ids_.find(s, text);
+  if (id != kNone) return id;
+  id = static_cast<StrId>(strings_.size());
   strings_.emplace_back(s);
-  string_ids_.emplace(std::string(s), id);
+  string_ids_.insert(id, s, text);
   return id;
 }
 
@@ -64,27 +90,61 @@ SymbolId Model::add_symbol(std::string_view name, uint32_t flags) {
   return static_cast<SymbolId>(symbols.size() - 1);
 }
 
+bool Model::restore_indexes() {
+  strings_.clear();
+  string_ids_.clear();
+  by_name_.clear();
+  const_by_name_.clear();
+  choice_by_name_.clear();
+  strings_.reserve(symbols.size() + 6);
+  string_ids_.reserve(symbols.size() + 6);
+  by_name_.reserve(symbols.size());
+  for (std::string_view s : {"", "n", "m", "y", "0", "0x0"}) intern(s);
+  if (symbols.size() < 3) return false;
+  auto name = [this](SymbolId id) { return symbol_name(id); };
+  uint32_t max_seq = 0;
+  for (SymbolId s = 0; s < symbols.size(); ++s) {
+    const Symbol& sym = symbols[s];
+    if (intern(sym.name) != sym.name_str) return false;
+    if (s <= kSymYes) {
+      if (sym.name != std::string(1, "nmy"[s]) || !(sym.flags & kSymConst)) return false;
+      continue;
+    }
+    max_seq = std::max(max_seq, sym.seq + 1);
+    NameIndex* table = (sym.flags & kSymConst) ? &const_by_name_
+                       : (sym.flags & kSymChoice) ? (sym.name.empty() ? nullptr : &choice_by_name_)
+                                                  : &by_name_;
+    if (!table) continue;
+    if (table->find(sym.name, name) != kNone) return false;
+    table->insert(s, sym.name, name);
+  }
+  next_seq_ = max_seq;
+  return true;
+}
+
 SymbolId Model::lookup(std::string_view name, bool is_const) {
   if (name.size() == 1) {
     if (name[0] == 'n') return kSymNo;
     if (name[0] == 'm') return kSymMod;
     if (name[0] == 'y') return kSymYes;
   }
-  auto& table = is_const ? const_by_name_ : by_name_;
-  auto it = table.find(std::string(name));
-  if (it != table.end()) return it->second;
+  auto names = [this](SymbolId id) { return symbol_name(id); };
+  NameIndex& table = is_const ? const_by_name_ : by_name_;
+  SymbolId found = table.find(name, names);
+  if (found != kNone) return found;
   SymbolId id = add_symbol(name, is_const ? kSymConst : 0);
-  table.emplace(std::string(name), id);
+  table.insert(id, name, names);
   return id;
 }
 
 SymbolId Model::lookup_choice(std::string_view name) {
+  auto names = [this](SymbolId id) { return symbol_name(id); };
   if (!name.empty()) {
-    auto it = choice_by_name_.find(std::string(name));
-    if (it != choice_by_name_.end()) return it->second;
+    SymbolId found = choice_by_name_.find(name, names);
+    if (found != kNone) return found;
   }
   SymbolId id = add_symbol(name, kSymChoice);
-  if (!name.empty()) choice_by_name_.emplace(std::string(name), id);
+  if (!name.empty()) choice_by_name_.insert(id, name, names);
   return id;
 }
 
@@ -94,8 +154,7 @@ SymbolId Model::find(std::string_view name) const {
     if (name[0] == 'm') return kSymMod;
     if (name[0] == 'y') return kSymYes;
   }
-  auto it = by_name_.find(std::string(name));
-  return it == by_name_.end() ? kNoSymbol : it->second;
+  return by_name_.find(name, [this](SymbolId id) { return symbol_name(id); });
 }
 
 std::string Model::where(const Location& l) const {

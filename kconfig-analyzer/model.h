@@ -6,10 +6,10 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "kconfig-analyzer/expr.h"
+#include "kconfig-analyzer/name_index.h"
 #include "kconfig-analyzer/types.h"
 
 namespace tailor::kconfig {
@@ -23,6 +23,12 @@ enum SymbolFlag : uint32_t {
   kSymNoWrite = 1u << 4,    // Classic: choices are never written
   kSymWarned = 1u << 5,     // finalize already checked this symbol's properties
 };
+
+// How deep the finished menu tree may nest: the source's blocks (at most
+// kMaxBlockNesting, parser.h) plus the automatic submenus finalize() makes of
+// entries that depend on the entry before them. Walks over menus recurse
+// once per level.
+inline constexpr int kMaxMenuDepth = 2000;
 
 enum class PropKind : uint8_t { Prompt, Comment, Menu, Default, Choice, Select, Imply, Range };
 
@@ -84,17 +90,14 @@ class Model {
   std::vector<Symbol> symbols;
   std::vector<Property> props;
   std::vector<MenuNode> menus;  // menus[0] is the root menu
+  // After finalize: each distinct expression once, operands before the
+  // expressions that use them (an operand's id is smaller), read-only.
   ExprPool exprs;
   std::vector<std::string> files;
   SymbolId modules_sym = kSymNo;
   // Symbols in the order conf's for_all_symbols() visits them (its hash table
   // walk), constants excluded. Computed by finalize.
   std::vector<SymbolId> walk_order;
-  // For each expression node, a dense id shared by all structurally equal
-  // nodes (menu dependencies are copied into every entry), so they share one
-  // memoized value during evaluation. Computed by finalize.
-  std::vector<uint32_t> expr_canon;
-  uint32_t expr_classes = 0;
 
   static constexpr MenuId kRootMenu = 0;
 
@@ -120,6 +123,16 @@ class Model {
   StrId intern(std::string_view s);
   std::string_view str(StrId id) const { return strings_[id]; }
 
+  // Model strings in id order (the symbols' names and the common values).
+  const std::vector<std::string>& strings() const { return strings_; }
+
+  // After `symbols` were filled from elsewhere (the tree cache): rebuilds the
+  // interned strings and the name tables, as the lookups that created the
+  // symbols would have. False when the symbols cannot come from a parse (a
+  // name twice in one table, a name_str that is not the name's id, the
+  // constants missing).
+  bool restore_indexes();
+
   // Common values.
   static constexpr StrId kStrEmpty = 0, kStrN = 1, kStrM = 2, kStrY = 3, kStr0 = 4, kStr0x0 = 5;
 
@@ -132,12 +145,14 @@ class Model {
 
  private:
   std::vector<std::string> strings_;
-  std::unordered_map<std::string, StrId> string_ids_;
-  std::unordered_map<std::string, SymbolId> by_name_;        // non-constant, non-choice
-  std::unordered_map<std::string, SymbolId> const_by_name_;  // constants
-  std::unordered_map<std::string, SymbolId> choice_by_name_; // Classic named choices
+  NameIndex string_ids_;      // into strings_
+  NameIndex by_name_;         // non-constant, non-choice symbols
+  NameIndex const_by_name_;   // constants
+  NameIndex choice_by_name_;  // Classic named choices
   uint32_t next_seq_ = 0;
   SymbolId add_symbol(std::string_view name, uint32_t flags);
+  std::string_view symbol_name(SymbolId s) const { return symbols[s].name; }
+  std::string_view string_text(StrId s) const { return strings_[s]; }
 };
 
 }  // namespace tailor::kconfig

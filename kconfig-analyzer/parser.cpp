@@ -5,6 +5,8 @@
 
 #include <cctype>
 
+#include "kconfig-analyzer/nesting_guard.h"
+
 namespace tailor::kconfig {
 
 namespace {
@@ -45,6 +47,13 @@ bool Parser::accept(Tok k) {
 std::string Parser::where() const { return lex_.stmt_file_name() + ":" + std::to_string(lex_.stmt_line()); }
 
 void Parser::warn(const std::string& message) { diag_.warn(where() + ":warning: " + message); }
+
+void Parser::limit_error(const std::string& message) { throw KconfigError(where() + ": " + message); }
+
+void Parser::check_operands(ExprId e, const char* what) {
+  if (expr_size(m_.exprs, e).leaves > kMaxExprOperands)
+    limit_error(std::string(what) + " has more than " + std::to_string(kMaxExprOperands) + " operands");
+}
 
 void Parser::syntax_error(const std::string& message) {
   diag_.error(lex_.current_file_name() + ":" + std::to_string(peek().line) + ": " + message);
@@ -153,6 +162,7 @@ PropId Parser::add_prompt(PropKind kind, std::string text, ExprId dep) {
       if (vis == kNoExpr) continue;
       ExprId copy = m_.exprs.copy(vis);
       m_.props[id].visible = m_.exprs.make_and(m_.props[id].visible, copy);
+      check_operands(m_.props[id].visible, "the prompt's condition with the menus' 'visible if'");
     }
   }
   m_.menus[current_entry_].prompt = id;
@@ -177,6 +187,7 @@ void Parser::set_type(SymbolType t) {
 void Parser::add_dep(ExprId dep) {
   MenuNode& n = m_.menus[current_entry_];
   n.dep = m_.exprs.make_and(n.dep, dep);
+  if (dep != n.dep) check_operands(n.dep, "the entry's 'depends on' taken together");
 }
 
 void Parser::open_file(const std::string& name, bool optional) {
@@ -481,6 +492,10 @@ void Parser::parse_choice() {
   }
   if (m_.dialect == Dialect::Modern && m_.menus[block].prompt == kNone)
     diag_.error(m_.where(m_.menus[block].loc) + ": error: choice must have a prompt");
+  NestingGuard nesting(block_depth_);
+  if (block_depth_ > kMaxBlockNesting)
+    throw KconfigError(m_.where(m_.menus[block].loc) + ": blocks nested more than " +
+                       std::to_string(kMaxBlockNesting) + " deep (choice)");
   open_block();
   MenuId saved_choice = current_choice_;
   if (m_.dialect == Dialect::Modern) current_choice_ = block;
@@ -520,6 +535,7 @@ void Parser::parse_menu() {
           expect_eol("visible if");
           MenuNode& n = m_.menus[current_entry_];
           n.visibility = m_.exprs.make_and(n.visibility, dep);
+          if (dep != n.visibility) check_operands(n.visibility, "the menu's 'visible if' taken together");
           break;
         }
         case Tok::Depends: parse_depends(); break;
@@ -529,6 +545,10 @@ void Parser::parse_menu() {
       skip_to_eol();
     }
   }
+  NestingGuard nesting(block_depth_);
+  if (block_depth_ > kMaxBlockNesting)
+    throw KconfigError(m_.where(m_.menus[block].loc) + ": blocks nested more than " +
+                       std::to_string(kMaxBlockNesting) + " deep (menu)");
   open_block();
   parse_statements(false, Tok::EndMenu);
   parse_end("menu", block);
@@ -541,6 +561,10 @@ void Parser::parse_if(bool in_choice) {
   add_entry(kNoSymbol);
   add_dep(cond);
   MenuId block = current_entry_;
+  NestingGuard nesting(block_depth_);
+  if (block_depth_ > kMaxBlockNesting)
+    throw KconfigError(m_.where(m_.menus[block].loc) + ": blocks nested more than " +
+                       std::to_string(kMaxBlockNesting) + " deep (if)");
   open_block();
   parse_statements(in_choice, Tok::EndIf);
   parse_end("if", block);
@@ -622,6 +646,7 @@ ExprId Parser::parse_if_expr() {
 }
 
 ExprId Parser::parse_expr() {
+  if (expr_nesting_ == 0) expr_operands_ = 0;
   ExprId left = parse_and();
   while (accept(Tok::Or)) {
     ExprId right = parse_and();
@@ -640,15 +665,19 @@ ExprId Parser::parse_and() {
 }
 
 ExprId Parser::parse_unary() {
-  if (accept(Tok::Not)) {
-    ExprId operand = parse_unary();
-    return m_.exprs.unary(ExprKind::Not, operand);
-  }
-  if (accept(Tok::OpenParen)) {
+  Tok k = peek().kind;
+  if (k == Tok::Not || k == Tok::OpenParen) {
+    NestingGuard nesting(expr_nesting_);
+    if (expr_nesting_ > kMaxExprNesting)
+      limit_error("expression nested more than " + std::to_string(kMaxExprNesting) + " deep ('!' and '(')");
+    take();
+    if (k == Tok::Not) return m_.exprs.unary(ExprKind::Not, parse_unary());
     ExprId inner = parse_expr();
     expect(Tok::CloseParen, "')'");
     return inner;
   }
+  if (++expr_operands_ > kMaxExprOperands)
+    limit_error("expression has more than " + std::to_string(kMaxExprOperands) + " operands");
   SymbolId a = parse_symbol();
   ExprKind op;
   switch (peek().kind) {

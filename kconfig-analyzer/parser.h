@@ -16,6 +16,16 @@
 
 namespace tailor::kconfig {
 
+// Limits on what one Kconfig tree may nest, far above what Linux uses (its
+// deepest blocks nest about 10 levels, its longest dependencies have some
+// tens of operands) and low enough that every recursive walk of the tree
+// stays well inside a thread's stack. Exceeding one is an error naming the
+// file and line, where conf would overflow its parser stack or crash.
+inline constexpr int kMaxBlockNesting = 1000;   // menu/if/choice blocks inside each other
+inline constexpr int kMaxExprNesting = 1000;    // '!' and '(' inside each other in one expression
+inline constexpr uint32_t kMaxExprOperands = 1000;  // operands of one expression, and of an entry's
+                                                    // dependencies with those of its menus and ifs
+
 class Parser {
  public:
   Parser(Model& model, FileSource& files, Preprocessor& pp, Diagnostics& diag);
@@ -70,6 +80,9 @@ class Parser {
   void open_file(const std::string& name, bool optional);
   std::string where() const;
   void warn(const std::string& message);
+  [[noreturn]] void limit_error(const std::string& message);
+  // Checks an entry's combined dependency or prompt condition.
+  void check_operands(ExprId e, const char* what);
 
   Model& m_;
   FileSource& files_;
@@ -86,6 +99,9 @@ class Parser {
   bool slot_is_list_ = true;
   MenuId current_choice_ = kNone;  // Modern: the choice block being read
   bool modules_seen_ = false;
+  int block_depth_ = 0;       // open menu/if/choice blocks
+  int expr_nesting_ = 0;      // '!' and '(' being parsed
+  uint32_t expr_operands_ = 0;  // operands of the expression being parsed
 };
 
 }  // namespace tailor::kconfig

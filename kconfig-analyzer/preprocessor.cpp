@@ -1,11 +1,13 @@
 // Macro expansion for Kconfig files (see preprocessor.h).
 #include "kconfig-analyzer/preprocessor.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
 #include "kconfig-analyzer/diagnostics.h"
+#include "kconfig-analyzer/nesting_guard.h"
 
 namespace tailor::kconfig {
 
@@ -49,7 +51,10 @@ bool Preprocessor::lookup_env(const std::string& name, std::string& out) {
       return true;
     }
   auto it = env_.find(name);
-  if (it == env_.end()) return false;
+  if (it == env_.end()) {
+    if (std::find(env_unset_.begin(), env_unset_.end(), name) == env_unset_.end()) env_unset_.push_back(name);
+    return false;
+  }
   env_used_.emplace_back(name, it->second);
   out = it->second;
   return true;
@@ -113,8 +118,13 @@ void Preprocessor::add_variable(const std::string& name, const std::string& valu
 // One "$(...)" body: a positional argument, a variable or user function, a
 // built-in function, or an environment variable, in that order.
 std::string Preprocessor::eval_clause(std::string_view clause, const std::vector<std::string>& args) {
+  // References inside references, and variables expanding variables, recurse
+  // here; bound them before they exhaust the stack.
+  NestingGuard nesting(nesting_);
+  if (nesting_ > kMaxMacroNesting)
+    fail("macro references nested more than " + std::to_string(kMaxMacroNesting) + " deep");
   // $(1), $(2): arguments of the enclosing user-function call.
-  {
+  if (!clause.empty() && std::isdigit(static_cast<unsigned char>(clause[0]))) {
     std::string digits(clause);
     char* end = nullptr;
     unsigned long n = std::strtoul(digits.c_str(), &end, 10);
@@ -171,7 +181,10 @@ std::string Preprocessor::expand_dollar_with_args(std::string_view& rest, const 
   size_t q = 0;
   for (; q < body.size(); ++q) {
     if (body[q] == '(') {
-      ++nest;
+      // Checked here, in one pass, rather than level by level as the
+      // references are expanded (each level scans the rest of the text).
+      if (++nest > kMaxMacroNesting)
+        fail("macro references nested more than " + std::to_string(kMaxMacroNesting) + " deep");
     } else if (body[q] == ')') {
       if (nest-- == 0) break;
     }

@@ -39,6 +39,11 @@ class ShellAsync {
 // trailing newlines, turn the remaining newlines into spaces.
 std::string normalize_shell_output(std::string raw);
 
+// How deep $(...) references may nest, inside one another and through
+// variables that expand variables (conf stops a variable recursing into
+// itself at 1000 levels).
+inline constexpr int kMaxMacroNesting = 2000;
+
 enum class VarFlavor { Recursive, Simple, Append };
 
 // Where the text being expanded comes from, for $(filename), $(lineno) and
@@ -79,6 +84,8 @@ class Preprocessor {
 
   // Environment variables the tree referred to, in first-use order.
   const std::vector<std::pair<std::string, std::string>>& env_used() const { return env_used_; }
+  // Names looked up in the environment and not found there.
+  const std::vector<std::string>& env_unset() const { return env_unset_; }
 
  private:
   struct Variable {
@@ -100,6 +107,8 @@ class Preprocessor {
   MacroContext ctx_;
   std::vector<std::pair<std::string, Variable>> vars_;  // definition order, like conf's list
   std::vector<std::pair<std::string, std::string>> env_used_;
+  std::vector<std::string> env_unset_;
+  int nesting_ = 0;  // eval_clause calls in progress
 };
 
 }  // namespace tailor::kconfig

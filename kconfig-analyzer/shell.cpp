@@ -20,6 +20,7 @@
 #include "common/file_lock.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "kconfig-analyzer/file_identity.h"
 
 namespace tailor::kconfig {
 
@@ -61,14 +62,8 @@ std::string resolve_in_path(const std::string& prog, const std::string& path) {
   return {};
 }
 
-std::string stat_identity(const std::string& path) {
-  struct stat st {};
-  if (path.empty() || ::stat(path.c_str(), &st) != 0) return path + ":missing";
-  char buf[160];
-  std::snprintf(buf, sizeof buf, ":%lld:%lld.%09ld:%llu", static_cast<long long>(st.st_size),
-                static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec, static_cast<unsigned long long>(st.st_ino));
-  return path + buf;
-}
+// "PATH:SIZE:MTIME:INODE", or "PATH:missing".
+std::string stat_identity(const std::string& path) { return path + ":" + file_identity(path); }
 
 }  // namespace
 
@@ -182,7 +177,7 @@ void ShellMemo::insert(const std::string& command, std::string output) {
   entries_[key] = std::move(output);
 }
 
-std::string ShellMemo::key_for(const std::string& command) const {
+std::string shell_command_key(const std::string& command) {
   // The identity of each existing absolute path the command names.
   std::string key = command;
   size_t i = 0;
@@ -191,7 +186,7 @@ std::string ShellMemo::key_for(const std::string& command) const {
       size_t e = command.find_first_of(" \t\"';|&)", i);
       std::string path = command.substr(i, e == std::string::npos ? std::string::npos : e - i);
       struct stat st {};
-      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) key += "\n" + stat_identity(path);
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) key += "\n" + path + ":" + file_identity(st);
       i = e == std::string::npos ? command.size() : e;
     } else {
       ++i;
@@ -199,6 +194,8 @@ std::string ShellMemo::key_for(const std::string& command) const {
   }
   return key;
 }
+
+std::string ShellMemo::key_for(const std::string& command) const { return shell_command_key(command); }
 
 void ShellMemo::load() {
   loaded_ = true;

@@ -107,4 +107,8 @@ class ShellPrefetch : public ShellAsync {
 // A digest of the environment and toolchain (see the file comment).
 std::string environment_identity(const std::map<std::string, std::string>& env);
 
+// What the memo keys one command's result on, within one environment: the
+// command and the identity of every existing absolute path it names.
+std::string shell_command_key(const std::string& command);
+
 }  // namespace tailor::kconfig

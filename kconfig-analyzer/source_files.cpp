@@ -8,24 +8,56 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+
+#include "kconfig-analyzer/file_identity.h"
 
 namespace tailor::kconfig {
 
-std::optional<std::string> DiskFiles::read(const std::string& name) {
-  std::filesystem::path p = (!name.empty() && name[0] == '/') ? std::filesystem::path(name) : root_ / name;
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+std::filesystem::path DiskFiles::path_of(const std::string& name) const {
+  return (!name.empty() && name[0] == '/') ? std::filesystem::path(name) : root_ / name;
+}
+
+namespace {
+
+// A regular file's bytes (nullopt when it cannot be opened or is not a
+// regular file), and its fstat() of the open file in `st_out`.
+std::optional<std::string> read_regular_file(const std::string& path, struct stat* st_out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  for (;;) {
+    char more[4096];
+    // Past the size fstat gave (the file grew while being read): a small
+    // buffer, so that the usual last read that finds the end copies nothing.
+    bool within = got < out.size();
+    ssize_t n = within ? ::read(fd, out.data() + got, out.size() - got) : ::read(fd, more, sizeof more);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (!within) out.append(more, static_cast<size_t>(n));
+    got += static_cast<size_t>(n);
+  }
   ::close(fd);
-  bytes_ += out.size();
+  out.resize(got);
+  *st_out = st;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> DiskFiles::read(const std::string& name) {
+  std::string path = path_of(name).string();
+  struct stat st {};
+  std::optional<std::string> out = read_regular_file(path, &st);
+  // The identity of what was read comes from the open file.
+  seen_.files.push_back({path, out ? file_identity(st) : file_identity(path)});
+  if (out) bytes_ += out->size();
   return out;
 }
 
@@ -44,6 +76,7 @@ std::vector<std::string> DiskFiles::glob(const std::string& pattern) {
   }
   ::globfree(&g);
   std::sort(out.begin(), out.end());
+  seen_.globs.push_back({pattern, out});
   return out;
 }
 

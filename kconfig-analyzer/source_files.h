@@ -22,6 +22,21 @@ class FileSource {
   virtual std::vector<std::string> glob(const std::string& pattern) = 0;
 };
 
+// Every file a parse looked at, for the tree cache (tree_cache.h): a parse
+// is only valid while each of these is as it was.
+struct FilesSeen {
+  struct File {
+    std::string path;      // absolute
+    std::string identity;  // file_identity() when it was read, or "missing"
+  };
+  struct Glob {
+    std::string pattern;  // as given to FileSource::glob
+    std::vector<std::string> matches;
+  };
+  std::vector<File> files;  // in the order read; a file read twice is listed twice
+  std::vector<Glob> globs;
+};
+
 // Files under a directory (a kernel source tree).
 class DiskFiles : public FileSource {
  public:
@@ -30,10 +45,14 @@ class DiskFiles : public FileSource {
   std::vector<std::string> glob(const std::string& pattern) override;
   // Bytes read so far (for progress and benchmarks).
   size_t bytes_read() const { return bytes_; }
+  const FilesSeen& seen() const { return seen_; }
+  // The absolute path `read(name)` reads.
+  std::filesystem::path path_of(const std::string& name) const;
 
  private:
   std::filesystem::path root_;
   size_t bytes_ = 0;
+  FilesSeen seen_;
 };
 
 // Files held in memory, for tests.

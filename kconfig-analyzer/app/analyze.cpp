@@ -62,6 +62,7 @@ AnalyzeResult analyze(const AppInput& input, const AnalyzeOptions& options, Prog
   to.srctree = options.kernel_tree;
   to.arch = "x86_64";
   to.shell_cache_dir = options.cache / "kconfig-shell";
+  to.tree_cache_dir = options.cache / "kconfig-tree";
   auto tree = kconfig::Tree::load(to);
   progress.update("minimize", -1, std::to_string(r.analysis.requirements.size()) + " requirements");
   r.config = minimizer::minimize(tree, r.analysis.requirements);
