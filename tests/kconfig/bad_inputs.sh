@@ -61,6 +61,18 @@ printf 'config L1\n\tbool "l1"\n\tdepends on L2\nconfig L2\n\tbool "l2"\n\tdepen
 expect_error "recursive dependency" "recursive dependency detected" -- \
   "${k[@]}" allnoconfig --srctree "$work/loop" --arch x86_64 --out "$work/o"
 
+# Hostile nesting (generated): an error with file:line, not a stack overflow.
+cp -r "$tree" "$work/deep"
+python3 -c 'print("if A\n" * 100000 + "config D\n\tbool \"d\"\n" + "endif\n" * 100000, end="")' > "$work/deep/sub/Kconfig"
+expect_error "100,000 nested ifs" "sub/Kconfig:1001: blocks nested more than 1000 deep (if)" -- \
+  "${k[@]}" allnoconfig --srctree "$work/deep" --arch x86_64 --out "$work/o"
+python3 -c 'print("config D\n\tbool \"d\"\n\tdepends on " + "!" * 200000 + "A")' > "$work/deep/sub/Kconfig"
+expect_error "200,000 '!'" "sub/Kconfig:3: expression nested more than 1000 deep" -- \
+  "${k[@]}" allnoconfig --srctree "$work/deep" --arch x86_64 --out "$work/o"
+python3 -c 'print("config D\n\tbool \"d\"\n\tdepends on A" + " && A" * 199999)' > "$work/deep/sub/Kconfig"
+expect_error "200,000 '&&' operands" "sub/Kconfig:3: expression has more than 1000 operands" -- \
+  "${k[@]}" allnoconfig --srctree "$work/deep" --arch x86_64 --out "$work/o"
+
 [[ -e "$work/o" ]] && { echo "FAIL: a failed run left an output file"; failures=$((failures + 1)); }
 
 # Bad values in a .config are warnings (as conf prints them) and the run succeeds.
