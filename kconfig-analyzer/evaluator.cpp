@@ -31,10 +31,14 @@ Evaluator::Evaluator(std::shared_ptr<const Model> model) : m_(std::move(model)) 
 }
 
 StrId Evaluator::intern(std::string_view s) {
-  for (size_t i = 0; i < local_strings_.size(); ++i)
-    if (local_strings_[i] == s) return static_cast<StrId>(i) | kLocalStringBit;
-  local_strings_.emplace_back(s);
-  return static_cast<StrId>(local_strings_.size() - 1) | kLocalStringBit;
+  auto text = [this](uint32_t i) { return std::string_view(local_strings_[i]); };
+  uint32_t i = local_ids_.find(s, text);
+  if (i == kNone) {
+    i = static_cast<uint32_t>(local_strings_.size());
+    local_strings_.emplace_back(s);
+    local_ids_.insert(i, s, text);
+  }
+  return static_cast<StrId>(i) | kLocalStringBit;
 }
 
 std::vector<SymbolId>& Evaluator::choice_order(SymbolId choice) { return choice_orders_[choice_index_[choice]]; }

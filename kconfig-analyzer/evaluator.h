@@ -115,6 +115,7 @@ class Evaluator {
   std::vector<std::vector<SymbolId>> choice_orders_;  // Modern, indexed by choice_index_
   std::vector<uint32_t> choice_index_;
   std::vector<std::string> local_strings_;
+  NameIndex local_ids_;  // into local_strings_
   std::vector<uint8_t> unmet_seen_;
   Tri modules_val_ = Tri::No;
   // Expression memo, indexed by expression id, valid for one epoch.

@@ -525,6 +525,7 @@ void share_expressions(Model& m) {
   std::vector<ExprId> new_id(old.size(), kNone);
   std::vector<ExprNode> nodes;
   std::unordered_map<Key, ExprId, KeyHash> index;
+  index.reserve(old.size() / 8);
   std::vector<ExprId> stack;
   auto is_operator = [](ExprKind k) { return k == ExprKind::And || k == ExprKind::Or || k == ExprKind::Not; };
   // Post-order without recursion: a node is added once its operands are.
@@ -549,8 +550,12 @@ void share_expressions(Model& m) {
         n.left = new_id[n.left];
         if (n.right != kNone) n.right = new_id[n.right];
       }
-      auto [it, inserted] = index.emplace(Key{n.kind, n.left, n.right}, static_cast<ExprId>(nodes.size()));
-      if (inserted) nodes.push_back(n);
+      Key key{n.kind, n.left, n.right};
+      auto it = index.find(key);
+      if (it == index.end()) {
+        it = index.emplace(key, static_cast<ExprId>(nodes.size())).first;
+        nodes.push_back(n);
+      }
       new_id[e] = it->second;
       stack.pop_back();
     }

@@ -55,28 +55,33 @@ ExprSize expr_size(const ExprPool& pool, ExprId root) {
   return total;
 }
 
+void Model::index_common_strings() {
+  auto text = [this](StrId id) { return str(id); };
+  for (StrId id = 0; id < kCommonStrings; ++id) string_ids_.insert(id, kCommon[id], text);
+}
+
 Model::Model() {
-  for (std::string_view s : {"", "n", "m", "y", "0", "0x0"}) intern(s);
+  index_common_strings();
   // The three constants, which are not in conf's symbol table.
-  for (std::string_view s : {"n", "m", "y"}) {
+  for (StrId id : {kStrN, kStrM, kStrY}) {
     Symbol sym;
-    sym.name = std::string(s);
+    sym.name = std::string(kCommon[id]);
     sym.type = SymbolType::Tristate;
     sym.flags = kSymConst;
-    sym.name_str = intern(s);
+    sym.name_str = id;
     symbols.push_back(std::move(sym));
   }
   MenuNode root;
   menus.push_back(root);
 }
 
-StrId Model::intern(std::string_view s) {
-  auto text = [this](StrId id) { return string_text(id); };
-  StrId id = string_ids_.find(s, text);
+StrId Model::intern_name(std::string_view name, SymbolId owner) {
+  auto text = [this](StrId id) { return str(id); };
+  StrId id = string_ids_.find(name, text);
   if (id != kNone) return id;
-  id = static_cast<StrId>(strings_.size());
-  strings_.emplace_back(s);
-  string_ids_.insert(id, s, text);
+  id = static_cast<StrId>(string_count());
+  string_owner_.push_back(owner);
+  string_ids_.insert(id, name, text);
   return id;
 }
 
@@ -84,28 +89,28 @@ SymbolId Model::add_symbol(std::string_view name, uint32_t flags) {
   Symbol sym;
   sym.name = std::string(name);
   sym.flags = flags;
-  sym.name_str = intern(name);
+  sym.name_str = intern_name(name, static_cast<SymbolId>(symbols.size()));
   sym.seq = next_seq_++;
   symbols.push_back(std::move(sym));
   return static_cast<SymbolId>(symbols.size() - 1);
 }
 
 bool Model::restore_indexes() {
-  strings_.clear();
+  string_owner_.clear();
   string_ids_.clear();
   by_name_.clear();
   const_by_name_.clear();
   choice_by_name_.clear();
-  strings_.reserve(symbols.size() + 6);
-  string_ids_.reserve(symbols.size() + 6);
+  string_owner_.reserve(symbols.size());
+  string_ids_.reserve(symbols.size() + kCommonStrings);
   by_name_.reserve(symbols.size());
-  for (std::string_view s : {"", "n", "m", "y", "0", "0x0"}) intern(s);
+  index_common_strings();
   if (symbols.size() < 3) return false;
   auto name = [this](SymbolId id) { return symbol_name(id); };
   uint32_t max_seq = 0;
   for (SymbolId s = 0; s < symbols.size(); ++s) {
     const Symbol& sym = symbols[s];
-    if (intern(sym.name) != sym.name_str) return false;
+    if (intern_name(sym.name, s) != sym.name_str) return false;
     if (s <= kSymYes) {
       if (sym.name != std::string(1, "nmy"[s]) || !(sym.flags & kSymConst)) return false;
       continue;

@@ -119,12 +119,12 @@ class Model {
   const std::string& file_name(FileId f) const { return files[f]; }
   std::string where(const Location& l) const;  // "file:line"
 
-  // Interned strings used as values.
-  StrId intern(std::string_view s);
-  std::string_view str(StrId id) const { return strings_[id]; }
-
-  // Model strings in id order (the symbols' names and the common values).
-  const std::vector<std::string>& strings() const { return strings_; }
+  // Model strings used as values: the common values below, then each
+  // distinct symbol name (unknown symbols evaluate to their name).
+  std::string_view str(StrId id) const {
+    return id < kCommonStrings ? kCommon[id] : std::string_view(symbols[string_owner_[id - kCommonStrings]].name);
+  }
+  size_t string_count() const { return kCommonStrings + string_owner_.size(); }
 
   // After `symbols` were filled from elsewhere (the tree cache): rebuilds the
   // interned strings and the name tables, as the lookups that created the
@@ -135,6 +135,8 @@ class Model {
 
   // Common values.
   static constexpr StrId kStrEmpty = 0, kStrN = 1, kStrM = 2, kStrY = 3, kStr0 = 4, kStr0x0 = 5;
+  static constexpr StrId kCommonStrings = 6;
+  static constexpr std::string_view kCommon[kCommonStrings] = {"", "n", "m", "y", "0", "0x0"};
 
   // The menu walk used by conf: depth-first, children before siblings.
   MenuId menu_next(MenuId m, MenuId root) const;
@@ -144,15 +146,19 @@ class Model {
   const std::string& main_menu_text() const { return props[menus[kRootMenu].prompt].text; }
 
  private:
-  std::vector<std::string> strings_;
-  NameIndex string_ids_;      // into strings_
+  // For each interned name, the symbol that has it (its first one), so that
+  // names are not stored twice.
+  std::vector<SymbolId> string_owner_;
+  NameIndex string_ids_;      // StrIds by text
   NameIndex by_name_;         // non-constant, non-choice symbols
   NameIndex const_by_name_;   // constants
   NameIndex choice_by_name_;  // Classic named choices
   uint32_t next_seq_ = 0;
   SymbolId add_symbol(std::string_view name, uint32_t flags);
+  void index_common_strings();
+  // The id of a new symbol's name; `owner` is the symbol being created.
+  StrId intern_name(std::string_view name, SymbolId owner);
   std::string_view symbol_name(SymbolId s) const { return symbols[s].name; }
-  std::string_view string_text(StrId s) const { return strings_[s]; }
 };
 
 }  // namespace tailor::kconfig
