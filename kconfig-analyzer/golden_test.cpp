@@ -9,16 +9,12 @@
 #include "common/fs.h"
 #include "kconfig-analyzer/kconfig.h"
 #include "kconfig-analyzer/shell.h"
+#include "kconfig-analyzer/test_support.h"
 
 namespace tailor::kconfig {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-stdfs::path testdata() {
-  const char* src = std::getenv("TAILOR_SOURCE_DIR");
-  return stdfs::path(src ? src : ".") / "kconfig-analyzer/testdata";
-}
 
 struct GoldenCase {
   stdfs::path dir;
@@ -30,7 +26,7 @@ struct GoldenCase {
 
 std::vector<GoldenCase> all_cases() {
   std::vector<GoldenCase> out;
-  for (const auto& dir : stdfs::directory_iterator(testdata())) {
+  for (const auto& dir : stdfs::directory_iterator(testing::testdata_dir())) {
     if (!stdfs::exists(dir.path() / "expected")) continue;
     for (const auto& f : stdfs::directory_iterator(dir.path() / "expected")) {
       std::string n = f.path().filename().string();  // <mode>.<dialect>.config
@@ -47,7 +43,7 @@ std::vector<GoldenCase> all_cases() {
 
 TEST(Golden, EveryCaseMatchesConfByteForByte) {
   auto cases = all_cases();
-  ASSERT_GT(cases.size(), 50u) << "no golden cases under " << testdata();
+  ASSERT_GT(cases.size(), 50u) << "no golden cases under " << testing::testdata_dir();
   ProcessShell shell(std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}});
   for (const GoldenCase& c : cases) {
     SCOPED_TRACE(c.name());

@@ -34,41 +34,32 @@ Location decode_loc(ByteReader& in) {
 
 [[noreturn]] void corrupt(const std::string& what) { throw CorruptData(what); }
 
-// Bounds of every id table, for the checks below.
-struct Tables {
-  size_t symbols, props, menus, exprs, files;
+// An enumerator stored as one byte; `last` is the enum's last one.
+template <typename Enum>
+Enum decode_enum(ByteReader& in, Enum last, const char* what) {
+  uint8_t v = in.u8();
+  if (v > static_cast<uint8_t>(last)) corrupt(std::string("unknown ") + what);
+  return static_cast<Enum>(v);
+}
 
-  void symbol(SymbolId s) const {
-    if (s >= symbols) corrupt("symbol id out of range");
+// One table's bounds: an id must be below its size (or kNone, where the
+// model allows "none").
+struct IdTable {
+  size_t size;
+  const char* what;
+  void check(uint32_t id) const {
+    if (id >= size) corrupt(std::string(what) + " id out of range");
   }
-  void symbol_or_none(SymbolId s) const {
-    if (s != kNoSymbol) symbol(s);
+  void check_or_none(uint32_t id) const {
+    if (id != kNone) check(id);
   }
-  void prop(PropId p) const {
-    if (p >= props) corrupt("property id out of range");
+  void check_all(const std::vector<uint32_t>& ids) const {
+    for (uint32_t id : ids) check(id);
   }
-  void prop_or_none(PropId p) const {
-    if (p != kNone) prop(p);
-  }
-  void menu(MenuId m) const {
-    if (m >= menus) corrupt("menu id out of range");
-  }
-  void menu_or_none(MenuId m) const {
-    if (m != kNone) menu(m);
-  }
-  void expr(ExprId e) const {
-    if (e >= exprs) corrupt("expression id out of range");
-  }
-  void expr_or_none(ExprId e) const {
-    if (e != kNoExpr) expr(e);
-  }
-  void loc(const Location& l) const {
-    if (l.file != kNone && l.file >= files) corrupt("file id out of range");
-  }
-  template <typename Check>
-  void each(const std::vector<uint32_t>& ids, Check check) const {
-    for (uint32_t id : ids) (this->*check)(id);
-  }
+};
+
+struct Tables {
+  IdTable symbols, props, menus, exprs, files;
 };
 
 // The final pool lists operands before the expressions that use them, so an
@@ -90,12 +81,12 @@ void check_expressions(const std::vector<ExprNode>& nodes, const Tables& t) {
         operand(n.right);
         break;
       case ExprKind::Not: operand(n.left); break;
-      case ExprKind::Symbol: t.symbol(n.left); break;
+      case ExprKind::Symbol: t.symbols.check(n.left); break;
       case ExprKind::None: break;
       default:
         if (!is_comparison(n.kind) && n.kind != ExprKind::Range) corrupt("unknown expression kind");
-        t.symbol(n.left);
-        t.symbol(n.right);
+        t.symbols.check(n.left);
+        t.symbols.check(n.right);
         break;
     }
     if (depth[e] > kMaxExprDepth) corrupt("expression deeper than the engine allows");
@@ -142,9 +133,7 @@ void encode_model(ByteWriter& out, const Model& m) {
     out.u32(s.flags);
     out.u32s(s.props);
     out.u32s(s.menus);
-    out.u32(s.dir_dep);
-    out.u32(s.rev_dep);
-    out.u32(s.implied);
+    for (ExprId e : {s.dir_dep, s.rev_dep, s.implied}) out.u32(e);
     out.u32s(s.prompts);
     out.u32s(s.defaults);
     out.u32s(s.ranges);
@@ -188,9 +177,7 @@ void encode_model(ByteWriter& out, const Model& m) {
 
 Model decode_model(ByteReader& in) {
   Model m;
-  uint8_t dialect = in.u8();
-  if (dialect > static_cast<uint8_t>(Dialect::Modern)) corrupt("unknown dialect");
-  m.dialect = static_cast<Dialect>(dialect);
+  m.dialect = decode_enum(in, Dialect::Modern, "dialect");
   m.modules_sym = in.u32();
   m.files.resize(in.count(4));
   for (std::string& f : m.files) f = in.string();
@@ -198,15 +185,11 @@ Model decode_model(ByteReader& in) {
   m.symbols.resize(in.count(kMinSymbolBytes));
   for (Symbol& s : m.symbols) {
     s.name = in.string();
-    uint8_t type = in.u8();
-    if (type > static_cast<uint8_t>(SymbolType::String)) corrupt("unknown symbol type");
-    s.type = static_cast<SymbolType>(type);
+    s.type = decode_enum(in, SymbolType::String, "symbol type");
     s.flags = in.u32();
     s.props = in.u32s();
     s.menus = in.u32s();
-    s.dir_dep = in.u32();
-    s.rev_dep = in.u32();
-    s.implied = in.u32();
+    for (ExprId* e : {&s.dir_dep, &s.rev_dep, &s.implied}) *e = in.u32();
     s.prompts = in.u32s();
     s.defaults = in.u32s();
     s.ranges = in.u32s();
@@ -221,9 +204,7 @@ Model decode_model(ByteReader& in) {
 
   m.props.resize(in.count(kMinPropBytes));
   for (Property& p : m.props) {
-    uint8_t kind = in.u8();
-    if (kind > static_cast<uint8_t>(PropKind::Range)) corrupt("unknown property kind");
-    p.kind = static_cast<PropKind>(kind);
+    p.kind = decode_enum(in, PropKind::Range, "property kind");
     p.text = in.string();
     p.visible = in.u32();
     p.expr = in.u32();
@@ -234,13 +215,7 @@ Model decode_model(ByteReader& in) {
   // The root menu node exists from Model's constructor; the data replaces it.
   m.menus.resize(in.count(kMinMenuBytes));
   for (MenuNode& n : m.menus) {
-    n.parent = in.u32();
-    n.next = in.u32();
-    n.list = in.u32();
-    n.sym = in.u32();
-    n.prompt = in.u32();
-    n.visibility = in.u32();
-    n.dep = in.u32();
+    for (uint32_t* v : {&n.parent, &n.next, &n.list, &n.sym, &n.prompt, &n.visibility, &n.dep}) *v = in.u32();
     n.help = in.string();
     n.has_help = in.u8() != 0;
     n.loc = decode_loc(in);
@@ -249,9 +224,7 @@ Model decode_model(ByteReader& in) {
 
   std::vector<ExprNode> nodes(in.count(kExprBytes));
   for (ExprNode& n : nodes) {
-    uint8_t kind = in.u8();
-    if (kind > static_cast<uint8_t>(ExprKind::Range)) corrupt("unknown expression kind");
-    n.kind = static_cast<ExprKind>(kind);
+    n.kind = decode_enum(in, ExprKind::Range, "expression kind");
     n.left = in.u32();
     n.right = in.u32();
   }
@@ -259,21 +232,19 @@ Model decode_model(ByteReader& in) {
   if (!in.at_end()) corrupt("trailing bytes after the model");
 
   // Every id inside its table.
-  const Tables t{m.symbols.size(), m.props.size(), m.menus.size(), nodes.size(), m.files.size()};
-  t.symbol(m.modules_sym);
+  const Tables t{{m.symbols.size(), "symbol"},
+                 {m.props.size(), "property"},
+                 {m.menus.size(), "menu"},
+                 {nodes.size(), "expression"},
+                 {m.files.size(), "file"}};
+  t.symbols.check(m.modules_sym);
   for (const Symbol& s : m.symbols) {
-    t.each(s.props, &Tables::prop);
-    t.each(s.menus, &Tables::menu);
-    t.each(s.prompts, &Tables::prop);
-    t.each(s.defaults, &Tables::prop);
-    t.each(s.ranges, &Tables::prop);
-    t.each(s.members, &Tables::symbol);
-    t.each(s.subtree, &Tables::symbol);
-    t.expr_or_none(s.dir_dep);
-    t.expr_or_none(s.rev_dep);
-    t.expr_or_none(s.implied);
-    t.symbol_or_none(s.choice);
-    t.menu_or_none(s.choice_menu);
+    for (const auto* props : {&s.props, &s.prompts, &s.defaults, &s.ranges}) t.props.check_all(*props);
+    for (const auto* syms : {&s.members, &s.subtree}) t.symbols.check_all(*syms);
+    t.menus.check_all(s.menus);
+    for (ExprId e : {s.dir_dep, s.rev_dep, s.implied}) t.exprs.check_or_none(e);
+    t.symbols.check_or_none(s.choice);
+    t.menus.check_or_none(s.choice_menu);
     // The evaluator follows a member to its choice's state.
     bool member = (s.flags & kSymChoiceVal) || s.choice_menu != kNone;
     if (member && (s.choice == kNoSymbol || !(m.symbols[s.choice].flags & kSymChoice)))
@@ -285,27 +256,23 @@ Model decode_model(ByteReader& in) {
       if (m.props[p].expr == kNoExpr) corrupt("default property without a value");
   }
   for (const Property& p : m.props) {
-    t.expr_or_none(p.visible);
-    t.expr_or_none(p.expr);
-    t.menu_or_none(p.menu);
-    t.loc(p.loc);
+    for (ExprId e : {p.visible, p.expr}) t.exprs.check_or_none(e);
+    t.menus.check_or_none(p.menu);
+    t.files.check_or_none(p.loc.file);
     bool needs_symbol = p.kind == PropKind::Select || p.kind == PropKind::Imply;
     if (needs_symbol && (p.expr == kNoExpr || nodes[p.expr].kind != ExprKind::Symbol))
       corrupt("select or imply without a symbol");
   }
   for (const MenuNode& n : m.menus) {
-    t.menu_or_none(n.parent);
-    t.menu_or_none(n.next);
-    t.menu_or_none(n.list);
-    t.symbol_or_none(n.sym);
-    t.prop_or_none(n.prompt);
-    t.expr_or_none(n.visibility);
-    t.expr_or_none(n.dep);
-    t.loc(n.loc);
-    t.each(n.choice_members, &Tables::symbol);
+    for (MenuId link : {n.parent, n.next, n.list}) t.menus.check_or_none(link);
+    t.symbols.check_or_none(n.sym);
+    t.props.check_or_none(n.prompt);
+    for (ExprId e : {n.visibility, n.dep}) t.exprs.check_or_none(e);
+    t.files.check_or_none(n.loc.file);
+    t.symbols.check_all(n.choice_members);
   }
   if (m.menus[Model::kRootMenu].prompt == kNone) corrupt("root menu without a title");
-  t.each(m.walk_order, &Tables::symbol);
+  t.symbols.check_all(m.walk_order);
   check_expressions(nodes, t);
   check_menu_tree(m.menus);
 

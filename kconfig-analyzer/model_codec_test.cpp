@@ -19,11 +19,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-stdfs::path testdata() {
-  const char* src = std::getenv("TAILOR_SOURCE_DIR");
-  return stdfs::path(src ? src : ".") / "kconfig-analyzer/testdata";
-}
-
 std::string encode(const Model& m) {
   ByteWriter w;
   encode_model(w, m);
@@ -63,7 +58,7 @@ std::vector<TestTree> golden_trees() {
   std::vector<TestTree> out;
   ProcessShell shell(std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}});
   std::vector<stdfs::path> dirs;
-  for (const auto& d : stdfs::directory_iterator(testdata()))
+  for (const auto& d : stdfs::directory_iterator(testing::testdata_dir()))
     if (stdfs::exists(d.path() / "Kconfig")) dirs.push_back(d.path());
   std::sort(dirs.begin(), dirs.end());
   for (const stdfs::path& dir : dirs)

@@ -2,6 +2,8 @@
 // catching an error's message.
 #pragma once
 
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -35,6 +37,13 @@ inline std::string body(const std::string& dotconfig) {
   size_t pos = 0;
   for (int i = 0; i < 4 && pos != std::string::npos; ++i) pos = dotconfig.find('\n', pos) + 1;
   return dotconfig.substr(pos);
+}
+
+// kconfig-analyzer/testdata (the golden cases), found through the source
+// directory CTest passes.
+inline std::filesystem::path testdata_dir() {
+  const char* src = std::getenv("TAILOR_SOURCE_DIR");
+  return std::filesystem::path(src ? src : ".") / "kconfig-analyzer/testdata";
 }
 
 inline std::string error_of(const std::function<void()>& f) {

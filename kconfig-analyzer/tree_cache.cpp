@@ -128,14 +128,21 @@ std::vector<FilesSeen::File> unique_files(const std::vector<FilesSeen::File>& fi
   return out;
 }
 
+// Reads `count` (name, value) pairs; false as soon as `holds` is false for one.
+template <typename Holds>
+bool all_pairs(ByteReader& r, const Holds& holds) {
+  for (size_t n = r.count(8); n > 0; --n) {
+    std::string name = r.string();
+    if (!holds(name, r.bytes())) return false;
+  }
+  return true;
+}
+
 // Decodes the recorded inputs and checks each against the present; false at
 // the first difference.
 bool inputs_unchanged(ByteReader& r, const std::map<std::string, std::string>& env) {
-  for (size_t n = r.count(8); n > 0; --n) {
-    std::string path = r.string();
-    std::string_view identity = r.bytes();
-    if (file_identity(path) != identity) return false;
-  }
+  if (!all_pairs(r, [](const std::string& path, std::string_view id) { return file_identity(path) == id; }))
+    return false;
   for (size_t n = r.count(8); n > 0; --n) {
     std::string pattern = r.string();
     std::vector<std::string> matches = read_strings(r);
@@ -144,17 +151,13 @@ bool inputs_unchanged(ByteReader& r, const std::map<std::string, std::string>& e
     DiskFiles files(env.count("srctree") ? env.at("srctree") : std::string());
     if (files.glob(pattern) != matches) return false;
   }
-  for (size_t n = r.count(8); n > 0; --n) {
-    std::string command = r.string();
-    std::string_view key = r.bytes();
-    if (shell_command_key(command) != key) return false;
-  }
-  for (size_t n = r.count(8); n > 0; --n) {
-    std::string name = r.string();
-    std::string_view value = r.bytes();
+  if (!all_pairs(r, [](const std::string& command, std::string_view key) { return shell_command_key(command) == key; }))
+    return false;
+  auto same_value = [&](const std::string& name, std::string_view value) {
     auto it = env.find(name);
-    if (it == env.end() || it->second != value) return false;
-  }
+    return it != env.end() && it->second == value;
+  };
+  if (!all_pairs(r, same_value)) return false;
   for (size_t n = r.count(4); n > 0; --n)
     if (env.count(r.string())) return false;
   return true;

@@ -69,6 +69,13 @@ class TreeCacheTest : public ::testing::Test {
     return files.empty() ? stdfs::path() : files.front();
   }
 
+  // A load after a change: the tree must have been parsed, not loaded.
+  std::shared_ptr<const Tree> reparsed() {
+    auto t = load();
+    EXPECT_FALSE(t->stats().from_tree_cache);
+    return t;
+  }
+
   static std::string config(const std::shared_ptr<const Tree>& t) {
     return Config::run(t, Mode::AllDefConfig).dotconfig();
   }
@@ -91,8 +98,7 @@ TEST_F(TreeCacheTest, ASecondLoadComesFromTheCache) {
 TEST_F(TreeCacheTest, AChangedKconfigFileIsParsedAgain) {
   load();
   write("sub/Kconfig", "config B\n\tbool \"b\"\n\tdefault n\n");
-  auto t = load();
-  EXPECT_FALSE(t->stats().from_tree_cache);
+  auto t = reparsed();
   EXPECT_NE(config(t).find("# CONFIG_B is not set"), std::string::npos);
   EXPECT_TRUE(load()->stats().from_tree_cache);
 }
@@ -101,16 +107,14 @@ TEST_F(TreeCacheTest, AFileThatAppearsIsParsedAgain) {
   load();
   stdfs::create_directories(src_ / "opt");
   write("opt/Kconfig", "config C\n\tbool \"c\"\n\tdefault y\n");
-  auto t = load();
-  EXPECT_FALSE(t->stats().from_tree_cache);
+  auto t = reparsed();
   EXPECT_TRUE(t->find("C").has_value());
 }
 
 TEST_F(TreeCacheTest, AChangedScriptOfAShellCommandIsParsedAgain) {
   load();
   write("probe.sh", "echo two\n");
-  auto t = load();
-  EXPECT_FALSE(t->stats().from_tree_cache);
+  auto t = reparsed();
   EXPECT_NE(config(t).find("CONFIG_FROM_SHELL=\"two\""), std::string::npos);
 }
 
@@ -118,15 +122,13 @@ TEST_F(TreeCacheTest, AnEnvironmentVariableTheTreeReadsCounts) {
   load();
   EXPECT_TRUE(load()->stats().from_tree_cache);
   ::setenv(kVar, "set now", 1);
-  auto t = load();
-  EXPECT_FALSE(t->stats().from_tree_cache);
+  auto t = reparsed();
   EXPECT_NE(config(t).find("CONFIG_FROM_ENV=\"set now\""), std::string::npos);
   EXPECT_TRUE(load()->stats().from_tree_cache);
   ::setenv(kVar, "changed", 1);
-  EXPECT_FALSE(load()->stats().from_tree_cache);
+  reparsed();
   ::unsetenv(kVar);
-  auto unset = load();
-  EXPECT_FALSE(unset->stats().from_tree_cache);
+  auto unset = reparsed();
   EXPECT_NE(config(unset).find("CONFIG_FROM_ENV=\"\""), std::string::npos);
 }
 
@@ -168,9 +170,7 @@ TEST_F(TreeCacheTest, ADamagedOrForeignEntryIsIgnoredAndRewritten) {
   for (const auto& [what, bytes] : damaged) {
     SCOPED_TRACE(what);
     write_file_atomic(file, bytes);
-    auto t = load();
-    EXPECT_FALSE(t->stats().from_tree_cache);
-    EXPECT_EQ(config(t), want);
+    EXPECT_EQ(config(reparsed()), want);
     // The entry was written again, whole.
     auto again = load();
     EXPECT_TRUE(again->stats().from_tree_cache);
