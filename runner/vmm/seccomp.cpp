@@ -66,8 +66,8 @@ std::vector<Allowed> allow_list(pid_t self) {
       // Locks, condition variables, joins (libstdc++'s waits yield while they
       // spin); the clocks of timings, timeout and RTC where the vDSO falls back.
       {SCMP_SYS(futex)}, {SCMP_SYS(sched_yield)}, {SCMP_SYS(clock_gettime)}, {SCMP_SYS(time)},
-      // malloc: brk, mapped arenas and large blocks, and trimming them; never
-      // executable memory.
+      // malloc: brk, mapped arenas and large blocks, never executable memory;
+      // an exiting thread gives its stack back (madvise).
       {SCMP_SYS(brk)}, {SCMP_SYS(mmap), masked(2, PROT_EXEC, 0)}, {SCMP_SYS(mprotect), masked(2, PROT_EXEC, 0)},
       {SCMP_SYS(munmap)}, {SCMP_SYS(mremap)}, {SCMP_SYS(madvise)},
       // malloc again: past 8 arenas (a 9th thread's first allocation) it
