@@ -177,7 +177,8 @@ TEST(ModelCodec, CyclesAndDanglingIdsAreRejected) {
   // An operand that refers to its own node, or to one after it (a cycle
   // is possible only then), or outside the pool.
   for (uint32_t left : {and_node, and_node + 1, 1000000u, kNone}) {
-    ByteReader r(with_left(left));
+    std::string bad = with_left(left);
+    ByteReader r(bad);
     EXPECT_THROW(decode_model(r), CorruptData) << left;
   }
 }
