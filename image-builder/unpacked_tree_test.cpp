@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <memory>
 
 #include "common/error.h"
@@ -75,10 +74,8 @@ TEST(SparseMembers, ASparseBombIsRefusedBeforeAnythingIsWritten) {
   // One byte of data claiming 4 GiB: a few KiB of archive.
   const std::string bomb = ts::gnu_sparse_tar("bomb", std::uint64_t{4} << 30, {{0, "x"}});
   ASSERT_LT(bomb.size(), 4096u);
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(ts::error_message([&] { read_bytes(bomb, blobs, budget); }),
               HasSubstr("t.tar (/bomb): unpacking needs more than the limit of 1 GiB"));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_THAT(files_under(dir / "blobs"), ::testing::IsEmpty());
 }
 
@@ -124,19 +121,17 @@ TEST(UnpackBudget, AFloodOfEmptyMembersIsBoundedToo) {
   EXPECT_THAT(ts::error_message([&] { read_bytes(flood, blobs, budget); }), HasSubstr("more than the limit of 1 MiB"));
 }
 
-TEST(MemberPaths, LongerThanLinuxAllowsIsRefusedQuickly) {
+TEST(MemberPaths, LongerThanLinuxAllowsIsRefused) {
   auto dir = ts::scratch_dir("deep-member");
   BlobStore blobs(dir / "blobs");
   UnpackBudget budget;
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += "a/";
   deep += "f";
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(ts::error_message([&] { read_bytes(ts::make_archive({ts::file(deep, "x")}), blobs, budget); }),
               HasSubstr("is longer than 4096 bytes (Linux's PATH_MAX)"));
   EXPECT_THAT(ts::error_message([&] { read_bytes(ts::make_archive({ts::file(std::string(256, 'n'), "x")}), blobs, budget); }),
               HasSubstr("has a component longer than 255 bytes"));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // At the limits it is fine.
   std::string ok;
   while (ok.size() + 2 <= kMaxImagePathBytes - 1) ok += "d/";
