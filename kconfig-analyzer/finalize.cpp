@@ -20,6 +20,14 @@ uint32_t symbol_hash(std::string_view name) {
 
 namespace {
 
+[[noreturn]] void throw_too_deep(const Model& m, SymbolId s) {
+  const Symbol& sy = m.symbols[s];
+  std::string at = sy.menus.empty() ? std::string("<unknown>") : m.where(m.menus[sy.menus.front()].loc);
+  throw KconfigError(at + ": " + (sy.name.empty() ? std::string("<choice>") : sy.name) +
+                     ": its value depends on a chain of symbols and expressions more than " +
+                     std::to_string(kMaxEvalDepth) + " deep");
+}
+
 class Finalizer {
  public:
   Finalizer(Model& m, Diagnostics& d) : m_(m), d_(d), rw_(m) {
@@ -30,6 +38,9 @@ class Finalizer {
     finalize_menu(Model::kRootMenu, false, 0);
     check_depths();
     derive();
+    // Before the recursive search below, which follows the same chains.
+    EvalDepth d = evaluation_depth(m_);
+    if (d.depth > kMaxEvalDepth) throw_too_deep(m_, d.from);
     check_dependencies();
   }
 
@@ -409,6 +420,10 @@ class Finalizer {
 
   bool check_symbol(SymbolId s) {
     if (sym(s).flags & kSymConst) return false;
+    // The search recurses along dependencies. Chains too long to evaluate
+    // were reported before it started, unless a cycle hid them: then stop
+    // at the length no valid chain reaches.
+    if (stack_.size() > kMaxEvalDepth / kEvalLinkWeight) report_too_deep(s);
     if (state_[s] == 1) {
       report_cycle(s);
       return true;
@@ -445,6 +460,8 @@ class Finalizer {
     stack_.pop_back();
     return found;
   }
+
+  [[noreturn]] void report_too_deep(SymbolId s) { throw_too_deep(m_, s); }
 
   std::vector<SymbolId> members_in_menu(SymbolId choice) {
     std::vector<SymbolId> out;

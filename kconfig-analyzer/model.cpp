@@ -60,6 +60,90 @@ void Model::index_common_strings() {
   for (StrId id = 0; id < kCommonStrings; ++id) string_ids_.insert(id, kCommon[id], text);
 }
 
+EvalDepth evaluation_depth(const Model& m) {
+  const size_t n = m.symbols.size();
+  // What a symbol's value is computed from, and its deepest expression.
+  auto inputs = [&](SymbolId s, std::vector<SymbolId>& out) {
+    const Symbol& sym = m.symbols[s];
+    uint32_t deepest = 0;
+    std::vector<ExprId> exprs = {sym.dir_dep, sym.rev_dep, sym.implied};
+    for (PropId p : sym.props) {
+      const Property& prop = m.props[p];
+      exprs.push_back(prop.visible);
+      if (prop.kind == PropKind::Default || prop.kind == PropKind::Range) exprs.push_back(prop.expr);
+    }
+    std::vector<ExprId> stack;
+    for (ExprId root : exprs) {
+      if (root == kNoExpr) continue;
+      deepest = std::max(deepest, expr_size(m.exprs, root).depth);
+      stack.push_back(root);
+      while (!stack.empty()) {
+        const ExprNode& e = m.exprs[stack.back()];
+        stack.pop_back();
+        switch (e.kind) {
+          case ExprKind::And:
+          case ExprKind::Or:
+            stack.push_back(e.left);
+            stack.push_back(e.right);
+            break;
+          case ExprKind::Not: stack.push_back(e.left); break;
+          case ExprKind::Symbol: out.push_back(e.left); break;
+          case ExprKind::None: break;
+          default:
+            out.push_back(e.left);
+            out.push_back(e.right);
+            break;
+        }
+      }
+    }
+    if (sym.choice != kNoSymbol) out.push_back(sym.choice);
+    out.insert(out.end(), sym.members.begin(), sym.members.end());
+    return deepest;
+  };
+  // Iterative depth-first search; a symbol's depth is known once all its
+  // inputs' are (post-order). 0: not seen, kOnPath: being computed.
+  constexpr uint32_t kOnPath = UINT32_MAX;
+  std::vector<uint32_t> depth(n, 0);
+  struct Frame {
+    SymbolId sym;
+    std::vector<SymbolId> inputs;
+    size_t next = 0;
+    uint32_t own = 0;   // kEvalLinkWeight + its deepest expression
+    uint32_t best = 0;  // deepest input so far
+  };
+  EvalDepth result;
+  std::vector<Frame> path;
+  for (SymbolId root = 0; root < n; ++root) {
+    if (depth[root] != 0) continue;
+    auto enter = [&](SymbolId s) {
+      Frame f{s, {}, 0, 0, 0};
+      f.own = kEvalLinkWeight + inputs(s, f.inputs);
+      depth[s] = kOnPath;
+      path.push_back(std::move(f));
+    };
+    enter(root);
+    while (!path.empty()) {
+      Frame& f = path.back();
+      if (f.next < f.inputs.size()) {
+        SymbolId in = f.inputs[f.next++];
+        if (depth[in] == kOnPath) continue;  // a cycle: reported by finalize
+        if (depth[in] == 0) {
+          enter(in);
+          continue;
+        }
+        f.best = std::max(f.best, depth[in]);
+        continue;
+      }
+      uint32_t d = f.own + f.best;
+      depth[f.sym] = d;
+      if (d > result.depth) result = {d, f.sym};
+      path.pop_back();
+      if (!path.empty()) path.back().best = std::max(path.back().best, d);
+    }
+  }
+  return result;
+}
+
 Model::Model() {
   index_common_strings();
   // The three constants, which are not in conf's symbol table.

@@ -30,6 +30,17 @@ enum SymbolFlag : uint32_t {
 // once per level.
 inline constexpr int kMaxMenuDepth = 2000;
 
+// How deep evaluating one symbol may recurse: conf's evaluation, which the
+// engine follows step by step, computes a symbol's dependencies from within
+// its own computation, so the stack grows along the longest chain of symbols
+// whose values need each other. Each symbol on the chain counts
+// kEvalLinkWeight (its computation takes about four frames, an expression
+// level about one) plus the depth of its deepest expression. Linux 6.1 and
+// 6.12 need 3,530 and 3,888 (long `select` chains); at the limit the unit
+// tests pass under ASan with an 8 MiB stack.
+inline constexpr uint32_t kMaxEvalDepth = 12000;
+inline constexpr uint32_t kEvalLinkWeight = 4;
+
 enum class PropKind : uint8_t { Prompt, Comment, Menu, Default, Choice, Select, Imply, Range };
 
 struct Location {
@@ -81,6 +92,17 @@ struct Symbol {
   StrId name_str = 0;             // the name as a value (unknown symbols evaluate to their name)
   uint32_t seq = 0;               // creation order, for conf's symbol-table walk order
 };
+
+class Model;
+
+// The deepest evaluation a model can ask for (see kMaxEvalDepth), and the
+// symbol it starts from. Edges that close a cycle are not followed (finalize
+// reports cycles); computed without recursion.
+struct EvalDepth {
+  uint32_t depth = 0;
+  SymbolId from = kNoSymbol;
+};
+EvalDepth evaluation_depth(const Model& m);
 
 class Model {
  public:

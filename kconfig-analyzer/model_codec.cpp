@@ -278,6 +278,7 @@ Model decode_model(ByteReader& in) {
 
   m.exprs = ExprPool::frozen_from(std::move(nodes));
   if (!m.restore_indexes()) corrupt("symbol table inconsistent");
+  if (evaluation_depth(m).depth > kMaxEvalDepth) corrupt("evaluation deeper than the engine allows");
   return m;
 }
 

@@ -123,6 +123,49 @@ TEST(ParserLimits, ASymbolSelectedFromTooManyPlacesIsAnError) {
   EXPECT_EQ(c.value("T"), "y");
 }
 
+// Each symbol depends on the next one, defined after it: no automatic
+// submenus, but evaluating the first computes all the others first.
+std::string forward_chain(int n) {
+  std::string k;
+  for (int i = 0; i < n; ++i) {
+    k += "config C" + std::to_string(i) + "\n\tbool \"c\"\n\tdefault y\n";
+    if (i + 1 < n) k += "\tdepends on C" + std::to_string(i + 1) + "\n";
+  }
+  return k;
+}
+
+TEST(ParserLimits, LongDependencyChainsAreAnError) {
+  std::string e = error_of([] { tree_of(forward_chain(100000)); });
+  EXPECT_NE(e.find(": its value depends on a chain of symbols and expressions more than 12000 deep"), std::string::npos)
+      << e;
+  EXPECT_EQ(e.rfind("Kconfig:", 0), 0u) << e;
+  // Each link counts kEvalLinkWeight + 1 (its expressions are one level deep).
+  auto t = tree_of(forward_chain(static_cast<int>(kMaxEvalDepth / (kEvalLinkWeight + 1)) - 10));
+  EXPECT_LE(evaluation_depth(t->model()).depth, kMaxEvalDepth);
+  Config c = Config::run(t, Mode::AllDefConfig);
+  EXPECT_EQ(c.value("C0"), "y");
+  EXPECT_NE(c.dotconfig().find("CONFIG_C2000=y"), std::string::npos);
+}
+
+TEST(ParserLimits, ChainsThroughDeepExpressionsUpToTheLimitWork) {
+  // C0 <- C1 <- ... <- C11 by select, each select first among 1000, so that
+  // evaluating C(i) reaches C(i+1) at the bottom of a 1000-deep || chain:
+  // 11 * (4 + 1000) levels and C11.
+  std::string k;
+  for (int i = 11; i >= 0; --i) {
+    k += "config C" + std::to_string(i) + "\n\tdef_bool y\n";
+    if (i == 0) continue;
+    k += "\tselect C" + std::to_string(i - 1) + "\n";
+    for (int j = 1; j < 1000; ++j)
+      k += "config S" + std::to_string(i) + "_" + std::to_string(j) + "\n\tbool\n\tselect C" + std::to_string(i - 1) + "\n";
+  }
+  auto t = tree_of(k);
+  uint32_t depth = evaluation_depth(t->model()).depth;
+  EXPECT_GT(depth, 11000u);
+  EXPECT_LE(depth, kMaxEvalDepth);
+  EXPECT_EQ(Config::run(t, Mode::AllNoConfig).value("C0"), "y");
+}
+
 TEST(ParserLimits, DeeplyNestedMacroReferencesAreAnError) {
   std::string refs = "config A\n\tstring\n\tdefault \"" + repeat("$(a", 200000) + repeat(")", 200000) + "\"\n";
   EXPECT_EQ(error_of([&] { tree_of(refs); }), "Kconfig:3: macro references nested more than 2000 deep");
