@@ -3,14 +3,16 @@
 # KVM monitor: runner/boot, runner/devices, runner/vmm (without tests and
 # without the optional modules' code: devices/virtio_*, vmm/modules.cpp,
 # device_options.cpp), the run report and event decoder it shares with the
-# QEMU backend, and tailor-vmm's front end — and fails above the 3,000-line budget of issue 5.
+# QEMU backend, and tailor-vmm's front end — and fails above its budget: issue
+# 5's 3,000 lines, plus 250 for the seccomp confinement of issue 13
+# (vmm/seccomp.*, counted because it runs on every boot, not excluded).
 # Prints the per-file counts.
 #
 #   monitor_size.sh [REPO_ROOT]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root/runner"
-budget=3000
+budget=3250
 files=$(ls boot/*.h boot/*.cpp devices/*.h devices/*.cpp vmm/*.h vmm/*.cpp \
            run_report.h run_report.cpp event_stream.h event_stream.cpp mapped_file.h mapped_file.cpp \
            unique_fd.h vmm_main.cpp boot_cli.h boot_cli.cpp |
