@@ -27,6 +27,8 @@ PACKAGES=(
   python3 python3-kconfiglib
   # image.oci_image: container images made by the real tools
   umoci skopeo
+  # test.sh's sanitizer build: clang with ASan/UBSan and libFuzzer's runtime
+  clang libclang-rt-dev
 )
 
 want_run=0

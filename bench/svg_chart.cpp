@@ -100,7 +100,8 @@ std::string render_bar_chart(const Chart& c) {
   const double group_w = kPlotW / groups;
   const double nseries = std::max<double>(1, static_cast<double>(c.series.size()));
   const double bar_w = group_w * 0.8 / nseries;
-  auto y_of = [&](double v) { return kTop + kPlotH - v / y_max * kPlotH; };
+  // y_max = y_max: clang before 16 cannot capture a structured binding (the sanitizer build uses clang 14).
+  auto y_of = [&, y_max = y_max](double v) { return kTop + kPlotH - v / y_max * kPlotH; };
   for (size_t g = 0; g < c.categories.size(); ++g) {
     double cx = kLeft + group_w * (static_cast<double>(g) + 0.5);
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", cx, kTop + kPlotH + 18,
@@ -132,7 +133,7 @@ std::string render_line_chart(const Chart& c) {
   if (!std::isfinite(x_min)) x_min = 0, x_max = 1;
   if (x_max == x_min) x_max = x_min + 1;
   auto x_of = [&](double x) { return kLeft + 20 + (tx(x) - x_min) / (x_max - x_min) * (kPlotW - 40); };
-  auto y_of = [&](double v) { return kTop + kPlotH - v / y_max * kPlotH; };
+  auto y_of = [&, y_max = y_max](double v) { return kTop + kPlotH - v / y_max * kPlotH; };
   std::vector<double> xs;
   for (const auto& s : c.series)
     for (const auto& p : s.points) xs.push_back(p.x);

@@ -1,0 +1,23 @@
+// libFuzzer target: Debian packages (image-builder/deb_package.h). The input
+// is a .deb file, read and cached like `deb = ["./x.deb"]`; its bytes also go
+// through the control-stanza parser that `apt-cache show` output uses.
+#include <cstdint>
+#include <string>
+
+#include "image-builder/deb_package.h"
+#include "tests/fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  tailor::fuzz::limit_file_size(16 << 20);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const tailor::fuzz::Scratch scratch("deb");
+  const auto deb = scratch.write("package.deb", data, size);
+  tailor::fuzz::expect_clean_errors([&] { tailor::unpack_deb(deb, scratch.path() / "cache"); });
+  scratch.clear();
+  tailor::fuzz::expect_clean_errors(
+      [&] { tailor::parse_control(std::string(reinterpret_cast<const char*>(data), size)); });
+  return 0;
+}

@@ -1,0 +1,58 @@
+// libFuzzer target: the image builder's shared-library closure
+// (image-builder/elf_closure.h). The input is the app's program at /app/prog
+// in an image whose payload also holds it as its own interpreter and as every
+// library it names, so that the walk follows PT_INTERP, DT_NEEDED, RPATH and
+// RUNPATH chains through files with the same hostile headers. The host is
+// never consulted.
+#include <cstdint>
+#include <string>
+
+#include "common/sha256.h"
+#include "image-builder/elf_closure.h"
+#include "kconfig-analyzer/elf/elf_file.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+using namespace tailor;
+
+// Puts `node` at `path` unless the path itself is unusable (then the closure
+// simply does not find it there, which is what it must cope with anyway).
+void place(PayloadTree& payload, const std::string& path, const PayloadNode& node) {
+  if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos) return;
+  fuzz::expect_clean_errors([&] { payload.put(path, node); });
+}
+
+void close_over(const std::filesystem::path& file, const std::string& bytes) {
+  PayloadNode prog;
+  prog.mode = 0755;
+  prog.content = {file, bytes.size(), sha256_hex(bytes)};
+  prog.source = "fuzz input";
+  PayloadTree payload;
+  payload.put("/app/prog", prog);
+  fuzz::expect_clean_errors([&] {
+    const elf::ElfFile f = elf::ElfFile::parse(bytes, "/app/prog", elf::ParseDepth::Linking);
+    if (f.interpreter()) place(payload, *f.interpreter(), prog);
+    for (const auto& needed : f.needed())
+      if (needed.find('/') == std::string::npos) {
+        place(payload, "/lib/" + needed, prog);
+        place(payload, "/usr/lib/x86_64-linux-gnu/" + needed, prog);
+      }
+  });
+  ClosureOptions options;
+  options.argv0 = "/app/prog";
+  options.argv0_where = "fuzz.toml:1:1";
+  options.ld_library_path = {"/app/lib", "/usr/local/lib"};
+  options.use_host = false;
+  fuzz::expect_clean_errors([&] { complete_closure(payload, options); });
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const tailor::fuzz::Scratch scratch("elf-closure");
+  const auto file = scratch.write("prog", data, size);
+  close_over(file, std::string(reinterpret_cast<const char*>(data), size));
+  scratch.clear();
+  return 0;
+}

@@ -1,0 +1,45 @@
+// libFuzzer target: the i8042 keyboard controller model
+// (runner/devices/i8042.cpp): any sequence of guest accesses to the data and
+// command/status ports. The input is a device_ops.h program.
+#include <cstdint>
+
+#include "runner/devices/i8042.h"
+#include "tests/fuzz/device_ops.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+using namespace tailor::fuzz::device_ops;
+using tailor::runner::devices::I8042;
+
+constexpr std::uint64_t kPorts = 6;  // 0x60-0x65: data, the unused ports between, status/command, one past
+
+void fuzz_one(const std::uint8_t* data, std::size_t size) {
+  tailor::fuzz::InputReader in(data, size);
+  I8042 controller([] {});  // a reset ends the run in the monitor; the model itself goes on
+  while (!in.empty()) {
+    std::uint8_t buf[8];
+    switch (in.u8() % kOpCount) {
+      case kRead: {
+        const std::uint64_t port = in.u16() % kPorts;
+        controller.read(port, std::span(buf, kWidths[in.u8() % 4]));
+        break;
+      }
+      case kWrite: {
+        const std::uint64_t port = in.u16() % kPorts;
+        const std::span bytes(buf, kWidths[in.u8() % 4]);
+        tailor::runner::devices::store_le(bytes, in.u32());
+        controller.write(port, bytes);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz_one(data, size);
+  return 0;
+}
