@@ -1,15 +1,18 @@
 // libFuzzer target: the image builder's shared-library closure
-// (image-builder/elf_closure.h). The input is the app's program at /app/prog
-// in an image whose payload also holds it as its own interpreter and as every
-// library it names, so that the walk follows PT_INTERP, DT_NEEDED, RPATH and
-// RUNPATH chains through files with the same hostile headers. The host is
-// never consulted.
+// (image-builder/elf_closure.h) and the analyzer's
+// (kconfig-analyzer/elf/library_closure.h). The input is the app's program
+// at /app/prog in an image that also holds it as its own interpreter and as
+// every library it names, so that the walks follow PT_INTERP, DT_NEEDED,
+// RPATH and RUNPATH chains through files with the same hostile headers. The
+// host is never consulted.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/sha256.h"
 #include "image-builder/elf_closure.h"
 #include "kconfig-analyzer/elf/elf_file.h"
+#include "kconfig-analyzer/elf/library_closure.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -45,6 +48,10 @@ void close_over(const std::filesystem::path& file, const std::string& bytes) {
   options.ld_library_path = {"/app/lib", "/usr/local/lib"};
   options.use_host = false;
   fuzz::expect_clean_errors([&] { complete_closure(payload, options); });
+  // The analyzer's loader-style closure over an image in which every path is this file.
+  fuzz::expect_clean_errors([&] {
+    elf::library_closure("/app/prog", [&](const std::string&) { return std::optional<std::filesystem::path>(file); });
+  });
 }
 
 }  // namespace
