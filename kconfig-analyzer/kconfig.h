@@ -1,6 +1,7 @@
 // tailor's Kconfig engine: the public interface.
 //
-//   auto tree = kconfig::Tree::load({.srctree = "/usr/src/linux", .arch = "x86_64", .shell_cache_dir = cache});
+//   auto tree = kconfig::Tree::load({.srctree = "/usr/src/linux", .arch = "x86_64",
+//                                    .shell_cache_dir = cache / "kconfig-shell", .tree_cache_dir = cache / "kconfig-tree"});
 //   kconfig::Config cfg = kconfig::Config::run(tree, kconfig::Mode::AllNoConfig);
 //   cfg.set("EXPERT", "y");                      // a user value, as if read from a .config
 //   cfg.value("EXPERT");                         // "y"
