@@ -58,8 +58,7 @@ void close_over(const std::filesystem::path& file, const std::string& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const tailor::fuzz::Scratch scratch("elf-closure");
-  const auto file = scratch.write("prog", data, size);
-  close_over(file, std::string(reinterpret_cast<const char*>(data), size));
-  scratch.clear();
+  scratch.run_on_file("prog", data, size,
+                      [&](const auto& file) { close_over(file, std::string(reinterpret_cast<const char*>(data), size)); });
   return 0;
 }

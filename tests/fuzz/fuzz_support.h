@@ -92,17 +92,28 @@ class Scratch {
   void clear() const {
     for (const auto& e : std::filesystem::directory_iterator(dir_)) remove_tree(e.path());
   }
+  // Writes the input as file `name`, runs `f(path)` under
+  // expect_clean_errors, then empties the directory.
+  template <typename F>
+  void run_on_file(const std::string& name, const std::uint8_t* data, std::size_t size, F&& f) const {
+    const auto file = write(name, data, size);
+    expect_clean_errors([&] { f(file); });
+    clear();
+  }
 
  private:
   std::filesystem::path dir_;
 };
 
-// The archive targets unpack under a small budget (UnpackBudget); a file
-// written past `bytes` (set above that budget) means the budget leaked:
-// RLIMIT_FSIZE raises SIGXFSZ there, which libFuzzer reports as a finding
-// ("file size exceeded") before the shared disk fills.
-inline void crash_on_files_larger_than(std::uint64_t bytes) {
-  const rlimit limit{bytes, bytes};
+// The archive targets unpack under a small budget (UnpackBudget), which
+// keeps each input cheap; the limit's own value is the unit tests' business.
+constexpr std::uint64_t kUnpackBudget = 32 << 20;
+
+// For LLVMFuzzerInitialize: a file written past twice the budget means the
+// budget leaked. RLIMIT_FSIZE raises SIGXFSZ there, which libFuzzer reports
+// as a finding ("file size exceeded") before the shared disk fills.
+inline void watch_unpack_budget() {
+  const rlimit limit{2 * kUnpackBudget, 2 * kUnpackBudget};
   ::setrlimit(RLIMIT_FSIZE, &limit);
 }
 

@@ -18,22 +18,8 @@ void fuzz_one(const std::uint8_t* data, std::size_t size) {
   tailor::fuzz::InputReader in(data, size);
   I8042 controller([] {});  // a reset ends the run in the monitor; the model itself goes on
   while (!in.empty()) {
-    std::uint8_t buf[8];
-    switch (in.u8() % kOpCount) {
-      case kRead: {
-        const std::uint64_t port = in.u16() % kPorts;
-        controller.read(port, std::span(buf, kWidths[in.u8() % 4]));
-        break;
-      }
-      case kWrite: {
-        const std::uint64_t port = in.u16() % kPorts;
-        const std::span bytes(buf, kWidths[in.u8() % 4]);
-        tailor::runner::devices::store_le(bytes, in.u32());
-        controller.write(port, bytes);
-        break;
-      }
-      default: break;
-    }
+    const auto op = static_cast<Op>(in.u8() % kOpCount);
+    if (op == kRead || op == kWrite) guest_access(controller, op, in, kPorts);
   }
 }
 

@@ -6,21 +6,15 @@
 #include "image-builder/oci_image.h"
 #include "tests/fuzz/fuzz_support.h"
 
-namespace {
-// A small unpack budget keeps each input cheap; the limit's own value is the
-// unit tests' business.
-constexpr std::uint64_t kBudget = 32 << 20;
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  tailor::fuzz::crash_on_files_larger_than(2 * kBudget);
+  tailor::fuzz::watch_unpack_budget();
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const tailor::fuzz::Scratch scratch("oci");
-  const auto archive = scratch.write("image.tar", data, size);
-  tailor::fuzz::expect_clean_errors([&] { tailor::unpack_oci(archive, "", scratch.path() / "cache", kBudget); });
-  scratch.clear();
+  scratch.run_on_file("image.tar", data, size, [&](const auto& file) {
+    tailor::unpack_oci(file, "", scratch.path() / "cache", tailor::fuzz::kUnpackBudget);
+  });
   return 0;
 }

@@ -71,12 +71,17 @@ if [[ $mode == replay ]]; then
 fi
 
 [[ $mode =~ ^[0-9]+$ ]] || { echo "run_fuzz.sh: MODE is 'replay' or a number of seconds, not '$mode'" >&2; exit 2; }
-rm -rf "$work/corpus"
-mkdir -p "$work/corpus" "$work/artifacts"
+# A corpus of this run's own, so that runs of one target at once (a test and
+# a campaign) do not share it; the last run's stays in $work/corpus.
+corpus=$work/corpus.$$
+rm -rf "$corpus"
+mkdir -p "$corpus" "$work/artifacts"
 status=0
 "$fuzzer" "${common[@]}" -max_len=$max_len -max_total_time="$mode" -print_final_stats=1 \
-  -artifact_prefix="$work/artifacts/" "$@" "$work/corpus" "${inputs[@]}" || status=$?
-echo "run_fuzz.sh: $target: corpus $(find "$work/corpus" -type f | wc -l) new inputs, $(du -sk "$work/corpus" | cut -f1) KiB"
+  -artifact_prefix="$work/artifacts/" "$@" "$corpus" "${inputs[@]}" || status=$?
+echo "run_fuzz.sh: $target: corpus $(find "$corpus" -type f | wc -l) new inputs, $(du -sk "$corpus" | cut -f1) KiB"
+rm -rf "$work/corpus"
+mv "$corpus" "$work/corpus"
 if ((status != 0)); then
   echo "run_fuzz.sh: $target found a problem; the input is in $work/artifacts/." >&2
   echo "  Reproduce: $fuzzer $work/artifacts/<file>; fix it, then add the input to" >&2

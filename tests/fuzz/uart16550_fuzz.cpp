@@ -20,20 +20,9 @@ void fuzz_one(const std::uint8_t* data, std::size_t size) {
   tailor::fuzz::InputReader in(data, size);
   Uart16550 uart({.output = [](std::string_view) {}, .irq = [](bool) {}});
   while (!in.empty()) {
-    std::uint8_t buf[8];
-    switch (in.u8() % kOpCount) {
-      case kRead: {
-        const std::uint64_t port = in.u16() % kPorts;
-        uart.read(port, std::span(buf, kWidths[in.u8() % 4]));
-        break;
-      }
-      case kWrite: {
-        const std::uint64_t port = in.u16() % kPorts;
-        const std::span bytes(buf, kWidths[in.u8() % 4]);
-        tailor::runner::devices::store_le(bytes, in.u32());
-        uart.write(port, bytes);
-        break;
-      }
+    switch (const auto op = static_cast<Op>(in.u8() % kOpCount)) {
+      case kRead:
+      case kWrite: guest_access(uart, op, in, kPorts); break;
       case kHostBytes: {
         const auto bytes = in.bytes(in.u8());
         uart.receive(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));

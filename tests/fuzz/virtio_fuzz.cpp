@@ -45,23 +45,11 @@ void setup_queue(VirtioMmio& mmio, unsigned q) {
 
 void run(tailor::fuzz::InputReader& in, VirtioMmio& mmio, vmm::GuestMemory& memory) {
   while (!in.empty()) {
-    const std::uint8_t op = in.u8() % kOpCount;
+    const auto op = static_cast<Op>(in.u8() % kOpCount);
     tailor::fuzz::expect_clean_errors([&] {
       switch (op) {
-        case kRead: {
-          const std::uint64_t offset = in.u16() % kRegisterWindow;
-          std::uint8_t buf[8];
-          mmio.read(offset, std::span(buf, kWidths[in.u8() % 4]));
-          break;
-        }
-        case kWrite: {
-          const std::uint64_t offset = in.u16() % kRegisterWindow;
-          std::uint8_t buf[8];
-          const std::span data(buf, kWidths[in.u8() % 4]);
-          devices::store_le(data, in.u32());
-          mmio.write(offset, data);
-          break;
-        }
+        case kRead:
+        case kWrite: guest_access(mmio, op, in, kRegisterWindow); break;
         case kHostBytes: {
           const std::uint64_t gpa = in.u16();
           const auto bytes = in.bytes(in.u8());
