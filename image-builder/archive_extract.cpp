@@ -81,7 +81,7 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
   archive_read_support_format_all(in.get());
   if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 20) != ARCHIVE_OK)
     throw Error(archive_path.string() + ": cannot open archive (corrupt, truncated or not an archive): " +
-                archive_error_string(in.get()));
+                archive_message(in.get()));
 
   Writer out(archive_write_disk_new());
   // Entry names are checked below (we hand libarchive absolute paths under
@@ -97,7 +97,7 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
       throw Error(archive_path.string() + ": corrupt or truncated archive after " + std::to_string(entries) +
-                  " entries: " + archive_error_string(in.get()));
+                  " entries: " + archive_message(in.get()));
     const char* raw_name = archive_entry_pathname(entry);
     if (!raw_name) throw Error(archive_path.string() + ": an entry without a name after " + std::to_string(entries) + " entries");
     std::string name = strip_path(raw_name, options.strip_components);
@@ -125,7 +125,7 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
     const std::uint64_t declared = sized ? static_cast<std::uint64_t>(archive_entry_size(entry)) : 0;
     if (options.budget && !link && type == AE_IFREG) options.budget->charge(declared, label);
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN)
-      throw Error(archive_path.string() + ": cannot extract " + name + ": " + archive_error_string(out.get()));
+      throw Error(archive_path.string() + ": cannot extract " + name + ": " + archive_message(out.get()));
     if (declared > 0 || (!sized && type == AE_IFREG)) {
       const void* buf = nullptr;
       size_t size = 0;
@@ -136,7 +136,7 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN)
           throw Error(archive_path.string() + ": corrupt or truncated archive at " + name + ": " +
-                      archive_error_string(in.get()));
+                      archive_message(in.get()));
         const std::uint64_t end = static_cast<std::uint64_t>(offset) + size;
         if (offset < 0 || (sized && end > declared))
           throw Error(archive_path.string() + ": corrupt archive: " + name + " has data beyond its size of " +
@@ -146,20 +146,25 @@ std::uint64_t extract_archive(const std::filesystem::path& archive_path, const s
           charged = end;
         }
         if (archive_write_data_block(out.get(), buf, size, offset) < ARCHIVE_WARN)
-          throw Error(archive_path.string() + ": cannot write " + name + ": " + archive_error_string(out.get()));
+          throw Error(archive_path.string() + ": cannot write " + name + ": " + archive_message(out.get()));
       }
     }
     if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
-      throw Error(archive_path.string() + ": cannot finish " + name + ": " + archive_error_string(out.get()));
+      throw Error(archive_path.string() + ": cannot finish " + name + ": " + archive_message(out.get()));
     ++entries;
     if (options.on_progress && (entries % 256) == 0)
       options.on_progress(static_cast<std::uint64_t>(archive_filter_bytes(in.get(), -1)), total);
   }
   if (archive_write_close(out.get()) != ARCHIVE_OK)
-    throw Error(archive_path.string() + ": cannot finish extraction: " + archive_error_string(out.get()));
+    throw Error(archive_path.string() + ": cannot finish extraction: " + archive_message(out.get()));
   if (entries == 0) throw Error(archive_path.string() + ": archive holds no files");
   if (options.on_progress) options.on_progress(total, total);
   return entries;
+}
+
+std::string archive_message(struct archive* a) {
+  const char* message = archive_error_string(a);
+  return message ? message : "no message from libarchive (corrupt or truncated data)";
 }
 
 }  // namespace tailor

@@ -9,7 +9,14 @@
 #include <string>
 #include <string_view>
 
+struct archive;
+
 namespace tailor {
+
+// libarchive's message for the last error of `a`. libarchive can fail without
+// setting one (archive_error_string() is then NULL, and appending NULL to a
+// std::string crashed on a crafted .deb found by the deb fuzz target).
+std::string archive_message(struct archive* a);
 
 // How much one archive (a .deb, a container image with all its layers) may
 // unpack to by default; `--max-unpacked-size` raises it.

@@ -2,6 +2,7 @@
 // members are read by inner readers fed from the outer one, so nothing is
 // extracted twice.
 #include "image-builder/deb_package.h"
+#include "image-builder/archive_extract.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -60,7 +61,7 @@ la_ssize_t read_from_outer(archive* inner, void* client, const void** buffer) {
   int r = archive_read_data_block(outer, buffer, &size, &offset);
   if (r == ARCHIVE_EOF) return 0;
   if (r < ARCHIVE_WARN) {
-    archive_set_error(inner, EIO, "%s", archive_error_string(outer));
+    archive_set_error(inner, EIO, "%s", archive_message(outer).c_str());
     return -1;
   }
   return static_cast<la_ssize_t>(size);
@@ -71,7 +72,7 @@ Reader open_member(archive* outer, const std::string& what) {
   archive_read_support_filter_all(inner.get());
   archive_read_support_format_tar(inner.get());
   if (archive_read_open(inner.get(), outer, nullptr, read_from_outer, nullptr) != ARCHIVE_OK)
-    throw Error(what + ": corrupt or truncated (not a readable tar archive): " + archive_error_string(inner.get()));
+    throw Error(what + ": corrupt or truncated (not a readable tar archive): " + archive_message(inner.get()));
   return inner;
 }
 
@@ -84,7 +85,7 @@ std::string read_control_text(archive* outer, UnpackBudget& budget, const std::s
   for (;;) {
     int r = archive_read_next_header(inner.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated: " + archive_error_string(inner.get()));
+    if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated: " + archive_message(inner.get()));
     const char* raw = archive_entry_pathname(e);
     const std::string name = raw ? raw : "";
     budget.charge_member(name, "", what);
@@ -102,7 +103,7 @@ std::string read_control_text(archive* outer, UnpackBudget& budget, const std::s
         if (text.size() + static_cast<size_t>(n) > kMaxControlFileBytes) throw too_big();
         text.append(buf, static_cast<size_t>(n));
       }
-      if (n < 0) throw Error(what + ": corrupt or truncated: " + archive_error_string(inner.get()));
+      if (n < 0) throw Error(what + ": corrupt or truncated: " + archive_message(inner.get()));
       return text;
     }
     if (archive_entry_size_is_set(e)) budget.charge(static_cast<std::uint64_t>(archive_entry_size(e)), what);
@@ -200,7 +201,7 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
   Reader outer(archive_read_new());
   archive_read_support_format_ar(outer.get());
   if (archive_read_open_filename(outer.get(), deb.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw Error(what + ": not a Debian package (not an ar archive: " + archive_error_string(outer.get()) + ")");
+    throw Error(what + ": not a Debian package (not an ar archive: " + archive_message(outer.get()) + ")");
 
   bool have_version = false;
   std::string control_member, data_member;  // the names read, to refuse a second one
@@ -211,7 +212,7 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
     int r = archive_read_next_header(outer.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      throw Error(what + ": corrupt or truncated Debian package: " + archive_error_string(outer.get()));
+      throw Error(what + ": corrupt or truncated Debian package: " + archive_message(outer.get()));
     const char* raw = archive_entry_pathname(e);
     std::string name = raw ? raw : "";
     while (!name.empty() && name.back() == '/') name.pop_back();  // GNU ar style

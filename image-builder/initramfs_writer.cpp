@@ -1,6 +1,7 @@
 // cpio newc through libarchive with every varying field pinned; gzip and zstd
 // through libarchive's filters, lz4 through liblz4 in the kernel's legacy format.
 #include "image-builder/initramfs_writer.h"
+#include "image-builder/archive_extract.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -99,7 +100,7 @@ la_ssize_t sink_write(archive*, void* data, const void* buf, size_t size) {
 }
 
 void check(archive* a, int r, const std::string& what) {
-  if (r < ARCHIVE_WARN) throw Error("writing the initramfs: " + what + ": " + archive_error_string(a));
+  if (r < ARCHIVE_WARN) throw Error("writing the initramfs: " + what + ": " + archive_message(a));
 }
 
 void set_common(archive_entry* e, const std::string& name, std::uint64_t ino) {
@@ -123,7 +124,7 @@ void copy_content(archive* a, const std::string& path, const FileContent& conten
     total += static_cast<std::uint64_t>(n);
     if (total > content.size) break;
     if (archive_write_data(a, buf.data(), static_cast<size_t>(n)) != n)
-      throw Error("writing the initramfs: " + path + ": " + archive_error_string(a));
+      throw Error("writing the initramfs: " + path + ": " + archive_message(a));
   }
   if (total != content.size)
     throw Error(content.file.string() + " (for " + path + " in the image) changed while the image was built: expected " +
@@ -212,7 +213,7 @@ InitramfsInfo write_initramfs(const PayloadTree& tree, Compression compression, 
       check(a.get(), archive_write_finish_entry(a.get()), path);
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
-      throw Error("writing the initramfs: " + (sink.error.empty() ? std::string(archive_error_string(a.get())) : sink.error));
+      throw Error("writing the initramfs: " + (sink.error.empty() ? std::string(archive_message(a.get())) : sink.error));
     info.cpio_bytes = static_cast<std::uint64_t>(archive_filter_bytes(a.get(), 0));
     if (sink.lz4) sink.lz4->finish();
     if (std::fflush(sink.file) != 0 || ::fsync(fileno(sink.file)) != 0)

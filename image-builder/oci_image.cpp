@@ -316,7 +316,7 @@ std::vector<TreeEntry> read_layer(const LayerRef& layer, BlobStore& blobs, Unpac
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), layer.file->c_str(), 1 << 16) != ARCHIVE_OK)
-    throw Error(label + " is not a (compressed) tar archive: " + archive_error_string(a.get()));
+    throw Error(label + " is not a (compressed) tar archive: " + archive_message(a.get()));
   return read_tar_entries(a.get(), blobs, budget, label);
 }
 

@@ -99,7 +99,7 @@ std::string BlobStore::add_entry_data(archive* reader, archive_entry* entry, Unp
       la_int64_t offset = 0;
       int r = archive_read_data_block(reader, &buf, &n, &offset);
       if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated archive: " + archive_error_string(reader));
+      if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated archive: " + archive_message(reader));
       const std::uint64_t begin = static_cast<std::uint64_t>(offset);
       if (offset < 0 || begin < size)
         throw Error(what + ": corrupt archive: data blocks overlap or go backwards (a bad sparse map)");
@@ -137,7 +137,7 @@ std::vector<TreeEntry> read_tar_entries(archive* a, BlobStore& blobs, UnpackBudg
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
       throw Error(what + ": corrupt or truncated archive after " + std::to_string(entries.size()) +
-                  " members: " + archive_error_string(a));
+                  " members: " + archive_message(a));
     const char* raw = archive_entry_pathname(ae);
     if (!raw) throw Error(what + ": member without a name");
     const char* link = archive_entry_hardlink(ae);
