@@ -14,6 +14,8 @@
 #include "image-builder/image_plan.h"
 #include "image-builder/manifest.h"
 #include "kconfig-analyzer/app/image_input.h"
+#include "runner/boot_cli.h"
+#include "runner/boot_profile.h"
 #include "runner/runner.h"
 
 namespace tailor::cli {
@@ -151,6 +153,9 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("-t,--timeout", *timeout, "Stop the guest after this many seconds (default: [run] timeout_s)");
   cmd->add_flag("--timings", *timings, "Print timing points (first instruction, app exec, exit) on stderr");
+  auto deterministic = std::make_shared<bool>(false);
+  auto profile = std::make_shared<bool>(false);
+  runner::add_deterministic_flags(*cmd, *deterministic, *profile);
   cmd->callback([=, &global] {
     Manifest m = load(*manifest, flags->kml);
     if (*check && !m.check.present) throw Error(m.path.string() + ": --check, but the manifest has no [check] table");
@@ -173,6 +178,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
     spec.backend = runner::parse_backend(*backend);
     spec.qemu_machine = *machine;
     spec.capture_console = *check;
+    if (*deterministic || *profile) runner::make_deterministic(spec, *profile);
     spec.notice = [](const std::string& line) {
       std::fflush(stdout);
       std::fprintf(stderr, "tailor: notice: %s\n", line.c_str());
@@ -180,6 +186,11 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
     runner::BootResult r = runner::boot(spec);
     std::fflush(stdout);
     if (*timings) std::fprintf(stderr, "%s", runner::format_timings(r).c_str());
+    if (*deterministic || *profile) {
+      std::error_code ec;
+      const bool have_map = stdfs::is_regular_file(img.kernel.system_map, ec);
+      runner::print_virtual_timeline(r, *profile, have_map ? img.kernel.system_map : stdfs::path());
+    }
     if (r.outcome != runner::Outcome::AppExited)
       std::fprintf(stderr, "tailor: %s: %s (exit code %d)\n", std::string(runner::outcome_name(r.outcome)).c_str(),
                    r.detail.c_str(), r.exit_code);

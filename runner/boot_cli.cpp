@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "runner/boot_profile.h"
 #include "runner/device_options.h"
 
 namespace tailor::runner {
@@ -30,6 +31,10 @@ void BootOptions::add_to(CLI::App& app, bool with_backend) {
     app.add_option("--qemu-machine", qemu_machine, "QEMU backend machine: microvm or pc")
         ->check(CLI::IsMember({"microvm", "pc"}))
         ->capture_default_str();
+    add_deterministic_flags(app, deterministic, profile);
+    app.add_option("--system-map", system_map,
+                   "With --profile: the kernel's System.map, to name initcalls that a kernel without KALLSYMS prints "
+                   "as addresses (tailor run finds its kernel's own)");
   }
   app.add_flag("--skip-kvm-check", skip_kvm_check,
                "Use /dev/kvm even when it cannot run Linux at useful speed (tiny test guests)");
@@ -52,6 +57,7 @@ BootSpec BootOptions::spec() const {
   for (const auto& n : nets) s.nets.push_back(parse_net_option(n));
   s.capture_console = json;
   if (json) s.console = [](std::string_view) {};
+  if (deterministic || profile) make_deterministic(s, profile);
   return s;
 }
 
@@ -70,6 +76,7 @@ int run_boot_command(const BootOptions& options, const std::string& program,
     std::fflush(stdout);
   }
   if (options.timings) std::fprintf(stderr, "%s", format_timings(result).c_str());
+  if (options.deterministic || options.profile) print_virtual_timeline(result, options.profile, options.system_map);
   if (result.outcome != Outcome::AppExited && !options.json) {
     std::fprintf(stderr, "%s: %s: %s (exit code %d)\n", program.c_str(), std::string(outcome_name(result.outcome)).c_str(),
                  result.detail.c_str(), result.exit_code);

@@ -23,6 +23,9 @@ struct BootOptions {
   bool timings = false;
   bool skip_kvm_check = false;
   bool seccomp = false;  // BootSpec::seccomp: tailor-vmm's default, off with --no-seccomp
+  bool deterministic = false;  // BootSpec::deterministic, and the virtual timings on stderr
+  bool profile = false;        // deterministic + initcall_debug: the boot profile on stderr
+  std::string system_map;      // names the profile's initcalls (kernels without KALLSYMS)
 
   // with_backend: `tailor boot` offers --backend and --qemu-machine;
   // tailor-vmm is the KVM monitor only.

@@ -22,5 +22,15 @@
 #define TAILOR_EVENT_APP_EXEC 'M'  /* boot mark: /init is about to exec the app */
 #define TAILOR_EVENT_STATUS 'S'    /* followed by one byte: the exit status, written just
                                       before the exit port (QEMU's exit code keeps only 7 bits) */
+#define TAILOR_EVENT_CLOCK 'T'     /* followed by one tag byte (below) and the guest's TSC
+                                      (rdtsc) as 8 bytes, least significant first */
+
+/* Tags of a clock event: which moment of the boot it stamps. Under QEMU's
+ * instruction counting (-icount shift=0) the TSC is the guest's virtual time
+ * in nanoseconds since reset, so these stamps put /init's moments on the same
+ * deterministic timeline as the kernel's printk times. */
+#define TAILOR_CLOCK_INIT 'I'      /* /init's first instruction of its own */
+#define TAILOR_CLOCK_APP_EXEC 'M'  /* just before the boot mark */
+#define TAILOR_CLOCK_EXIT 'S'      /* just before the status event */
 
 #endif

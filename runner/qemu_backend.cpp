@@ -4,6 +4,7 @@
 #include "runner/qemu_backend.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -233,7 +234,8 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
     a.push_back(spec.initrd->string());
   }
   a.insert(a.end(), {"-append", cmdline});
-  a.insert(a.end(), {"-chardev", "socket,id=con,path=" + qemu_escape(endpoints.console.string()),
+  a.insert(a.end(), {"-chardev", (spec.deterministic ? "pipe,id=con,path=" : "socket,id=con,path=") +
+                                     qemu_escape(endpoints.console.string()),
                      "-serial", "chardev:con"});
   a.insert(a.end(), {"-chardev", "socket,id=ev,path=" + qemu_escape(endpoints.events.string()),
                      "-device", fmt::format("isa-debugcon,iobase={:#x},chardev=ev", TAILOR_PORT_EVENT)});
@@ -257,6 +259,8 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
                        "-device", fmt::format("virtio-net-{},netdev=net{}{}", transport, i,
                                               n.mac ? ",mac=" + *n.mac : std::string())});
   }
+  if (spec.deterministic)
+    a.insert(a.end(), {"-icount", "shift=0,sleep=off", "-rtc", "base=2000-01-01T00:00:00,clock=vm", "-seed", "1"});
   a.insert(a.end(), spec.qemu_extra_args.begin(), spec.qemu_extra_args.end());
   return a;
 }
@@ -308,7 +312,24 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   Interrupts interrupts;
   TempDir dir(stdfs::temp_directory_path() / fmt::format("tailor-qemu-{}", ::getpid()));
   QemuEndpoints ep{dir.path() / "con", dir.path() / "ev", dir.path() / "qmp"};
-  std::array<UniqueFd, 3> listeners = {listen_unix(ep.console), listen_unix(ep.events), listen_unix(ep.qmp)};
+  std::array<UniqueFd, 3> listeners = {spec.deterministic ? UniqueFd() : listen_unix(ep.console),
+                                       listen_unix(ep.events), listen_unix(ep.qmp)};
+  // A deterministic boot's console is a FIFO, not a socket. QEMU's 16550
+  // keeps its transmitter busy while a write to its chardev would block, and
+  // the guest then polls the UART for as long as the host takes to read: host
+  // time leaking into the guest's timeline. A socket blocks after a few
+  // hundred one-byte writes (each is a buffer of its own); a FIFO of 1 MiB
+  // holds more than a boot prints while we drain it. Opened read-write, so
+  // that it reads as empty, not as closed, until QEMU has opened it.
+  UniqueFd console_fifo;
+  if (spec.deterministic) {
+    for (const char* end : {".in", ".out"})
+      if (::mkfifo((ep.console.string() + end).c_str(), 0600) != 0)
+        throw Error(errno_message("QEMU backend: mkfifo " + ep.console.string() + end, errno), exit_codes::kMonitorFailed);
+    console_fifo.reset(::open((ep.console.string() + ".out").c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!console_fifo) throw Error(errno_message("QEMU backend: open console FIFO", errno), exit_codes::kMonitorFailed);
+    ::fcntl(console_fifo.get(), F_SETPIPE_SZ, 1 << 20);  // best effort: the default 64 KiB is often enough
+  }
 
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(errno_message("QEMU backend: pipe", errno), exit_codes::kMonitorFailed);
@@ -323,6 +344,10 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   // Slots: 0 console, 1 events, 2 qmp (accepted from listeners), 3 QEMU's output.
   std::array<UniqueFd, 3> conn;
   std::array<bool, 4> open = {false, false, false, true};
+  if (console_fifo) {
+    conn[0] = std::move(console_fifo);
+    open[0] = true;
+  }
   std::string qemu_output;
   std::optional<QmpSession> session;
   bool timed_out = false;
@@ -346,6 +371,14 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
     if (open[3]) {
       pfds[n] = {out_read.get(), POLLIN, 0};
       what[n++] = 3;
+    }
+    // QEMU has exited: what is left in the console FIFO (which we hold open
+    // ourselves, so it never reads as closed) is all there will be.
+    if (spec.deterministic && !open[3] && open[0]) {
+      for (ssize_t got; (got = ::read(conn[0].get(), buf, sizeof buf)) > 0;)
+        report.console(std::string_view(buf, static_cast<size_t>(got)));
+      open[0] = false;
+      continue;
     }
     bool all_connected = conn[0] && conn[1] && conn[2];
     // Done when QEMU closed everything it had.
@@ -389,6 +422,7 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
       int fd = w == 3 ? out_read.get() : conn[w].get();
       ssize_t got = ::read(fd, buf, sizeof buf);
       if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && errno == EAGAIN) continue;
       if (got <= 0) {
         open[w] = false;
         continue;

@@ -14,7 +14,9 @@ namespace tailor::runner {
 
 // Unix sockets the QEMU chardevs connect to (we listen, QEMU is the client).
 struct QemuEndpoints {
-  std::filesystem::path console;  // ttyS0
+  // ttyS0: a socket; for a deterministic boot the base name of a FIFO pair
+  // (console.in, console.out), see run_qemu.
+  std::filesystem::path console;
   std::filesystem::path events;   // isa-debugcon on TAILOR_PORT_EVENT
   std::filesystem::path qmp;      // QMP: start/stop control and shutdown reasons
 };

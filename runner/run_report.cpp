@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "runner/guest_abi.h"
+
 namespace tailor::runner {
 namespace {
 
@@ -52,6 +54,14 @@ bool RunReport::event_byte(unsigned char byte) {
   std::lock_guard lock(mutex_);
   auto event = decoder_.feed(byte);
   if (!event) return false;
+  if (event->kind == GuestEvent::Kind::Clock) {
+    std::optional<std::uint64_t>* slot = event->clock_tag == TAILOR_CLOCK_INIT       ? &guest_clock_.init
+                                         : event->clock_tag == TAILOR_CLOCK_APP_EXEC ? &guest_clock_.app_exec
+                                         : event->clock_tag == TAILOR_CLOCK_EXIT     ? &guest_clock_.exit
+                                                                                     : nullptr;
+    if (slot && !*slot) *slot = event->tsc;
+    return false;
+  }
   if (event->kind == GuestEvent::Kind::AppExec) {
     if (!app_exec_) app_exec_ = Clock::now();
     return false;
@@ -100,6 +110,7 @@ BootResult RunReport::finish(Backend backend, std::string backend_detail, Outcom
   if (app_exec_) r.timings.app_exec = since_start(*app_exec_);
   if (guest_exit_) r.timings.guest_exit = since_start(*guest_exit_);
   r.timings.total = since_start(Clock::now());
+  r.timings.guest_clock = guest_clock_;
   r.console = std::move(console_);
   r.notices = notices_;
   return r;

@@ -48,6 +48,7 @@ class RunReport {
   Clock::time_point start_;
   mutable std::mutex mutex_;
   EventDecoder decoder_;
+  Timings::GuestClock guest_clock_;
   std::optional<int> status_;
   std::optional<Clock::time_point> first_instruction_, app_exec_, guest_exit_;
   std::string console_;

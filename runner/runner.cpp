@@ -29,6 +29,9 @@ void check_spec(const BootSpec& spec) {
   if (spec.cpus < 1 || spec.cpus > kMaxCpus)
     throw Error(fmt::format("vCPU count {} is out of range (1..{})", spec.cpus, kMaxCpus), exit_codes::kUsage);
   if (spec.timeout.count() < 0) throw Error("negative timeout", exit_codes::kUsage);
+  if (spec.deterministic && (spec.backend == Backend::Kvm || spec.qemu_accel == "kvm"))
+    throw Error("a deterministic boot runs on QEMU's TCG with instruction counting, not on KVM (drop --backend kvm)",
+                exit_codes::kUsage);
 }
 
 // Does the kernel, while it starts, plus the initrd fit in guest RAM?
@@ -89,7 +92,7 @@ BootResult boot(const BootSpec& spec) {
                             spec.kernel.string(), image.cmdline_size),
                 exit_codes::kUsage);
 
-  Backend backend = spec.backend;
+  Backend backend = spec.deterministic ? Backend::Qemu : spec.backend;
   std::optional<KvmProbe> kvm;
   if (backend != Backend::Qemu && !spec.skip_kvm_check) {
     kvm = probe_kvm(/*thorough=*/false);
@@ -108,7 +111,7 @@ BootResult boot(const BootSpec& spec) {
     if (kvm && !kvm->usable) why = "no usable backend: KVM: " + kvm->reason + "; " + why;
     throw Error(why, exit_codes::kNoBackend);
   }
-  std::string accel = spec.qemu_accel;
+  std::string accel = spec.deterministic ? "tcg" : spec.qemu_accel;
   if (accel.empty()) {
     if (!kvm) kvm = probe_kvm(/*thorough=*/false);  // --backend qemu: still use KVM when it works
     accel = kvm->usable ? "kvm" : "tcg";

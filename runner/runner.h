@@ -84,6 +84,13 @@ struct BootSpec {
   std::string qemu_machine = "microvm";
   std::string qemu_accel;
   std::vector<std::string> qemu_extra_args;
+  // The deterministic yardstick (QEMU backend, TCG only): instruction counting
+  // (-icount shift=0,sleep=off: each instruction advances virtual time by 1 ns,
+  // idle time jumps to the next timer), the RTC on virtual time from a fixed
+  // date and a fixed seed for the guest's random numbers, so that the guest's
+  // timeline is the same on every run. Host time then says nothing; the
+  // guest's clock stamps (Timings::guest_clock) and printk times do.
+  bool deterministic = false;
   // KVM backend only: skip the check that /dev/kvm can run Linux guests at
   // usable speed (for tiny test guests on a paravirtual /dev/kvm).
   bool skip_kvm_check = false;
@@ -116,6 +123,12 @@ struct Timings {
   std::optional<std::chrono::microseconds> guest_exit;
   // Whole run, from start until boot() returns.
   std::chrono::microseconds total{0};
+  // The guest's own TSC at /init's moments, as tailor's /init reports them
+  // (runner/guest_abi.h). Under BootSpec::deterministic these are virtual
+  // nanoseconds since reset, identical on every run; otherwise TSC ticks.
+  struct GuestClock {
+    std::optional<std::uint64_t> init, app_exec, exit;
+  } guest_clock;
 };
 
 struct BootResult {

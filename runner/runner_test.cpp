@@ -1,5 +1,6 @@
 // The backend-independent parts: event decoding, outcome -> exit code, the
 // QEMU command line and how QEMU's endings are judged, capability parsing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,6 +26,47 @@ TEST(EventDecoder, MarkAndStatus) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->kind, GuestEvent::Kind::Status);
   EXPECT_EQ(status->status, 'M');
+}
+
+TEST(EventDecoder, ClockStampsCarryTheirTagAndAnyEightBytes) {
+  EventDecoder d;
+  EXPECT_FALSE(d.feed('T'));
+  EXPECT_FALSE(d.feed('M'));  // the tag: this stamp is the app's exec
+  // 0x4d53 ("SM" little-endian) + high bytes: value bytes that look like events stay value bytes.
+  const unsigned char value[8] = {'S', 'M', 0, 0, 0x01, 0, 0, 0x80};
+  std::optional<GuestEvent> stamp;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_FALSE(stamp) << "the stamp completed early, at byte " << i;
+    stamp = d.feed(value[i]);
+  }
+  ASSERT_TRUE(stamp);
+  EXPECT_EQ(stamp->kind, GuestEvent::Kind::Clock);
+  EXPECT_EQ(stamp->clock_tag, 'M');
+  EXPECT_EQ(stamp->tsc, 0x8000000100004d53ull);
+  auto mark = d.feed('M');
+  ASSERT_TRUE(mark) << "after a stamp, bytes are events again";
+  EXPECT_EQ(mark->kind, GuestEvent::Kind::AppExec);
+}
+
+TEST(RunReport, GuestClockStampsAreKeptPerMoment) {
+  BootSpec spec;
+  spec.console = [](std::string_view) {};
+  spec.notice = [](const std::string&) {};
+  RunReport report(spec, Clock::now());
+  auto stamp = [&](char tag, std::uint64_t tsc) {
+    report.event_byte('T');
+    report.event_byte(static_cast<unsigned char>(tag));
+    for (int i = 0; i < 8; ++i) report.event_byte(static_cast<unsigned char>(tsc >> (8 * i)));
+  };
+  stamp('I', 1000);
+  stamp('M', 2500);
+  report.event_byte('M');
+  stamp('S', 9000);
+  stamp('I', 5);  // a second stamp of a moment does not replace the first
+  const BootResult r = report.finish(Backend::Qemu, "t", Outcome::GuestStopped, "");
+  EXPECT_EQ(r.timings.guest_clock.init, 1000u);
+  EXPECT_EQ(r.timings.guest_clock.app_exec, 2500u);
+  EXPECT_EQ(r.timings.guest_clock.exit, 9000u);
 }
 
 TEST(RunReport, StatusFromEventsAndExitCodes) {
@@ -87,6 +129,28 @@ TEST(QemuBackend, CommandLineCarriesTheGuestAbiDevices) {
   EXPECT_NE(std::find(argv.begin(), argv.end(), "-no-reboot"), argv.end());
   EXPECT_NE(std::find(argv.begin(), argv.end(), "-S"), argv.end()) << "starts paused";
   EXPECT_TRUE(has_pair(argv, "-device", "i8042")) << "microvm needs one for guest reboots";
+}
+
+TEST(QemuBackend, ADeterministicBootCountsInstructionsAndFixesEveryOutsideInput) {
+  BootSpec spec;
+  spec.kernel = "k";
+  auto argv = qemu_arguments(spec, "qemu", "tcg", "", {"c", "e", "q"});
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-icount"), argv.end()) << "an ordinary boot runs at full speed";
+  spec.deterministic = true;
+  argv = qemu_arguments(spec, "qemu", "tcg", "", {"c", "e", "q"});
+  EXPECT_TRUE(has_pair(argv, "-icount", "shift=0,sleep=off")) << "1 ns per instruction, idle skipped";
+  EXPECT_TRUE(has_pair(argv, "-rtc", "base=2000-01-01T00:00:00,clock=vm")) << "the RTC must not follow the host";
+  EXPECT_TRUE(has_pair(argv, "-seed", "1")) << "RDRAND and friends must not follow the host";
+  EXPECT_TRUE(has_pair(argv, "-chardev", "pipe,id=con,path=c"))
+      << "a console that blocks the guest when the host reads slowly, instead of making it poll the UART";
+}
+
+TEST(Runner, ADeterministicBootRefusesKvm) {
+  BootSpec spec;
+  spec.kernel = "/nonexistent/kernel";
+  spec.deterministic = true;
+  spec.backend = Backend::Kvm;
+  EXPECT_THAT([&] { boot(spec); }, ::testing::ThrowsMessage<Error>(::testing::HasSubstr("not on KVM")));
 }
 
 TEST(QemuBackend, OptionalDevicesUseTheMachinesTransportAndEscapeCommas) {

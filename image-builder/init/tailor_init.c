@@ -16,6 +16,9 @@
  *   w<dir>           working directory
  *   q1               quiet: no "tailor-init:" status lines on the console
  *
+ * Clock stamps (TAILOR_EVENT_CLOCK) at its start, the app's exec and the exit
+ * let a deterministic run put /init's moments on the virtual timeline.
+ *
  * Built statically with musl (no dynamic loader in the image on its account)
  * and kept small: it only uses system calls and a few libc helpers. */
 #include <errno.h>
@@ -32,6 +35,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -61,6 +65,42 @@ static void event(unsigned char byte) {
   if (ports_ok) outb(byte, TAILOR_PORT_EVENT);
 }
 
+static unsigned long long read_tsc(void) {
+  unsigned lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((unsigned long long)hi << 32) | lo;
+}
+
+/* A clock stamp: the TSC, which under QEMU's instruction counting is the
+ * guest's virtual time since reset (see TAILOR_EVENT_CLOCK). */
+static void stamp(unsigned char tag) {
+  if (!ports_ok) return;
+  unsigned long long tsc = read_tsc();
+  outb(TAILOR_EVENT_CLOCK, TAILOR_PORT_EVENT);
+  outb(tag, TAILOR_PORT_EVENT);
+  for (int i = 0; i < 8; i++) outb((unsigned char)(tsc >> (8 * i)), TAILOR_PORT_EVENT);
+}
+
+/* With `tailor_clock=1` on the kernel command line (the kernel hands it to
+ * /init as an environment variable): one kernel log line holding the TSC, so
+ * that the console shows the printk time and the TSC of the same moment and
+ * the host can put every printk time on the reset-based timeline (KERN_CRIT:
+ * shown after `quiet` too). A private
+ * device node, because /dev may not be mounted. */
+static void clock_to_kernel_log(void) {
+  const char *want = getenv("tailor_clock");
+  if (!want || strcmp(want, "1") != 0) return;
+  const char *node = "/tailor/kmsg";
+  if (mknod(node, S_IFCHR | 0600, makedev(1, 11)) != 0 && errno != EEXIST) return;
+  int fd = open(node, O_WRONLY | O_CLOEXEC);
+  unlink(node);
+  if (fd < 0) return;
+  char line[64];
+  int n = snprintf(line, sizeof line, "<2>tailor-init: clock %llu\n", read_tsc());
+  if (n > 0) (void)!write(fd, line, (size_t)n);
+  close(fd);
+}
+
 /* Ends the machine: status to the monitor, then power off; as a last resort
  * a reboot, which ends QEMU started with -no-reboot. Never returns. */
 static void finish(int status) {
@@ -68,6 +108,7 @@ static void finish(int status) {
    * when the monitor stops the machine. */
   tcdrain(1);
   tcdrain(2);
+  stamp(TAILOR_CLOCK_EXIT);
   if (ports_ok) {
     outb(TAILOR_EVENT_STATUS, TAILOR_PORT_EVENT);
     outb((unsigned char)status, TAILOR_PORT_EVENT);
@@ -168,6 +209,8 @@ int main(void) {
   ensure_console();
   /* Port access for the boot mark and the exit status (CONFIG_X86_IOPL_IOPERM). */
   if (ioperm(TAILOR_PORT_EVENT, 1, 1) == 0 && ioperm(TAILOR_PORT_EXIT, 4, 1) == 0) ports_ok = 1;
+  stamp(TAILOR_CLOCK_INIT);
+  clock_to_kernel_log();
 
   size_t size = 0;
   char *conf = read_conf(&size);
@@ -213,6 +256,7 @@ int main(void) {
       say("cannot change to working directory %s: %s", workdir, strerror(errno));
       _exit(126);
     }
+    stamp(TAILOR_CLOCK_APP_EXEC);
     event(TAILOR_EVENT_APP_EXEC);
     if (ports_ok) {
       ioperm(TAILOR_PORT_EVENT, 1, 0);

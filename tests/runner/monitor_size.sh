@@ -5,14 +5,16 @@
 # device_options.cpp), the run report and event decoder it shares with the
 # QEMU backend, and tailor-vmm's front end — and fails above its budget: issue
 # 5's 3,000 lines, plus 250 for the seccomp confinement of issue 13
-# (vmm/seccomp.*, counted because it runs on every boot, not excluded).
+# (vmm/seccomp.*, counted because it runs on every boot, not excluded), plus
+# 25 for issue 17's guest clock stamps (the event protocol and run report
+# decode them in tailor-vmm as in the QEMU backend).
 # Prints the per-file counts.
 #
 #   monitor_size.sh [REPO_ROOT]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root/runner"
-budget=3250
+budget=3275
 files=$(ls boot/*.h boot/*.cpp devices/*.h devices/*.cpp vmm/*.h vmm/*.cpp \
            run_report.h run_report.cpp event_stream.h event_stream.cpp mapped_file.h mapped_file.cpp \
            unique_fd.h vmm_main.cpp boot_cli.h boot_cli.cpp |
