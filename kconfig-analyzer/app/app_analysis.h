@@ -29,7 +29,7 @@ struct AppInput {
   std::vector<std::string> loadable_modules;  // shared objects no program links against (dlopen'ed plugins)
   elf::PathMap files;                         // image path -> host file
   std::vector<std::string> mounts;            // file system types /init mounts
-  std::string compression = "gzip";           // initramfs compression
+  std::string compression = "none";           // initramfs compression
   int smp = 1;
   std::vector<std::string> extra;             // [kernel] extra: "CONFIG_X=y" / "# CONFIG_X is not set"
   // Words of argv and of the #! scripts the app runs: when the app's program
