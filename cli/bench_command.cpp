@@ -236,9 +236,24 @@ void add_boot(CLI::App& bench, const GlobalOptions& global) {
   auto repeats = std::make_shared<int>(0);
   flags->add_to(*cmd, "boot");
   cmd->add_option("--manifest", *manifests, "An app manifest (repeatable)");
-  cmd->add_option("--repeats", *repeats, "Boots per monitor and image (default: 3 quick, 10 full)");
+  cmd->add_option("--repeats", *repeats, "Boots per monitor and image (default: 3 quick, 10 full, 2 deterministic)");
+  auto deterministic = std::make_shared<bool>(false);
+  auto kernels = std::make_shared<std::vector<std::string>>();
+  cmd->add_flag("--deterministic", *deterministic,
+                "The deterministic yardstick: QEMU -M microvm with instruction counting; virtual time since reset to "
+                "the kernel's clock start, /init, the app and the exit, the same on every run");
+  cmd->add_option("--kernel", *kernels,
+                  "With --deterministic: LABEL=FILE, one more kernel (e.g. Debian's generic vmlinuz) booting the "
+                  "first manifest's initramfs (repeatable)");
   cmd->callback([=, &global] {
     bench::BootStudyOptions o;
+    o.deterministic = *deterministic;
+    for (const auto& k : *kernels) {
+      const auto eq = k.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == k.size())
+        throw Error("--kernel '" + k + "': expected LABEL=FILE (e.g. debian-generic=/boot/vmlinuz-6.1.0-28-amd64)");
+      o.kernels.emplace_back(k.substr(0, eq), k.substr(eq + 1));
+    }
     std::vector<std::string> given = *manifests;
     if (given.empty()) given.push_back(bench::shipped_manifest("hello").string());
     o.manifests = app_manifests(given);
