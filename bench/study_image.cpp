@@ -48,7 +48,7 @@ BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const
   b.result = build_image(m, o, common.cache, progress);
   progress.clear();
   const ImageBuildResult& r = b.result;
-  b.guest.kernel = r.bzimage;
+  b.guest.kernel = r.boot_kernel;
   if (!r.embedded) b.guest.initrd = r.initramfs;
   b.guest.cmdline = r.cmdline;
   b.guest.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);

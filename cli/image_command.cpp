@@ -98,6 +98,8 @@ void print_build_summary(const Manifest& m, const ImageBuildResult& r) {
   std::fprintf(stderr, "  initramfs  %s: %llu entries, %s (%s uncompressed)%s\n", r.initramfs.filename().c_str(),
                static_cast<unsigned long long>(r.initramfs_info.entries), human_bytes(r.initramfs_info.bytes).c_str(),
                human_bytes(r.initramfs_info.cpio_bytes).c_str(), r.embedded ? ", built into bzImage" : "");
+  std::fprintf(stderr, "  boots      %s%s\n", r.boot_kernel.filename().c_str(),
+               r.boot_kernel == r.vmlinux ? " (PVH entry: no decompressor)" : "");
   std::fprintf(stderr, "  cmdline    %s\n", r.cmdline.c_str());
 }
 
@@ -168,7 +170,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
                  static_cast<unsigned long long>(img.initramfs_info.entries));
 
     runner::BootSpec spec;
-    spec.kernel = img.bzimage;
+    spec.kernel = img.boot_kernel;
     if (!img.embedded) spec.initrd = img.initramfs;
     spec.cmdline = img.cmdline;
     spec.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);

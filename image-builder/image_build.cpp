@@ -222,6 +222,7 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
 
   result.bzimage = options.out_dir / "bzImage";
   result.vmlinux = options.out_dir / "vmlinux";
+  result.boot_kernel = config_enables(final_config, "CONFIG_PVH") ? result.vmlinux : result.bzimage;
   result.initramfs = options.out_dir / initramfs_name;
   result.kernel_config = options.out_dir / "kernel.config";
   result.lock = options.out_dir / "image.lock.json";
