@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "bench/backend_choice.h"
+#include "bench/image_rows.h"
 #include "bench/report.h"
 #include "bench/study_runner.h"
 #include "common/error.h"
@@ -50,26 +51,10 @@ static void run_deterministic_boot_study(const BootStudyOptions& opt, Progress& 
       "Reference points (wall clock on their own hardware, not measured here): solo5/ukvm about 10 ms, Lupine about "
       "23 ms, Firecracker's specification 125 ms to the guest's init.");
 
-  struct Row {
-    std::string label;
-    GuestImage guest;
-  };
-  std::vector<Row> rows;
-  for (const auto& path : opt.manifests) {
-    Manifest m = load_manifest(path);
-    m.check = {};
-    BuiltImage built = build_study_image(c, m, m, "app-" + m.name, progress);
-    fresh.variants.front().details["image_" + m.name] = built.details.value("kernel_key", "");
-    fresh.variants.front().details["cmdline_" + m.name] = built.guest.cmdline;
-    rows.push_back({m.name, built.guest});
-  }
-  for (const auto& [label, kernel] : opt.kernels) {
-    std::error_code ec;
-    if (!stdfs::is_regular_file(kernel, ec)) throw Error(kernel.string() + ": --kernel " + label + ": no such kernel");
-    GuestImage g = rows.front().guest;
-    g.kernel = stdfs::absolute(kernel);
-    fresh.variants.front().details["kernel_" + label] = g.kernel.string();
-    rows.push_back({label, g});
+  const std::vector<ImageRow> rows = image_rows(c, opt.manifests, opt.kernels, progress);
+  for (const auto& row : rows) {
+    fresh.variants.front().details["image_" + row.label] = row.kernel_detail;
+    fresh.variants.front().details["cmdline_" + row.label] = row.guest.cmdline;
   }
   if (!opt.kernels.empty())
     fresh.notes.push_back("The --kernel rows boot " + rows.front().label + "'s initramfs and command line.");
@@ -90,15 +75,7 @@ static void run_deterministic_boot_study(const BootStudyOptions& opt, Progress& 
         Measurement& app = study.measurement(key("app", row.label));
         if (static_cast<int>(app.samples.size()) > round) continue;
         run.show_progress(fmt::format("{}: deterministic boot {}", row.label, round + 1));
-        runner::BootSpec spec;
-        spec.kernel = row.guest.kernel;
-        spec.initrd = row.guest.initrd;
-        spec.cmdline = row.guest.cmdline;
-        spec.memory_mib = row.guest.memory_mib;
-        spec.timeout = std::chrono::seconds(600);
-        spec.console = [](std::string_view) {};
-        spec.notice = [](const std::string&) {};
-        runner::make_deterministic(spec, /*per_initcall=*/false);
+        const runner::BootSpec spec = deterministic_boot(row.guest, row.guest.memory_mib, std::chrono::seconds(600));
         const runner::BootResult r = runner::boot(spec);
         const runner::BootProfile p = runner::profile_boot(r.console, r.timings.guest_clock);
         const std::optional<std::uint64_t> values[] = {p.kernel_clock_origin_ns, p.init_ns, p.app_exec_ns, p.exit_ns};

@@ -1,10 +1,11 @@
-// `tailor bench ...`: reproducible studies (smp, kml, size, boot) and their reports.
+// `tailor bench ...`: reproducible studies (smp, kml, size, boot, memory) and their reports.
 #include <fmt/core.h>
 
 #include <cstdio>
 
 #include "bench/report.h"
 #include "bench/boot_study.h"
+#include "bench/memory_study.h"
 #include "bench/kml_study.h"
 #include "bench/size_study.h"
 #include "bench/smp_study.h"
@@ -224,6 +225,44 @@ void add_size(CLI::App& bench, const GlobalOptions& global) {
   });
 }
 
+// --kernel LABEL=FILE (repeatable) for the deterministic studies.
+std::vector<std::pair<std::string, stdfs::path>> labelled_kernels(const std::vector<std::string>& given) {
+  std::vector<std::pair<std::string, stdfs::path>> out;
+  for (const auto& k : given) {
+    const auto eq = k.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == k.size())
+      throw Error("--kernel '" + k + "': expected LABEL=FILE (e.g. debian-generic=/boot/vmlinuz-6.1.0-28-amd64)");
+    out.emplace_back(k.substr(0, eq), k.substr(eq + 1));
+  }
+  return out;
+}
+
+void add_memory(CLI::App& bench, const GlobalOptions& global) {
+  auto* cmd = bench.add_subcommand("memory", "Smallest guest memory at which each app still passes its [check]");
+  cmd->footer(
+      "For each app (--manifest, repeatable; default manifests/hello.toml), bisects the guest memory\n"
+      "between 16 MiB and the manifest's memory_mib with deterministic boots (QEMU TCG with instruction\n"
+      "counting), each judged by the manifest's [check]: at most 8 boots per app, the same answer on\n"
+      "every run. --kernel LABEL=FILE adds a kernel booting the first app's initramfs.");
+  auto flags = std::make_shared<StudyFlags>();
+  auto manifests = std::make_shared<std::vector<std::string>>();
+  auto kernels = std::make_shared<std::vector<std::string>>();
+  flags->add_to(*cmd, "memory");
+  cmd->add_option("--manifest", *manifests, "An app manifest with a [check] (repeatable)");
+  cmd->add_option("--kernel", *kernels, "LABEL=FILE: one more kernel booting the first app's initramfs (repeatable)");
+  cmd->callback([=, &global] {
+    bench::MemoryStudyOptions o;
+    std::vector<std::string> given = *manifests;
+    if (given.empty()) given.push_back(bench::shipped_manifest("hello").string());
+    o.manifests = app_manifests(given);
+    o.kernels = labelled_kernels(*kernels);
+    o.common = flags->common("memory", global);
+    Progress progress;
+    bench::run_memory_study(o, progress);
+    print_outputs(o.common.out_dir);
+  });
+}
+
 void add_boot(CLI::App& bench, const GlobalOptions& global) {
   auto* cmd = bench.add_subcommand("boot", "Boot time: tailor-vmm against QEMU -M microvm and -M pc on the same images");
   cmd->footer(
@@ -248,12 +287,7 @@ void add_boot(CLI::App& bench, const GlobalOptions& global) {
   cmd->callback([=, &global] {
     bench::BootStudyOptions o;
     o.deterministic = *deterministic;
-    for (const auto& k : *kernels) {
-      const auto eq = k.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == k.size())
-        throw Error("--kernel '" + k + "': expected LABEL=FILE (e.g. debian-generic=/boot/vmlinuz-6.1.0-28-amd64)");
-      o.kernels.emplace_back(k.substr(0, eq), k.substr(eq + 1));
-    }
+    o.kernels = labelled_kernels(*kernels);
     std::vector<std::string> given = *manifests;
     if (given.empty()) given.push_back(bench::shipped_manifest("hello").string());
     o.manifests = app_manifests(given);
@@ -285,6 +319,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_kml(*bench, global);
   add_size(*bench, global);
   add_boot(*bench, global);
+  add_memory(*bench, global);
   add_report(*bench);
   // A study name that is not one of ours gets an error that names it (CLI11
   // alone would only say that a subcommand is required).
@@ -295,8 +330,8 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   bench->callback([bench] {
     if (!bench->get_subcommands().empty()) return;
     const std::vector<std::string> extra = bench->remaining();
-    if (extra.empty()) throw CLI::RequiredError("A study (smp, kml, size, boot or report)");
-    throw CLI::ValidationError("STUDY", "unknown study '" + extra.front() + "' (choose smp, kml, size, boot or report)");
+    if (extra.empty()) throw CLI::RequiredError("A study (smp, kml, size, boot, memory or report)");
+    throw CLI::ValidationError("STUDY", "unknown study '" + extra.front() + "' (choose smp, kml, size, boot, memory or report)");
   });
 }
 

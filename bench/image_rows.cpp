@@ -1,0 +1,52 @@
+#include "bench/image_rows.h"
+
+#include <set>
+
+#include "common/error.h"
+#include "runner/boot_profile.h"
+
+namespace tailor::bench {
+
+namespace stdfs = std::filesystem;
+
+std::vector<ImageRow> image_rows(const StudyCommon& c, const std::vector<stdfs::path>& manifests,
+                                 const std::vector<std::pair<std::string, stdfs::path>>& kernels, Progress& progress) {
+  if (manifests.empty()) throw Error("no app manifest given (--manifest FILE)");
+  std::vector<ImageRow> rows;
+  std::set<std::string> labels;
+  for (const auto& path : manifests) {
+    Manifest m = load_manifest(path);
+    Manifest unchecked = m;
+    unchecked.check = {};  // the check is the study's business, not the image's
+    BuiltImage built = build_study_image(c, unchecked, unchecked, "app-" + m.name, progress);
+    if (!labels.insert(m.name).second) throw Error(path.string() + ": a second manifest named '" + m.name + "'");
+    rows.push_back({m.name, built.guest, m, built.details.value("kernel_key", "")});
+  }
+  for (const auto& [label, kernel] : kernels) {
+    std::error_code ec;
+    if (!stdfs::is_regular_file(kernel, ec)) throw Error(kernel.string() + ": --kernel " + label + ": no such kernel");
+    if (!labels.insert(label).second) throw Error("--kernel " + label + ": that label names another row already");
+    ImageRow row = rows.front();
+    row.label = label;
+    row.guest.kernel = stdfs::absolute(kernel);
+    row.kernel_detail = row.guest.kernel.string();
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+runner::BootSpec deterministic_boot(const GuestImage& guest, std::uint32_t memory_mib,
+                                    std::chrono::milliseconds timeout) {
+  runner::BootSpec spec;
+  spec.kernel = guest.kernel;
+  spec.initrd = guest.initrd;
+  spec.cmdline = guest.cmdline;
+  spec.memory_mib = memory_mib;
+  spec.timeout = timeout;
+  spec.console = [](std::string_view) {};
+  spec.notice = [](const std::string&) {};
+  runner::make_deterministic(spec, /*per_initcall=*/false);
+  return spec;
+}
+
+}  // namespace tailor::bench

@@ -1,0 +1,35 @@
+// The rows of the deterministic studies (`bench boot --deterministic`,
+// `bench memory`): each manifest's image, then each extra kernel booting the
+// first manifest's initramfs and command line (e.g. Debian's generic kernel).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/study_image.h"
+#include "runner/runner.h"
+
+namespace tailor::bench {
+
+struct ImageRow {
+  std::string label;  // the app's name, or the extra kernel's label
+  GuestImage guest;
+  Manifest manifest;  // the app's (for an extra kernel: the first app's)
+  std::string kernel_detail;  // the image's kernel key, or the extra kernel's path
+};
+
+// Builds the manifests' images (kernels from the study's config source) and
+// adds the extra kernels. Throws Error for a missing kernel file or a label
+// used twice.
+std::vector<ImageRow> image_rows(const StudyCommon& common, const std::vector<std::filesystem::path>& manifests,
+                                 const std::vector<std::pair<std::string, std::filesystem::path>>& kernels,
+                                 Progress& progress);
+
+// One deterministic boot of `guest` (runner::make_deterministic), console
+// captured and not shown, `memory_mib` of RAM.
+runner::BootSpec deterministic_boot(const GuestImage& guest, std::uint32_t memory_mib,
+                                    std::chrono::milliseconds timeout);
+
+}  // namespace tailor::bench
