@@ -67,6 +67,10 @@ AnalyzeResult analyze(const AppInput& input, const AnalyzeOptions& options, Prog
   progress.update("minimize", -1, std::to_string(r.analysis.requirements.size()) + " requirements");
   r.config = minimizer::minimize(tree, r.analysis.requirements);
   progress.clear();
+  for (const auto& cost : rules.boot_costs())
+    if (std::any_of(r.config.options.begin(), r.config.options.end(),
+                    [&](const minimizer::OptionReason& o) { return o.symbol == cost.option && o.value != "n"; }))
+      r.boot_costs.push_back(cost);
 
   if (reference) r.against = diff_configs(r.config.dotconfig, *reference, options.against->string());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

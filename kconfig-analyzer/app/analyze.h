@@ -37,6 +37,9 @@ struct AnalyzeResult {
   AppAnalysis analysis;
   minimizer::MinimizeResult config;
   std::optional<ConfigDiff> against;
+  // Options of the configuration known to cost boot time (the rule file's
+  // [[boot_cost]] tables), in the rule file's order.
+  std::vector<knowledge::BootCost> boot_costs;
   double seconds = 0;
 };
 

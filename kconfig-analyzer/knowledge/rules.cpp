@@ -63,9 +63,28 @@ RuleSet RuleSet::parse(const std::string& text, const std::string& name) {
       }
       continue;
     }
-    if (key != "rule")
+    if (key != "rule" && key != "boot_cost")
       throw Error(at(name, node.source()) + ": unknown key '" + std::string(key.str()) +
-                  "' ([[rule]] tables, soft_functions, soft_syscalls)");
+                  "' ([[rule]] and [[boot_cost]] tables, soft_functions, soft_syscalls)");
+  }
+  if (const auto* costs = doc["boot_cost"].as_array()) {
+    for (auto&& node : *costs) {
+      const auto* t = node.as_table();
+      const auto where = at(name, node.source());
+      if (!t) throw Error(where + ": each boot cost must be a [[boot_cost]] table");
+      BootCost c;
+      c.where = name + ":" + std::to_string(node.source().begin.line);
+      for (auto&& [key, value] : *t) {
+        const auto kw = at(name, value.source());
+        if (!value.is_string()) throw Error(kw + ": '" + std::string(key.str()) + "' must be a string");
+        if (key == "option") c.option = *value.value<std::string>();
+        else if (key == "cost") c.cost = *value.value<std::string>();
+        else throw Error(kw + ": unknown key '" + std::string(key.str()) + "' in a boot cost (option, cost)");
+      }
+      if (c.option.empty() || c.cost.empty()) throw Error(where + ": a boot cost needs 'option' and 'cost'");
+      check_symbol(c.option, where);
+      set.boot_costs_.push_back(std::move(c));
+    }
   }
   const auto* rules = doc["rule"].as_array();
   if (!rules) return set;
@@ -121,6 +140,7 @@ std::string RuleSet::fingerprint() const {
   }
   for (const auto& f : soft_functions_) s += "soft " + f + "\n";
   for (const auto& f : soft_syscalls_) s += "soft_syscall " + f + "\n";
+  for (const auto& c : boot_costs_) s += "boot_cost " + c.option + "\x1f" + c.cost + "\n";
   return s;
 }
 

@@ -55,6 +55,20 @@ TEST(BuiltinRules, SoftPathsAreNameServiceLookupsAndSocketCalls) {
   EXPECT_FALSE(r.soft_syscalls().count("epoll_wait"));
 }
 
+TEST(BuiltinRules, BootCostsNameWhatRunsAtBootAndHowLong) {
+  const auto& costs = RuleSet::builtin().boot_costs();
+  auto cost_of = [&](const std::string& option) {
+    for (const auto& c : costs)
+      if (c.option == option) return c.cost;
+    return std::string();
+  };
+  EXPECT_NE(cost_of("UNWINDER_ORC").find("unwind_init"), std::string::npos);
+  EXPECT_NE(cost_of("IPV6").find("inet6_init"), std::string::npos);
+  EXPECT_TRUE(cost_of("EPOLL").empty()) << "only options measured to cost boot time are listed";
+  EXPECT_NE(RuleSet::builtin().fingerprint().find("boot_cost UNWINDER_ORC"), std::string::npos)
+      << "a changed cost changes the analysis cache key (the report shows it)";
+}
+
 TEST(RuleFile, ErrorsNameFileLineAndWhat) {
   EXPECT_EQ(error_of("[[rule]]\nwhen = \"boot\"\nneed = [\"CONFIG_X\"]\nwhy = \"x\"\n"),
             "r.toml:3:9: 'CONFIG_X' is not an option name (write it without CONFIG_, e.g. \"EPOLL\")");
@@ -65,7 +79,14 @@ TEST(RuleFile, ErrorsNameFileLineAndWhat) {
             "r.toml:5:10: unknown key 'colour' in a rule (when, need, why)");
   EXPECT_EQ(error_of("[[rule]]\nwhen = \"boot\"\nwhy = \"x\"\n"), "r.toml:1:1: rule without 'need'");
   EXPECT_EQ(error_of("[[rule]\n").rfind("r.toml:1:", 0), 0u);
-  EXPECT_EQ(error_of("[other]\n"), "r.toml:1:1: unknown key 'other' ([[rule]] tables, soft_functions, soft_syscalls)");
+  EXPECT_EQ(error_of("[other]\n"),
+            "r.toml:1:1: unknown key 'other' ([[rule]] and [[boot_cost]] tables, soft_functions, soft_syscalls)");
+  EXPECT_EQ(error_of("[[boot_cost]]\noption = \"X\"\n"), "r.toml:1:1: a boot cost needs 'option' and 'cost'");
+  EXPECT_EQ(error_of("[[boot_cost]]\noption = \"CONFIG_X\"\ncost = \"1 ms\"\n"),
+            "r.toml:1:1: 'CONFIG_X' is not an option name (write it without CONFIG_, e.g. \"EPOLL\")");
+  EXPECT_EQ(error_of("[[boot_cost]]\noption = \"X\"\ncost = 1\n"), "r.toml:3:8: 'cost' must be a string");
+  EXPECT_EQ(error_of("[[boot_cost]]\noption = \"X\"\ncost = \"1 ms\"\nwhen = \"boot\"\n"),
+            "r.toml:4:8: unknown key 'when' in a boot cost (option, cost)");
   EXPECT_EQ(error_of("soft_functions = 3\n"), "r.toml:1:18: 'soft_functions' must be an array of names");
 }
 

@@ -146,6 +146,11 @@ std::string report_text(const app::AnalyzeResult& r) {
     o += fmt::format("  only there ({}): {}\n", d.only_reference.size(), list(d.only_reference));
   }
 
+  if (!r.boot_costs.empty()) {
+    o += "\nBoot time: options on here that cost boot time (virtual time, `tailor run --profile`):\n";
+    for (const auto& c : r.boot_costs) o += "  " + c.option + ": " + c.cost + "\n";
+  }
+
   if (!r.analysis.notes.empty()) {
     o += "\nNotes:\n";
     for (const auto& n : r.analysis.notes) o += "  " + n + "\n";
@@ -230,6 +235,8 @@ std::string report_json(const app::AnalyzeResult& r) {
                     {"ours_on", r.against->ours_on},       {"both_on", r.against->both_on},
                     {"only_ours", r.against->only_ours},   {"only_reference", r.against->only_reference}};
   j["notes"] = r.analysis.notes;
+  j["boot_costs"] = json::array();
+  for (const auto& c : r.boot_costs) j["boot_costs"].push_back({{"option", c.option}, {"cost", c.cost}});
   // Paths and strings found in binaries need not be UTF-8: invalid bytes
   // become U+FFFD in the JSON (the text report keeps them as they are).
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
