@@ -232,8 +232,8 @@ int main(int argc, char** argv) {
   }
   try {
     const stdfs::path out = argv[1], source = argv[2];
-    put(out / "oci" / "docker-save.tar", docker_save_archive());
-    put(out / "oci" / "oci-archive.tar", oci_archive());
+    put(out / "oci_image" / "docker-save.tar", docker_save_archive());
+    put(out / "oci_image" / "oci-archive.tar", oci_archive());
     put(out / "deb" / "gzip.deb", deb("gzip", "gz"));
     put(out / "deb" / "xz.deb", deb("xz", "xz"));
     put(out / "deb" / "zstd.deb", deb("zstd", "zst"));

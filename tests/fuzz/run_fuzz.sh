@@ -41,6 +41,13 @@ for dir in "$here/regressions/$target" "$here/corpus/$target" "$build/tests/fuzz
 done
 # The shipped manifests are the manifest target's best seeds.
 [[ $target == manifest ]] && inputs+=("$source_dir/manifests" "$source_dir/tests/manifests")
+# A target without any of them is a mistake (a seed directory under another
+# name): replay's find would search the working directory instead, and
+# libFuzzer would start from an empty corpus; neither fails by itself.
+if ((${#inputs[@]} == 0)); then
+  echo "run_fuzz.sh: $target has no inputs (no regressions/$target, corpus/$target or $build/tests/fuzz/seeds/$target)" >&2
+  exit 1
+fi
 
 work=$build/fuzz/work/$target
 # Targets that write files (archives, the closure's program) do it under
