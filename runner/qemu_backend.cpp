@@ -259,8 +259,12 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
                        "-device", fmt::format("virtio-net-{},netdev=net{}{}", transport, i,
                                               n.mac ? ",mac=" + *n.mac : std::string())});
   }
+  // RDRAND as every KVM host CPU has it: without it the guest's RNG waits for
+  // timer jitter (redis blocked in getrandom() for ~1 s of virtual time);
+  // -seed makes its values the same on every run.
   if (spec.deterministic)
-    a.insert(a.end(), {"-icount", "shift=0,sleep=off", "-rtc", "base=2000-01-01T00:00:00,clock=vm", "-seed", "1"});
+    a.insert(a.end(), {"-icount", "shift=0,sleep=off", "-rtc", "base=2000-01-01T00:00:00,clock=vm", "-seed", "1",
+                       "-cpu", "qemu64,+rdrand"});
   a.insert(a.end(), spec.qemu_extra_args.begin(), spec.qemu_extra_args.end());
   return a;
 }

@@ -141,6 +141,7 @@ TEST(QemuBackend, ADeterministicBootCountsInstructionsAndFixesEveryOutsideInput)
   EXPECT_TRUE(has_pair(argv, "-icount", "shift=0,sleep=off")) << "1 ns per instruction, idle skipped";
   EXPECT_TRUE(has_pair(argv, "-rtc", "base=2000-01-01T00:00:00,clock=vm")) << "the RTC must not follow the host";
   EXPECT_TRUE(has_pair(argv, "-seed", "1")) << "RDRAND and friends must not follow the host";
+  EXPECT_TRUE(has_pair(argv, "-cpu", "qemu64,+rdrand")) << "a fixed CPU model, with the RDRAND of every KVM host";
   EXPECT_TRUE(has_pair(argv, "-chardev", "pipe,id=con,path=c"))
       << "a console that blocks the guest when the host reads slowly, instead of making it poll the UART";
 }
