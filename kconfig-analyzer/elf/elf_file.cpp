@@ -360,6 +360,15 @@ std::optional<std::string_view> ElfFile::string_at(uint64_t addr) const {
 
 std::vector<uint64_t> ElfFile::init_fini_functions() const {
   std::vector<uint64_t> out;
+  // An array of function pointers stored in the file. Its address and size
+  // come from the file and may be anything (a fuzzed DT_INIT_ARRAYSZ of 2^60
+  // kept this loop busy for minutes): it cannot hold more pointers than the
+  // file has 8-byte words, and the sum must not wrap.
+  auto read_pointers = [&](uint64_t addr, uint64_t size) {
+    const uint64_t count = std::min(size, uint64_t{~uint64_t(0)} - addr) / 8;
+    for (uint64_t i = 0; i < std::min<uint64_t>(count, view_.size() / 8); ++i)
+      if (auto p = pointer_at(addr + 8 * i)) out.push_back(*p);
+  };
   uint64_t arrays[3][2] = {};  // {address, size} for init, fini, preinit
   for (auto [tag, val] : dynamic_) {
     switch (tag) {
@@ -377,17 +386,13 @@ std::vector<uint64_t> ElfFile::init_fini_functions() const {
   // Static executables have no dynamic section: use the sections themselves.
   if (dynamic_.empty()) {
     for (const auto* name : {".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"}) {
-      if (const auto* s = section(name)) {
-        for (uint64_t a = s->addr; a + 8 <= s->addr + s->size; a += 8)
-          if (auto p = pointer_at(a)) out.push_back(*p);
-      }
+      if (const auto* s = section(name)) read_pointers(s->addr, s->size);
     }
     if (const auto* s = section(".init")) out.push_back(s->addr);
     if (const auto* s = section(".fini")) out.push_back(s->addr);
   }
   for (auto& [addr, size] : arrays)
-    for (uint64_t a = addr; addr && a + 8 <= addr + size; a += 8)
-      if (auto p = pointer_at(a)) out.push_back(*p);
+    if (addr) read_pointers(addr, size);
   std::erase_if(out, [&](uint64_t a) { return a == 0 || a == ~uint64_t(0) || !is_code_address(a); });
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -68,6 +69,34 @@ TEST(ElfFile, InitArrayEntriesAreCodeAddresses) {
   auto inits = elf.init_fini_functions();
   ASSERT_FALSE(inits.empty());
   for (auto a : inits) EXPECT_TRUE(elf.is_code_address(a)) << std::hex << a;
+}
+
+// Found by the elf fuzz target (tests/fuzz/regressions/elf/init-arraysz-2-to-the-56.elf):
+// a DT_INIT_ARRAYSZ of 2^56 + 8 made init_fini_functions() walk 2^53 slots.
+// The array cannot hold more pointers than the file has 8-byte words.
+TEST(ElfFile, AnInitArraySizeFromTheFileIsBoundedByTheFile) {
+  std::string bytes = read_file(kBin + "/known_glibc");
+  const auto honest = ElfFile::parse(bytes, "known_glibc").init_fini_functions();
+  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(bytes.data());
+  bool patched = false;
+  for (int i = 0; i < eh->e_phnum && !patched; ++i) {
+    Elf64_Phdr ph;
+    std::memcpy(&ph, bytes.data() + eh->e_phoff + i * sizeof ph, sizeof ph);
+    if (ph.p_type != PT_DYNAMIC) continue;
+    for (std::uint64_t off = ph.p_offset; off + sizeof(Elf64_Dyn) <= ph.p_offset + ph.p_filesz; off += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn d;
+      std::memcpy(&d, bytes.data() + off, sizeof d);
+      if (d.d_tag != DT_INIT_ARRAYSZ) continue;
+      d.d_un.d_val = (std::uint64_t{1} << 56) + 8;
+      std::memcpy(bytes.data() + off, &d, sizeof d);
+      patched = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(patched) << "known_glibc has no DT_INIT_ARRAYSZ to damage";
+  const auto inits = ElfFile::parse(bytes, "damaged").init_fini_functions();  // returns: that is the test
+  for (auto a : honest) EXPECT_NE(std::find(inits.begin(), inits.end(), a), inits.end()) << std::hex << a;
+  EXPECT_LE(inits.size(), bytes.size() / 8);
 }
 
 TEST(ElfFile, RejectsNonElfInput) {
