@@ -10,22 +10,32 @@ namespace tailor::bench {
 namespace stdfs = std::filesystem;
 
 std::vector<ImageRow> image_rows(const StudyCommon& c, const std::vector<stdfs::path>& manifests,
-                                 const std::vector<std::pair<std::string, stdfs::path>>& kernels, Progress& progress) {
+                                 const std::vector<std::pair<std::string, stdfs::path>>& kernels, bool need_check,
+                                 Progress& progress) {
   if (manifests.empty()) throw Error("no app manifest given (--manifest FILE)");
-  std::vector<ImageRow> rows;
+  // Every input is checked before the first (long) kernel build.
+  std::vector<Manifest> apps;
   std::set<std::string> labels;
   for (const auto& path : manifests) {
-    Manifest m = load_manifest(path);
-    Manifest unchecked = m;
-    unchecked.check = {};  // the check is the study's business, not the image's
-    BuiltImage built = build_study_image(c, unchecked, unchecked, "app-" + m.name, progress);
+    apps.push_back(load_manifest(path));
+    const Manifest& m = apps.back();
     if (!labels.insert(m.name).second) throw Error(path.string() + ": a second manifest named '" + m.name + "'");
-    rows.push_back({m.name, built.guest, m, built.details.value("kernel_key", "")});
+    if (need_check && !m.check.present)
+      throw Error(path.string() + ": no [check] table: the study needs one to know that the app still works");
   }
   for (const auto& [label, kernel] : kernels) {
     std::error_code ec;
     if (!stdfs::is_regular_file(kernel, ec)) throw Error(kernel.string() + ": --kernel " + label + ": no such kernel");
     if (!labels.insert(label).second) throw Error("--kernel " + label + ": that label names another row already");
+  }
+  std::vector<ImageRow> rows;
+  for (const Manifest& m : apps) {
+    Manifest unchecked = m;
+    unchecked.check = {};  // the check is the study's business, not the image's
+    BuiltImage built = build_study_image(c, unchecked, unchecked, "app-" + m.name, progress);
+    rows.push_back({m.name, built.guest, m, built.details.value("kernel_key", "")});
+  }
+  for (const auto& [label, kernel] : kernels) {
     ImageRow row = rows.front();
     row.label = label;
     row.guest.kernel = stdfs::absolute(kernel);

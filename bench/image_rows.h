@@ -21,11 +21,12 @@ struct ImageRow {
 };
 
 // Builds the manifests' images (kernels from the study's config source) and
-// adds the extra kernels. Throws Error for a missing kernel file or a label
-// used twice.
+// adds the extra kernels. Before building anything, throws Error for a bad
+// manifest, a missing kernel file, a label used twice, or (`need_check`) an
+// app without a [check].
 std::vector<ImageRow> image_rows(const StudyCommon& common, const std::vector<std::filesystem::path>& manifests,
                                  const std::vector<std::pair<std::string, std::filesystem::path>>& kernels,
-                                 Progress& progress);
+                                 bool need_check, Progress& progress);
 
 // One deterministic boot of `guest` (runner::make_deterministic), console
 // captured and not shown, `memory_mib` of RAM.

@@ -30,11 +30,7 @@ void run_memory_study(const MemoryStudyOptions& opt, Progress& progress) {
   const runner::Capabilities caps = runner::probe_capabilities();
   if (!caps.qemu.usable) throw Error("bench memory: QEMU is not usable here (" + caps.qemu.reason + ")");
 
-  const std::vector<ImageRow> rows = image_rows(c, opt.manifests, opt.kernels, progress);
-  for (const auto& row : rows)
-    if (!row.manifest.check.present)
-      throw Error(row.manifest.path.string() + ": no [check] table: bench memory needs one to know that the app "
-                  "still works");
+  const std::vector<ImageRow> rows = image_rows(c, opt.manifests, opt.kernels, /*need_check=*/true, progress);
 
   Study fresh;
   fresh.name = "memory";

@@ -26,7 +26,7 @@ expect_fail() {
 }
 
 expect_fail "unknown study" "unknown study 'nosuch'" bench nosuch
-expect_fail "no study" "A study (smp, kml, size, boot or report) is required" bench
+expect_fail "no study" "A study (smp, kml, size, boot, memory or report) is required" bench
 expect_fail "unknown option" "not expected: --bogus-flag" bench smp --bogus-flag -o "$work/bogus"
 expect_fail "quick and full" "excludes" bench smp --quick --full -o "$work/qf"
 expect_fail "missing manifest" "$work/none.toml" bench smp --manifest "$work/none.toml" -o "$work/missing"
@@ -39,6 +39,13 @@ expect_fail "bad worker list" "--workers '1,x'" bench smp --workers 1,x -o "$wor
 expect_fail "workers out of range" "--workers: 5000 is out of range" bench smp --workers 5000 -o "$work/w"
 expect_fail "missing microVM config" "$work/none.config" bench size --microvm-config "$work/none.config" -o "$work/mv"
 expect_fail "missing kernel config" "$work/none.config" bench smp --kernel-config "$work/none.config" -o "$work/kc"
+expect_fail "extra kernel without --deterministic" "--kernel needs --deterministic" bench boot --kernel "x=$work/none" -o "$work/k1"
+expect_fail "extra kernel without a label" "expected LABEL=FILE" bench boot --deterministic --kernel "$work/none" -o "$work/k2"
+expect_fail "missing extra kernel" "$work/none: --kernel gen: no such kernel" bench boot --deterministic --kernel "gen=$work/none" -o "$work/k3"
+expect_fail "missing extra kernel (memory)" "$work/none: --kernel gen: no such kernel" bench memory --kernel "gen=$work/none" -o "$work/k4"
+printf 'name = "nocheck"\n[app]\nargv = ["/bin/busybox", "true"]\n[[payload]]\ndeb = ["busybox-static"]\n' > "$work/nocheck.toml"
+expect_fail "memory without a [check]" "$work/nocheck.toml: no [check] table" bench memory --manifest "$work/nocheck.toml" -o "$work/nc"
+expect_fail "deterministic on KVM" "not on KVM" bench boot --deterministic --backend kvm -o "$work/kvm"
 expect_fail "report without results" "no results.json here" bench report "$work/empty"
 mkdir -p "$work/garbled" && echo '{"format": "tailor-bench-v1", "study": "smp"' > "$work/garbled/results.json"
 expect_fail "garbled results.json" "$work/garbled/results.json: not valid JSON" bench report "$work/garbled"
