@@ -27,18 +27,8 @@ struct Monitor {
 static void run_deterministic_boot_study(const BootStudyOptions& opt, Progress& progress) {
   const StudyCommon& c = opt.common;
   const int repeats = opt.repeats > 0 ? opt.repeats : 2;
-  if (c.backend == "kvm") throw Error("bench boot --deterministic runs on QEMU's TCG, not on KVM (drop --backend kvm)");
-  const runner::Capabilities caps = runner::probe_capabilities();
-  if (!caps.qemu.usable) throw Error("bench boot --deterministic: QEMU is not usable here (" + caps.qemu.reason + ")");
-
-  Study fresh;
-  fresh.name = "boot";
-  fresh.title = "Boot time on the deterministic yardstick (virtual time under QEMU instruction counting)";
-  fresh.mode = "deterministic";
-  fresh.machine = describe_machine();
-  fresh.backend = {{"name", "qemu-icount"},
-                   {"detail", "QEMU " + caps.qemu.version + " -M microvm, TCG, -icount shift=0,sleep=off"},
-                   {"meaningful", true}};
+  Study fresh = deterministic_study(
+      "boot", "Boot time on the deterministic yardstick (virtual time under QEMU instruction counting)", c);
   fresh.variants.push_back({"virtual", "QEMU -M microvm, TCG with instruction counting: 1 ns per instruction, idle "
                                        "time skipped to the next timer",
                             {{"backend", "qemu"}, {"qemu_machine", "microvm"}, {"icount", "shift=0,sleep=off"}}});

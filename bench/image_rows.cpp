@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include "bench/report.h"
 #include "common/error.h"
+#include "runner/capabilities.h"
 #include "runner/boot_profile.h"
 
 namespace tailor::bench {
@@ -40,9 +42,26 @@ std::vector<ImageRow> image_rows(const StudyCommon& c, const std::vector<stdfs::
     row.label = label;
     row.guest.kernel = stdfs::absolute(kernel);
     row.kernel_detail = row.guest.kernel.string();
+    row.extra_kernel = true;
     rows.push_back(row);
   }
   return rows;
+}
+
+Study deterministic_study(const std::string& name, const std::string& title, const StudyCommon& c) {
+  if (c.backend == "kvm")
+    throw Error("bench " + name + " boots on QEMU's TCG with instruction counting, not on KVM (drop --backend kvm)");
+  const runner::Capabilities caps = runner::probe_capabilities();
+  if (!caps.qemu.usable) throw Error("bench " + name + ": QEMU is not usable here (" + caps.qemu.reason + ")");
+  Study s;
+  s.name = name;
+  s.title = title;
+  s.mode = "deterministic";
+  s.machine = describe_machine();
+  s.backend = {{"name", "qemu-icount"},
+               {"detail", "QEMU " + caps.qemu.version + " -M microvm, TCG, -icount shift=0,sleep=off"},
+               {"meaningful", true}};
+  return s;
 }
 
 runner::BootSpec deterministic_boot(const GuestImage& guest, std::uint32_t memory_mib,

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/study.h"
 #include "bench/study_image.h"
 #include "runner/runner.h"
 
@@ -18,6 +19,7 @@ struct ImageRow {
   GuestImage guest;
   Manifest manifest;  // the app's (for an extra kernel: the first app's)
   std::string kernel_detail;  // the image's kernel key, or the extra kernel's path
+  bool extra_kernel = false;  // a --kernel row: another kernel under the first app's image
 };
 
 // Builds the manifests' images (kernels from the study's config source) and
@@ -27,6 +29,11 @@ struct ImageRow {
 std::vector<ImageRow> image_rows(const StudyCommon& common, const std::vector<std::filesystem::path>& manifests,
                                  const std::vector<std::pair<std::string, std::filesystem::path>>& kernels,
                                  bool need_check, Progress& progress);
+
+// A fresh study of the deterministic yardstick: name, title, mode
+// "deterministic", the machine, and QEMU with instruction counting as its
+// backend. Throws Error when the study asks for KVM or QEMU is not usable.
+Study deterministic_study(const std::string& name, const std::string& title, const StudyCommon& common);
 
 // One deterministic boot of `guest` (runner::make_deterministic), console
 // captured and not shown, `memory_mib` of RAM.
