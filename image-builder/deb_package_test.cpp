@@ -100,20 +100,25 @@ TEST(DebPackage, ReadsGzipAndZstdMembersAndBSDStyleNames) {
   }
 }
 
+// What read_deb says of `file` (blobs beside it), or "no error".
+std::string read_deb_error(const stdfs::path& file) {
+  BlobStore blobs(file.parent_path() / "blobs");
+  UnpackBudget budget;
+  try {
+    read_deb(file, blobs, budget);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 TEST(DebPackage, CorruptPackagesAreErrorsNamingTheFile) {
   auto dir = ts::scratch_dir("deb-corrupt");
   stdfs::path good = build_with_dpkg(dir);
   std::string bytes = read_file(good);
   auto error_of = [&](const std::string& name, const std::string& content) {
     write_file_atomic(dir / name, content);
-    BlobStore blobs(dir / "blobs");
-    UnpackBudget budget;
-    try {
-      read_deb(dir / name, blobs, budget);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return read_deb_error(dir / name);
   };
   const std::string p = (dir / "x").string();
   EXPECT_THAT(error_of("text.deb", "this is not a package\n"), HasSubstr("text.deb: not a Debian package (not an ar archive"));
@@ -166,14 +171,7 @@ TEST(DebPackage, AMemberCutInsideItsGzipTrailerIsAnErrorThoughLibarchiveGivesNoM
   auto cut = [](std::string gz, size_t bytes) { return gz.substr(0, gz.size() - bytes); };
   auto error_of = [&](const std::string& name, const std::vector<ts::Member>& members) {
     write_file_atomic(dir / name, deb_of(members));
-    BlobStore blobs(dir / "blobs");
-    UnpackBudget budget;
-    try {
-      read_deb(dir / name, blobs, budget);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return read_deb_error(dir / name);
   };
   // The tailor message names the package and member; the text after it is
   // archive_message()'s stand-in for libarchive's missing one (a newer
