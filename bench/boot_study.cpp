@@ -12,8 +12,6 @@
 namespace tailor::bench {
 namespace {
 
-namespace stdfs = std::filesystem;
-
 struct Monitor {
   std::string variant, what;
   runner::Backend backend;

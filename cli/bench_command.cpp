@@ -176,9 +176,10 @@ void add_kml(CLI::App& bench, const GlobalOptions& global) {
   });
 }
 
-// --manifest FILE (repeatable) for the size and boot studies; default: the
-// shipped hello and redis manifests.
-std::vector<stdfs::path> app_manifests(const std::vector<std::string>& given) {
+// --manifest FILE (repeatable) for the size, boot and memory studies; without
+// one, the shipped manifests named in `defaults`.
+std::vector<stdfs::path> app_manifests(const std::vector<std::string>& given,
+                                       const std::vector<std::string>& defaults) {
   std::vector<stdfs::path> out;
   std::error_code ec;
   for (const auto& m : given) {
@@ -186,7 +187,7 @@ std::vector<stdfs::path> app_manifests(const std::vector<std::string>& given) {
     out.push_back(stdfs::absolute(m));
   }
   if (out.empty())
-    for (const char* name : {"hello", "redis"}) {
+    for (const auto& name : defaults) {
       stdfs::path p = bench::shipped_manifest(name);
       if (!stdfs::is_regular_file(p, ec))
         throw Error(p.string() + ": the shipped manifest is missing; name the apps with --manifest FILE");
@@ -214,7 +215,7 @@ void add_size(CLI::App& bench, const GlobalOptions& global) {
   cmd->add_option("--repeats", *repeats, "Boots per kernel (default: 3 quick, 10 full)");
   cmd->callback([=, &global] {
     bench::SizeStudyOptions o;
-    o.manifests = app_manifests(*manifests);
+    o.manifests = app_manifests(*manifests, {"hello", "redis"});
     if (!microvm->empty()) o.microvm_config = stdfs::absolute(*microvm);
     else o.microvm_config = bench::default_microvm_config();
     o.repeats = *repeats;
@@ -252,9 +253,7 @@ void add_memory(CLI::App& bench, const GlobalOptions& global) {
   cmd->add_option("--kernel", *kernels, "LABEL=FILE: one more kernel booting the first app's initramfs (repeatable)");
   cmd->callback([=, &global] {
     bench::MemoryStudyOptions o;
-    std::vector<std::string> given = *manifests;
-    if (given.empty()) given.push_back(bench::shipped_manifest("hello").string());
-    o.manifests = app_manifests(given);
+    o.manifests = app_manifests(*manifests, {"hello"});
     o.kernels = labelled_kernels(*kernels);
     o.common = flags->common("memory", global);
     Progress progress;
@@ -288,9 +287,7 @@ void add_boot(CLI::App& bench, const GlobalOptions& global) {
     bench::BootStudyOptions o;
     o.deterministic = *deterministic;
     o.kernels = labelled_kernels(*kernels);
-    std::vector<std::string> given = *manifests;
-    if (given.empty()) given.push_back(bench::shipped_manifest("hello").string());
-    o.manifests = app_manifests(given);
+    o.manifests = app_manifests(*manifests, {"hello"});
     o.repeats = *repeats;
     o.common = flags->common("boot", global);
     Progress progress;
