@@ -20,6 +20,9 @@ PACKAGES=(
   libseccomp-dev
   # kernel builds (kbuild's own needs) and our source trees
   flex bison bc cpio kmod patch xz-utils ccache libelf-dev dwarves
+  # kbuild's compressors: lz4 for the LZ4 kernels tailor builds (KERNEL_LZ4),
+  # zstd for the tests that unpack a zstd initramfs with the system tool
+  lz4 zstd
   linux-source-6.1 linux-source-6.12 linux-config-6.1
   # guests: emulator, static userlands for test guests
   qemu-system-x86 busybox-static musl-tools musl-dev
