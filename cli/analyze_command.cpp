@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "cli/commands.h"
 #include "common/error.h"
@@ -15,7 +16,9 @@
 #include "kconfig-analyzer/app/analyze.h"
 #include "kconfig-analyzer/app/image_input.h"
 #include "kconfig-analyzer/elf/elf_file.h"
+#include "kconfig-analyzer/app/union_analysis.h"
 #include "kconfig-analyzer/report/report.h"
+#include "kconfig-analyzer/report/union_report.h"
 #include "kconfig-analyzer/trace/tracer.h"
 
 namespace tailor::cli {
@@ -24,7 +27,8 @@ namespace {
 namespace stdfs = std::filesystem;
 
 struct AnalyzeArgs {
-  std::string manifest;
+  std::vector<std::string> manifests;  // one, or several with --union
+  bool union_of = false;
   std::vector<std::string> program;  // --program PATH [ARGS...]: a host program instead of a manifest
   std::string out_dir;
   bool trace = false;
@@ -101,10 +105,57 @@ std::vector<std::pair<std::string, std::string>> host_environment() {
   return env;
 }
 
+// --union: one configuration for all the manifests' apps.
+void run_union(const AnalyzeArgs& a, const stdfs::path& cache) {
+  if (a.manifests.size() < 2) throw Error("--union: give two or more manifests");
+  if (!a.program.empty() || a.trace) throw Error("--union takes manifests only (no --program, no --trace)");
+  Progress progress;
+  std::vector<app::AppInput> inputs;
+  app::AnalyzeOptions options;
+  std::string tree_id, tree_from;
+  // An AppInput reads its files through its plan's tree: the plans live as long as the inputs.
+  std::vector<std::unique_ptr<ImagePlan>> plans;
+  for (const auto& path : a.manifests) {
+    Manifest m = load_manifest(path);
+    plans.push_back(std::make_unique<ImagePlan>(plan_image(m, cache, progress)));
+    inputs.push_back(app::app_input_from_image(m, plans.back()->tree));
+    if (!a.kernel_src.empty()) continue;
+    // One kernel serves them all, so they must want the same tree (KML or not).
+    KernelTree tree = app::kernel_tree_for(m, a.version, cache, progress);
+    if (tree_id.empty()) {
+      tree_id = tree.id, tree_from = path;
+      options.kernel_tree = tree.dir;
+    } else if (tree.id != tree_id) {
+      throw Error(fmt::format("--union: {} and {} need different kernel trees ([kernel] kml differs); one kernel "
+                              "cannot serve both",
+                              tree_from, path));
+    }
+  }
+  if (!a.kernel_src.empty()) options.kernel_tree = a.kernel_src;
+  options.cache = cache;
+  if (!a.rules.empty()) options.rules = a.rules;
+  auto result = app::analyze_union(std::move(inputs), options, progress);
+  progress.clear();
+  auto text = report::union_report_text(result);
+  if (!a.out_dir.empty()) {
+    stdfs::create_directories(a.out_dir);
+    write_file_atomic(stdfs::path(a.out_dir) / "kernel.config", result.config.dotconfig);
+    write_file_atomic(stdfs::path(a.out_dir) / "report.json", report::union_report_json(result));
+    write_file_atomic(stdfs::path(a.out_dir) / "report.txt", text);
+  }
+  fmt::print("{}", text);
+  if (!a.out_dir.empty()) fmt::print("Wrote {}/kernel.config, report.json, report.txt\n", a.out_dir);
+  if (!result.config.unmet.empty())
+    throw Error(fmt::format("{} requirement(s) cannot be met in this kernel tree (see above)", result.config.unmet.size()), 3);
+}
+
 void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
   auto cache = global.cache();
   if (a.syscall_table) return print_syscall_table(a, cache);
-  if (a.manifest.empty() == a.program.empty())
+  if (a.union_of) return run_union(a, cache);
+  if (a.manifests.size() > 1)
+    throw Error("several manifests: add --union to derive one configuration for all of them");
+  if (a.manifests.empty() == a.program.empty())
     throw Error("give a manifest, or --program PATH [ARGS...] to analyse a program of this machine");
 
   Progress progress;
@@ -112,8 +163,8 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
   std::optional<Manifest> manifest;
   std::optional<ImagePlan> plan;
   app::AnalyzeOptions options;
-  if (!a.manifest.empty()) {
-    manifest = load_manifest(a.manifest);
+  if (!a.manifests.empty()) {
+    manifest = load_manifest(a.manifests.front());
     plan = plan_image(*manifest, cache, progress);
     input = app::app_input_from_image(*manifest, plan->tree);
     options.kernel_tree = a.kernel_src.empty() ? app::kernel_tree_for(*manifest, a.version, cache, progress).dir
@@ -170,8 +221,13 @@ void add_analyze_command(CLI::App& app, const GlobalOptions& global) {
       "machine. Syscalls map to options by facts derived from the kernel tree itself (syscall table, sys_ni.c,\n"
       "Kbuild, #ifdefs; cached per tree); kconfig-analyzer/knowledge/rules.toml adds what syscalls do not show.\n"
       "The minimizer starts from allnoconfig + EXPERT and resolves dependencies with tailor's Kconfig engine.\n"
+      "--union A.toml B.toml ...: each app is analysed and minimized on its own, then the minimizer runs on all\n"
+      "their requirements together; boot them with `tailor run M --kernel-config DIR/kernel.config`.\n"
       "Exit status 3: some requirement cannot be met (explained in the report).");
-  cmd->add_option("manifest", args->manifest, "Application manifest (TOML)");
+  cmd->add_option("manifest", args->manifests, "Application manifest (TOML); several with --union");
+  cmd->add_flag("--union", args->union_of,
+                "One configuration for all the manifests given (the smallest that serves every app), with each "
+                "option's reasons per app and what the union costs each app against its own kernel");
   cmd->add_option("--program", args->program,
                   "Analyse a program of this machine instead of a manifest (PATH [ARGS...] for --trace)")
       ->expected(1, -1);

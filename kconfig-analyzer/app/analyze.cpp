@@ -41,6 +41,15 @@ ConfigDiff diff_configs(const std::string& ours, const std::string& reference, c
   return d;
 }
 
+std::shared_ptr<const kconfig::Tree> kconfig_tree(const AnalyzeOptions& options) {
+  kconfig::TreeOptions to;
+  to.srctree = options.kernel_tree;
+  to.arch = "x86_64";
+  to.shell_cache_dir = options.cache / "kconfig-shell";
+  to.tree_cache_dir = options.cache / "kconfig-tree";
+  return kconfig::Tree::load(to);
+}
+
 AnalyzeResult analyze(const AppInput& input, const AnalyzeOptions& options, Progress& progress) {
   auto t0 = std::chrono::steady_clock::now();
   AnalyzeResult r;
@@ -58,12 +67,7 @@ AnalyzeResult analyze(const AppInput& input, const AnalyzeOptions& options, Prog
   r.analysis = analyze_app(input, *r.knowledge, rules, &progress);
 
   progress.update("minimize", -1, "reading Kconfig");
-  kconfig::TreeOptions to;
-  to.srctree = options.kernel_tree;
-  to.arch = "x86_64";
-  to.shell_cache_dir = options.cache / "kconfig-shell";
-  to.tree_cache_dir = options.cache / "kconfig-tree";
-  auto tree = kconfig::Tree::load(to);
+  auto tree = kconfig_tree(options);
   progress.update("minimize", -1, std::to_string(r.analysis.requirements.size()) + " requirements");
   r.config = minimizer::minimize(tree, r.analysis.requirements);
   progress.clear();

@@ -10,6 +10,7 @@
 
 #include "common/progress.h"
 #include "kconfig-analyzer/app/app_analysis.h"
+#include "kconfig-analyzer/kconfig.h"
 #include "kconfig-analyzer/minimizer/minimizer.h"
 
 namespace tailor::app {
@@ -44,6 +45,10 @@ struct AnalyzeResult {
 };
 
 AnalyzeResult analyze(const AppInput& input, const AnalyzeOptions& options, Progress& progress);
+
+// The options' kernel tree read by the Kconfig engine for x86_64 (through the
+// cache's shell memo and tree cache, as every analysis reads it).
+std::shared_ptr<const kconfig::Tree> kconfig_tree(const AnalyzeOptions& options);
 
 // Compares two .config texts.
 ConfigDiff diff_configs(const std::string& ours, const std::string& reference, const std::string& reference_name);
