@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "common/sha256.h"
+#include "image-builder/fleet/fleet_build.h"
 #include "image-builder/image_build.h"
 #include "image-builder/image_check.h"
 #include "image-builder/image_plan.h"
@@ -113,15 +114,30 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
       "written as a sorted cpio with fixed metadata. The kernel comes from the content-addressed\n"
       "kernel cache (built once per distinct configuration). Everything is staged and moved into\n"
       "DIR only when all of it succeeded; the same manifest gives byte-identical initramfs and\n"
-      "image.lock.json. Default DIR: out/<name>.");
-  auto manifest = std::make_shared<std::string>();
+      "image.lock.json. Default DIR: out/<name>.\n"
+      "Several manifests (`tailor build manifests/*.toml`) build a fleet into DIR/<name> (default DIR:\n"
+      "out), one image after the other: each distinct kernel is compiled once and shared by every image\n"
+      "that needs it; the summary counts distinct kernels and how many were compiled.");
+  auto manifests = std::make_shared<std::vector<std::string>>();
   auto flags = std::make_shared<BuildFlags>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
-  flags->add_to(*cmd, "Output directory (default: out/<name>)");
+  cmd->add_option("manifest", *manifests, "The application manifest (TOML); several build a fleet")->required();
+  flags->add_to(*cmd, "Output directory (default: out/<name>; for several manifests the parent, default out)");
   cmd->add_flag("--json", *json, "Print the lock file (image.lock.json) on stdout");
   cmd->callback([=, &global] {
-    Manifest m = load(*manifest, flags->kml);
+    if (manifests->size() > 1) {
+      if (*json) throw Error("--json prints one image's lock file: give one manifest (each image has its own)");
+      Progress progress;
+      std::vector<Manifest> fleet;
+      for (const auto& path : *manifests) fleet.push_back(load(path, flags->kml));
+      auto result = fleet::build_fleet(
+          fleet, flags->out.empty() ? stdfs::path("out") : stdfs::path(flags->out),
+          [&](const Manifest& m) { return flags->options(m, {}, global.cache()); },
+          global.cache(), progress, [](const Manifest& m, const ImageBuildResult& r) { print_build_summary(m, r); });
+      std::fputs(fleet::fleet_summary(result).c_str(), stderr);
+      return;
+    }
+    Manifest m = load(manifests->front(), flags->kml);
     Progress progress;
     ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name, global.cache()), global.cache(), progress);
     if (*json) std::fputs(r.lock_json.c_str(), stdout);

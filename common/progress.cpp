@@ -36,7 +36,9 @@ void Progress::update(std::string_view stage, int percent, std::string_view deta
   last_draw_ = now;
   winsize ws{};
   size_t width = (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) ? ws.ws_col : 80;
-  std::string line = "\r\033[K" + format(stage, percent, detail, width);
+  std::string prefix = context_.empty() ? std::string() : context_ + " ";
+  if (prefix.size() + 10 > width) prefix.clear();  // a narrow terminal keeps the stage
+  std::string line = "\r\033[K" + prefix + format(stage, percent, detail, width - prefix.size());
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   shown_ = true;

@@ -24,6 +24,9 @@ class Progress {
   void update(std::string_view stage, int percent, std::string_view detail = {});
   // Erases the line (before printing ordinary messages, and at the end).
   void clear();
+  // Words shown before the stage on every line until changed ("2/4 redis"
+  // while a fleet builds its second image); empty: none.
+  void set_context(std::string context) { context_ = std::move(context); }
 
   // The text of the line, without terminal control characters (for tests).
   static std::string format(std::string_view stage, int percent, std::string_view detail, size_t width);
@@ -31,6 +34,7 @@ class Progress {
  private:
   bool enabled_ = false;
   bool shown_ = false;
+  std::string context_;
   std::string last_stage_;
   std::chrono::steady_clock::time_point last_draw_{};
 };
