@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
@@ -92,7 +95,92 @@ std::pair<std::vector<AptDeb>, ProcessResult> print_uris(const std::vector<std::
               "`, or run `apt-get update` if the package lists are old");
 }
 
+// apt-get install's failure in one sentence that names the culprit, then apt's
+// own explanation: an unknown name or version, an unmet dependency, a conflict.
+std::string describe_apt_failure(const std::string& output, const std::vector<std::string>& specs) {
+  static const std::regex unknown(R"(E: Unable to locate package (\S+))");
+  static const std::regex no_version(R"(E: Version '([^']+)' for '([^']+)' was not found)");
+  static const std::regex unmet(R"(^\s*(\S+) : (Depends|PreDepends|Pre-Depends|Conflicts|Breaks): (.*)$)");
+  std::smatch m;
+  std::string lead;
+  if (std::regex_search(output, m, unknown)) {
+    lead = "unknown Debian package '" + m[1].str() + "'; check the name with `apt-cache policy " + m[1].str() +
+           "`, or run `apt-get update` if the package lists are old";
+  } else if (std::regex_search(output, m, no_version)) {
+    lead = "Debian package '" + m[2].str() + "' has no version '" + m[1].str() + "' in the archives (see `apt-cache policy " +
+           m[2].str() + "`)";
+  } else {
+    std::istringstream in(output);
+    std::string line;
+    std::vector<std::string> problems;
+    while (std::getline(in, line))
+      if (std::regex_match(line, m, unmet)) problems.push_back(m[1].str() + " " + m[2].str() + ": " + m[3].str());
+    if (!problems.empty()) {
+      const bool conflict = problems.front().find(" Conflicts: ") != std::string::npos ||
+                            problems.front().find(" Breaks: ") != std::string::npos;
+      lead = std::string(conflict ? "conflicting packages" : "unsatisfiable dependency") + " in deb = [" +
+             fmt::format("{}", fmt::join(specs, ", ")) + "]: " + fmt::format("{}", fmt::join(problems, "; ")) +
+             (conflict ? "; drop one of them" : "; pick another version or package");
+    } else {
+      lead = "apt-get cannot resolve deb = [" + fmt::format("{}", fmt::join(specs, ", ")) + "]";
+    }
+  }
+  return lead + "\n(apt-get said:\n" + output + ")";
+}
+
 }  // namespace
+
+std::vector<ResolvedPackage> resolve_install_set(const InstallRequest& request, const stdfs::path& cache) {
+  require_apt();
+  require_specs(request.specs);
+  std::vector<ResolvedPackage> out;
+  if (request.specs.empty() && request.deb_files.empty()) return out;
+  // An empty status file of our own: apt then plans a whole installation.
+  const stdfs::path dir = cache / "apt";
+  stdfs::create_directories(dir);
+  const stdfs::path status = dir / "empty-status";
+  if (!stdfs::exists(status)) write_file_atomic(status, "");
+  std::vector<std::string> argv = apt_command("apt-get", cache);
+  argv.insert(argv.end(), {"-o", "Dir::State::status=" + status.string(), "-o",
+                           "Dir::State::extended_states=" + (dir / "extended_states").string(), "-o",
+                           "Debug::NoLocking=1", "-o",
+                           std::string("APT::Install-Recommends=") + (request.recommends ? "true" : "false"), "-o",
+                           "APT::Install-Suggests=false", "--simulate", "-q", "install", "--"});
+  argv.insert(argv.end(), request.specs.begin(), request.specs.end());
+  for (const auto& f : request.deb_files) {
+    if (!f.is_absolute()) throw Error("internal: .deb path " + f.string() + " is not absolute");
+    argv.push_back(f.string());
+  }
+  ProcessOptions o;
+  o.capture = true;
+  o.env = {{"LC_ALL", "C"}};
+  ProcessResult r = run_process(argv, o);
+  if (!r.ok()) {
+    std::vector<std::string> asked = request.specs;
+    for (const auto& f : request.deb_files) asked.push_back(f.filename().string());
+    throw Error(describe_apt_failure(r.output, asked));
+  }
+
+  // "Inst NAME (VERSION ARCHIVE[, ARCHIVE] [ARCH])" and, for a file, "..., local-deb [ARCH])".
+  static const std::regex inst_line(R"(^Inst (\S+) \((\S+) (.*)\[([a-z0-9-]+)\]\).*$)");
+  std::istringstream in(r.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, inst_line)) continue;
+    ResolvedPackage p;
+    p.package = m[1];
+    p.version = m[2];
+    p.architecture = m[4];
+    p.local = m[3].str().find("local-deb") != std::string::npos;
+    if (!is_debian_package_name(p.package) || !is_debian_version(p.version))
+      throw Error("apt-get planned an unexpected package: " + line.substr(0, 200));
+    out.push_back(p);
+  }
+  if (out.empty()) throw Error("apt-get planned no installation for " + fmt::format("{}", fmt::join(request.specs, " ")) + ":\n" + r.output);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.package < b.package; });
+  return out;
+}
 
 std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs, const stdfs::path& cache) {
   require_apt();
@@ -168,87 +256,6 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdf
     d->downloaded = true;
   }
   return debs;
-}
-
-ControlLookup apt_cache_lookup(const stdfs::path& cache) {
-  return [cache](const std::vector<std::string>& names) {
-    require_apt();
-    std::vector<DebControl> out;
-    if (names.empty()) return out;
-    require_specs(names);
-    std::vector<std::string> argv = apt_command("apt-cache", cache);
-    argv.insert(argv.end(), {"show", "--no-all-versions", "-q", "--"});
-    argv.insert(argv.end(), names.begin(), names.end());
-    ProcessOptions o;
-    o.capture = true;
-    o.merge_stderr = false;
-    o.env = {{"LC_ALL", "C"}};
-    ProcessResult r = run_process(argv, o);  // unknown and virtual names only shorten the output
-    std::istringstream in(r.output);
-    std::string line, stanza;
-    auto flush = [&] {
-      if (stanza.find("Package:") != std::string::npos) out.push_back(parse_control(stanza));
-      stanza.clear();
-    };
-    while (std::getline(in, line)) {
-      if (line.empty()) flush();
-      else stanza += line + "\n";
-    }
-    flush();
-    return out;
-  };
-}
-
-std::vector<std::string> library_dependencies(const std::vector<DebControl>& roots, const ControlLookup& lookup) {
-  std::set<std::string> root_names;
-  for (const auto& r : roots) root_names.insert(r.package);
-  std::map<std::string, DebControl> known;  // every package looked up so far (real ones)
-  std::set<std::string> looked_up, chosen;
-  std::vector<std::vector<std::vector<std::string>>> frontier;  // dependency groups still to decide
-  // Names come from packages' control files (a .deb the manifest names is
-  // someone else's file): each must be a package name before apt sees it.
-  auto check_names = [](const DebControl& c) {
-    for (const auto& group : c.depends)
-      for (const auto& name : group)
-        if (!is_debian_package_name(name))
-          throw Error("package " + c.package + ": its Depends/Pre-Depends names '" + name.substr(0, 80) +
-                      "', which is not a Debian package name (a broken or hostile package; set deb_deps = false "
-                      "to ignore its dependencies)");
-  };
-  for (const auto& r : roots) {
-    check_names(r);
-    frontier.push_back(r.depends);
-  }
-
-  auto is_library = [](const DebControl& c) {
-    return c.section == "libs" || c.section == "oldlibs" || c.package.rfind("lib", 0) == 0;
-  };
-
-  while (!frontier.empty()) {
-    // Look up every alternative not seen yet, in one apt-cache call.
-    std::vector<std::string> ask;
-    for (const auto& groups : frontier)
-      for (const auto& group : groups)
-        for (const auto& name : group)
-          if (looked_up.insert(name).second) ask.push_back(name);
-    for (auto& c : lookup(ask)) known[c.package] = c;
-
-    std::vector<std::vector<std::vector<std::string>>> next;
-    for (const auto& groups : frontier) {
-      for (const auto& group : groups) {
-        auto real = std::find_if(group.begin(), group.end(), [&](const std::string& n) { return known.count(n) > 0; });
-        if (real == group.end()) continue;  // only virtual or unknown names: nothing to fetch
-        const DebControl& c = known[*real];
-        if (root_names.count(c.package) || !is_library(c)) continue;
-        if (chosen.insert(c.package).second) {
-          check_names(c);
-          next.push_back(c.depends);
-        }
-      }
-    }
-    frontier = std::move(next);
-  }
-  return {chosen.begin(), chosen.end()};
 }
 
 }  // namespace tailor

@@ -1,6 +1,6 @@
-// Debian packages by name: resolved with the host's apt lists, downloaded
-// with `apt-get download` into <cache>/debs (verified by SHA-256, kept for the
-// next build), and the library packages they depend on.
+// Debian packages by name: resolved with the host's apt lists (what apt would
+// install on an empty system), downloaded with `apt-get download` into
+// <cache>/debs (verified by SHA-256, kept for the next build).
 #pragma once
 
 #include <cstdint>
@@ -36,16 +36,25 @@ std::vector<AptDeb> resolve_debs(const std::vector<std::string>& specs, const st
 std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const std::filesystem::path& cache,
                                Progress& progress);
 
-// Control data of package names as apt knows them (candidate versions);
-// names apt does not know as real packages are left out.
-using ControlLookup = std::function<std::vector<DebControl>(const std::vector<std::string>& names)>;
-ControlLookup apt_cache_lookup(const std::filesystem::path& cache);
+// One package of an install set, as apt would install it.
+struct ResolvedPackage {
+  std::string package, version, architecture;
+  bool local = false;  // a .deb file the manifest named, not from the archive
+};
 
-// The library packages reachable from `roots` through Depends and
-// Pre-Depends: for each dependency group, the first alternative that is a
-// real package; the walk enters a package only if it is a library (Section
-// libs/oldlibs, or named lib*), so tools and their dependencies stay out.
-// Returns names, sorted, without the roots.
-std::vector<std::string> library_dependencies(const std::vector<DebControl>& roots, const ControlLookup& lookup);
+struct InstallRequest {
+  std::vector<std::string> specs;                 // NAME, NAME:ARCH, NAME=VERSION (checked before apt sees them)
+  std::vector<std::filesystem::path> deb_files;   // absolute paths of .deb files to install with them
+  bool recommends = false;                        // follow Recommends too (apt's default; not tailor's)
+};
+
+// The closed set apt would install for `request` on an empty system: apt-get
+// simulates the installation against a private, empty dpkg status (so the
+// host's installed packages hide nothing) over the host's configured archives,
+// resolving Depends and Pre-Depends with alternatives, virtual packages and
+// version constraints. Sorted by name. Throws Error naming the culprit for an
+// unknown package or version, an unsatisfiable dependency or a conflict, with
+// apt's own explanation.
+std::vector<ResolvedPackage> resolve_install_set(const InstallRequest& request, const std::filesystem::path& cache);
 
 }  // namespace tailor

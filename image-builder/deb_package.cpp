@@ -76,22 +76,25 @@ Reader open_member(archive* outer, const std::string& what) {
   return inner;
 }
 
-// The control file of a control.tar member, at most kMaxControlFileBytes.
-// Members before it are skipped (libarchive decompresses them to do so), so
-// each is charged to the budget: a bomb there is bounded too.
-std::string read_control_text(archive* outer, UnpackBudget& budget, const std::string& what) {
+// The control file and the preinst/postinst scripts of a control.tar member,
+// each at most kMaxControlFileBytes. Other members are skipped (libarchive
+// decompresses them to do so), so each is charged to the budget: a bomb there
+// is bounded too. Returns name -> text ("control", "preinst", "postinst").
+std::map<std::string, std::string> read_control_member(archive* outer, UnpackBudget& budget, const std::string& what) {
   Reader inner = open_member(outer, what);
+  std::map<std::string, std::string> found;
   archive_entry* e = nullptr;
   for (;;) {
     int r = archive_read_next_header(inner.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) throw Error(what + ": corrupt or truncated: " + archive_message(inner.get()));
     const char* raw = archive_entry_pathname(e);
-    const std::string name = raw ? raw : "";
+    std::string name = raw ? raw : "";
     budget.charge_member(name, "", what);
-    if (name == "./control" || name == "control") {
+    if (name.rfind("./", 0) == 0) name.erase(0, 2);
+    if (name == "control" || name == "preinst" || name == "postinst") {
       const auto too_big = [&] {
-        return Error(what + ": the control file is larger than " + size_text(kMaxControlFileBytes) +
+        return Error(what + ": the " + name + " file is larger than " + size_text(kMaxControlFileBytes) +
                      " (real ones are a few KiB): not a usable package");
       };
       if (archive_entry_size_is_set(e) && static_cast<std::uint64_t>(archive_entry_size(e)) > kMaxControlFileBytes)
@@ -104,11 +107,20 @@ std::string read_control_text(archive* outer, UnpackBudget& budget, const std::s
         text.append(buf, static_cast<size_t>(n));
       }
       if (n < 0) throw Error(what + ": corrupt or truncated: " + archive_message(inner.get()));
-      return text;
+      if (found.count(name)) throw Error(what + ": two " + name + " files: refusing an ambiguous package");
+      // Scripts are only read for the commands they run, which are ASCII; other
+      // bytes (a binary script, another encoding) would not survive the JSON
+      // metadata, so they become '?'.
+      if (name != "control")
+        for (char& c : text)
+          if (static_cast<unsigned char>(c) >= 0x80 || c == '\0') c = '?';
+      found[name] = std::move(text);
+      continue;
     }
     if (archive_entry_size_is_set(e)) budget.charge(static_cast<std::uint64_t>(archive_entry_size(e)), what);
   }
-  throw Error(what + ": has no control file");
+  if (!found.count("control")) throw Error(what + ": has no control file");
+  return found;
 }
 
 }  // namespace
@@ -125,6 +137,8 @@ DebControl parse_control(const std::string& text) {
     else if (key == "Depends" || key == "Pre-Depends") {
       auto groups = parse_depends(value);
       c.depends.insert(c.depends.end(), groups.begin(), groups.end());
+    } else if (key == "Provides") {
+      for (const auto& group : parse_depends(value)) c.provides.insert(c.provides.end(), group.begin(), group.end());
     }
     key.clear();
     value.clear();
@@ -233,7 +247,10 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const stdfs::path& deb, B
       have_version = true;
     } else if (name.rfind("control.tar", 0) == 0) {
       refuse_second(control_member, "control.tar");
-      control = parse_control(read_control_text(outer.get(), budget, what + " (" + name + ")"));
+      auto files = read_control_member(outer.get(), budget, what + " (" + name + ")");
+      control = parse_control(files["control"]);
+      files.erase("control");
+      control.scripts = std::move(files);
       control_member = name;
     } else if (name.rfind("data.tar", 0) == 0) {
       refuse_second(data_member, "data.tar");
@@ -256,11 +273,13 @@ UnpackedTree unpack_deb(const stdfs::path& deb, const stdfs::path& cache, std::u
   std::error_code ec;
   if (!stdfs::is_regular_file(deb, ec)) throw Error(deb.string() + ": no such .deb file");
   const std::string sha = sha256_file(deb);
-  return cached_unpack(cache, "deb-" + sha, deb.string(), max_unpacked_bytes, [&](BlobStore& blobs, UnpackBudget& budget) {
+  // "deb2-": entries made before provides and scripts were kept lack them.
+  return cached_unpack(cache, "deb2-" + sha, deb.string(), max_unpacked_bytes, [&](BlobStore& blobs, UnpackBudget& budget) {
     auto [control, entries] = read_deb(deb, blobs, budget);
     nlohmann::json meta = {{"package", control.package},   {"version", control.version},
                            {"architecture", control.architecture}, {"section", control.section},
-                           {"depends", control.depends},  {"sha256", sha}};
+                           {"depends", control.depends},  {"provides", control.provides},
+                           {"scripts", control.scripts},  {"sha256", sha}};
     return std::make_pair(entries, meta);
   });
 }
@@ -272,6 +291,8 @@ DebControl control_of(const UnpackedTree& tree) {
   c.architecture = tree.meta.value("architecture", "");
   c.section = tree.meta.value("section", "");
   c.depends = tree.meta.value("depends", std::vector<std::vector<std::string>>{});
+  c.provides = tree.meta.value("provides", std::vector<std::string>{});
+  c.scripts = tree.meta.value("scripts", std::map<std::string, std::string>{});
   return c;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,11 @@ struct DebControl {
   // Depends and Pre-Depends: each group lists alternatives ("a | b"), names
   // only (versions and ":any" qualifiers dropped).
   std::vector<std::vector<std::string>> depends;
+  std::vector<std::string> provides;  // virtual package names (versions dropped)
+  // Maintainer scripts that run at installation ("preinst", "postinst"):
+  // read, never run; what they would create is derived from them where it
+  // can be (package_setup.h).
+  std::map<std::string, std::string> scripts;
 };
 
 // Parses a control stanza (the control file, or one stanza of apt-cache show).
@@ -36,7 +42,8 @@ bool is_debian_version(std::string_view version);
 // NAME:ARCH, NAME=VERSION or NAME:ARCH=VERSION. Empty when nothing is.
 std::string package_spec_problem(std::string_view spec);
 
-// The control file of a .deb is read into memory; real ones are a few KiB.
+// The control file and each maintainer script of a .deb are read into memory;
+// real ones are a few KiB.
 constexpr std::uint64_t kMaxControlFileBytes = 1u << 20;
 
 // Reads a .deb: its control fields and data members (bytes into `blobs`,
@@ -51,7 +58,7 @@ std::pair<DebControl, std::vector<TreeEntry>> read_deb(const std::filesystem::pa
 
 // read_deb, cached under <cache>/unpacked/deb-<sha256 of the file>, with a
 // budget of `max_unpacked_bytes`. The metadata holds package, version,
-// architecture, section, depends, sha256.
+// architecture, section, depends, provides, scripts, sha256.
 UnpackedTree unpack_deb(const std::filesystem::path& deb, const std::filesystem::path& cache,
                         std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 

@@ -100,6 +100,25 @@ TEST(DebPackage, ReadsGzipAndZstdMembersAndBSDStyleNames) {
   }
 }
 
+// preinst and postinst are kept (read, never run) for package_setup; other
+// control members are not. Bytes that are not ASCII become '?', so that the
+// cached metadata stays valid JSON.
+TEST(DebPackage, KeepsTheMaintainerScriptsItReads) {
+  auto dir = ts::scratch_dir("deb-scripts");
+  std::string control = ts::make_archive({ts::file("./control", kControl), ts::file("./postinst", "adduser --system x\xff\n"),
+                                          ts::file("./preinst", "mkdir -p /var/lib/x\n"), ts::file("./md5sums", "")},
+                                         "tar", "gzip");
+  std::string data = ts::make_archive({ts::dir("./")}, "tar", "gzip");
+  write_file_atomic(dir / "s.deb", ts::make_archive({ts::file("debian-binary", debian_binary()),
+                                                     ts::file("control.tar.gz", control), ts::file("data.tar.gz", data)},
+                                                    "ar"));
+  UnpackedTree tree = unpack_deb(dir / "s.deb", dir / "cache");
+  DebControl c = control_of(tree);
+  EXPECT_EQ(c.scripts.size(), 2u);
+  EXPECT_EQ(c.scripts["postinst"], "adduser --system x?\n");
+  EXPECT_EQ(c.scripts["preinst"], "mkdir -p /var/lib/x\n");
+}
+
 // What read_deb says of `file` (blobs beside it), or "no error".
 std::string read_deb_error(const stdfs::path& file) {
   BlobStore blobs(file.parent_path() / "blobs");
@@ -256,22 +275,11 @@ TEST(PackageNames, FollowDebiansGrammar) {
   EXPECT_NE(package_spec_problem("sqlite3/bookworm"), "");
 }
 
-// Names from a package's Depends reach apt-cache: one that apt would read as
-// an option stops the walk before any apt call, naming the package; and the
-// apt clients refuse such names themselves.
-TEST(LibraryDependencies, NamesThatAreNotPackageNamesNeverReachApt) {
-  int lookups = 0;
-  ControlLookup lookup = [&](const std::vector<std::string>&) {
-    ++lookups;
-    return std::vector<DebControl>{};
-  };
-  DebControl evil = parse_control("Package: evil\nDepends: libc6, -oDir::Bin::dpkg=sh\n");
-  EXPECT_THAT([&] { library_dependencies({evil}, lookup); },
-              ::testing::ThrowsMessage<Error>(HasSubstr("package evil: its Depends/Pre-Depends names '-oDir', "
-                                                        "which is not a Debian package name")));
-  EXPECT_EQ(lookups, 0);
+// A name that apt would read as an option never reaches apt: the clients
+// refuse it before running anything.
+TEST(AptClients, NamesThatAreNotPackageNamesNeverReachApt) {
   auto dir = ts::scratch_dir("apt-names");
-  EXPECT_THAT([&] { apt_cache_lookup(dir)({"libc6", "-oAPT::Cache-Start=1"}); },
+  EXPECT_THAT([&] { resolve_install_set({{"libc6", "-oAPT::Cache-Start=1"}, {}, false}, dir); },
               ::testing::ThrowsMessage<Error>(HasSubstr("refusing to pass '-oAPT::Cache-Start=1'")));
   EXPECT_THAT([&] { resolve_debs({"-oDir::Bin::dpkg=sh"}, dir); },
               ::testing::ThrowsMessage<Error>(HasSubstr("refusing to pass '-oDir::Bin::dpkg=sh'")));
@@ -285,32 +293,10 @@ TEST(DebPackage, ControlStanzasParseContinuationLines) {
   EXPECT_THAT(c.depends, ElementsAre(ElementsAre("b"), ElementsAre("c")));
 }
 
-// The dependency walk over a fake archive: libraries are followed, tools are not.
-TEST(LibraryDependencies, FollowsLibrariesFirstRealAlternativeAndStopsAtTools) {
-  std::map<std::string, DebControl> archive = {
-      {"libc6", parse_control("Package: libc6\nSection: libs\nDepends: libgcc-s1\n")},
-      {"libgcc-s1", parse_control("Package: libgcc-s1\nSection: libs\nDepends: gcc-12-base, libc6\n")},
-      {"gcc-12-base", parse_control("Package: gcc-12-base\nSection: libs\n")},
-      {"libssl3", parse_control("Package: libssl3\nSection: libs\nDepends: libc6, debconf\n")},
-      {"debconf", parse_control("Package: debconf\nSection: admin\nDepends: perl-base\n")},
-      {"perl-base", parse_control("Package: perl-base\nSection: perl\n")},
-      {"adduser", parse_control("Package: adduser\nSection: admin\nDepends: passwd\n")},
-      {"libpython3.11-stdlib", parse_control("Package: libpython3.11-stdlib\nSection: python\n")},
-  };
-  std::vector<std::vector<std::string>> asked;
-  ControlLookup lookup = [&](const std::vector<std::string>& names) {
-    asked.push_back(names);
-    std::vector<DebControl> out;
-    for (const auto& n : names)
-      if (archive.count(n)) out.push_back(archive[n]);
-    return out;
-  };
-  DebControl root = parse_control(
-      "Package: app\nDepends: libc6, virtual-thing | libssl3, adduser, libpython3.11-stdlib, app-data\n");
-  DebControl app_data = parse_control("Package: app-data\nDepends: libc6\n");
-  auto deps = library_dependencies({root, app_data}, lookup);
-  EXPECT_THAT(deps, ElementsAre("gcc-12-base", "libc6", "libgcc-s1", "libpython3.11-stdlib", "libssl3"));
-  EXPECT_LE(asked.size(), 4u);  // one apt-cache call per level, not per package
+TEST(DebPackage, ProvidesAreVirtualNamesWithoutVersions) {
+  DebControl c = parse_control("Package: mawk\nProvides: awk, x (= 1.0)\nPre-Depends: libc6 (>= 2.34)\n");
+  EXPECT_THAT(c.provides, ElementsAre("awk", "x"));
+  EXPECT_THAT(c.depends, ElementsAre(ElementsAre("libc6")));
 }
 
 }  // namespace

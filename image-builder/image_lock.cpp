@@ -6,6 +6,7 @@
 
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "image-builder/deb_selection.h"
 
 namespace tailor {
 namespace {
@@ -59,10 +60,21 @@ std::string image_lock_json(const Manifest& m, const ImagePlan& plan, const Lock
                     {"sha256", ir.info.sha256}};
 
   ordered packages = ordered::array();
-  for (const auto& p : plan.packages)
-    packages.push_back({{"package", p.package}, {"version", p.version}, {"architecture", p.architecture},
-                        {"file", p.file}, {"sha256", p.sha256}, {"role", p.role}});
+  bool resolved = false;
+  for (const auto& p : plan.packages) {
+    ordered rec = {{"package", p.package}, {"version", p.version}, {"architecture", p.architecture},
+                   {"file", p.file},       {"sha256", p.sha256},   {"role", p.role}};
+    if (!p.chain.empty()) rec["chain"] = p.chain;
+    if (!p.left_out.empty()) rec["left_out"] = p.left_out;
+    resolved = resolved || p.role != "payload";
+    packages.push_back(rec);
+  }
   j["packages"] = packages;
+  if (resolved)
+    j["deb_resolution"] = {
+        {"resolver", "apt-get --simulate install against an empty dpkg status (Depends, Pre-Depends)"},
+        {"kept", "packages reachable from the named ones without passing an installation-only or deb_exclude package"},
+        {"installation_only", installation_only_packages()}};
   ordered images = ordered::array();
   for (const auto& i : plan.images) images.push_back(ordered::parse(i.dump()));
   j["images"] = images;

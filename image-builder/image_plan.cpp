@@ -44,18 +44,9 @@ void ensure_dir(ImagePlan& plan, const std::string& path, std::uint32_t mode, co
 }
 
 // Files every Debian system has that no package ships (base-passwd and
-// netbase write them at install time): the standard static users and groups,
-// and localhost. Added only when the payload has none.
-constexpr const char* kPasswd =
-    "root:x:0:0:root:/root:/bin/sh\n"
-    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-    "bin:x:2:2:bin:/bin:/usr/sbin/nologin\n"
-    "sys:x:3:3:sys:/dev:/usr/sbin/nologin\n"
-    "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
-    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-constexpr const char* kGroup =
-    "root:x:0:\ndaemon:x:1:\nbin:x:2:\nsys:x:3:\nadm:x:4:\ntty:x:5:\ndisk:x:6:\nwww-data:x:33:\n"
-    "users:x:100:\nnogroup:x:65534:\n";
+// netbase write them at install time): the standard static users and groups
+// with those the packages' scripts would add (package_setup.h), and
+// localhost. Added only when the payload has none.
 constexpr const char* kHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 
 void ensure_file(ImagePlan& plan, const std::filesystem::path& cache, const std::string& path, std::string_view bytes,
@@ -147,10 +138,14 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
   console.rdev_minor = 1;
   plan.tree.put("/dev/console", console);
   ensure_dir(plan, "/tmp", 01777, "scratch space for the app");
+  ensure_dir(plan, "/run", 0755, "run-time state (pid files, sockets), as base-files would create it");
   for (const auto& mount : m.app.mounts) ensure_dir(plan, mount.target, 0755, "mount point for " + mount.type);
   ensure_dir(plan, m.app.workdir, 0755, "the app's working directory");
-  ensure_file(plan, cache, "/etc/passwd", kPasswd, "standard users (getpwnam), as base-passwd would install them");
-  ensure_file(plan, cache, "/etc/group", kGroup, "standard groups (getgrnam), as base-passwd would install them");
+  const std::string accounts = payload.setup.users.empty() && payload.setup.groups.empty()
+                                   ? ", as base-passwd would install them"
+                                   : ", as base-passwd and the packages' scripts would install them";
+  ensure_file(plan, cache, "/etc/passwd", passwd_file(payload.setup), "standard users (getpwnam)" + accounts);
+  ensure_file(plan, cache, "/etc/group", group_file(payload.setup), "standard groups (getgrnam)" + accounts);
   ensure_file(plan, cache, "/etc/hosts", kHosts, "localhost resolves without DNS");
 
   plan.init.mounts = m.app.mounts;
@@ -185,11 +180,9 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
   conf.content = generated_file(cache, encode_init_config(plan.init));
   plan.tree.put("/tailor/init.conf", conf);
 
-  // Only the packages that gave the image at least one file.
-  std::set<std::string> used_sources;
-  for (const auto& [path, node] : plan.tree.nodes()) used_sources.insert(node.source);
-  for (const auto& p : payload.packages)
-    if (p.role == "payload" || used_sources.count("deb " + p.package + " " + p.version)) plan.packages.push_back(p);
+  // Every package of every install set: kept ones gave files, left-out ones
+  // are listed with the rule that left them out.
+  plan.packages = std::move(payload.packages);
   return plan;
 }
 

@@ -287,6 +287,21 @@ PayloadSpec parse_payload(const toml::table& t, int index, const std::string& fi
     }
   }
   if (auto deps = r.boolean("deb_deps")) p.deb_deps = *deps;
+  if (auto rec = r.boolean("deb_recommends")) p.deb_recommends = *rec;
+  for (auto [key, list] : {std::pair{"deb_include", &p.deb_include}, std::pair{"deb_exclude", &p.deb_exclude}}) {
+    auto names = r.strings(key);
+    if (!names) continue;
+    for (auto& [name, where] : *names) {
+      if (!is_debian_package_name(name))
+        throw Error(where.str() + ": [[payload]] " + key + ": '" + name.substr(0, 80) +
+                    "' is not a Debian package name (a-z, 0-9, '+', '-', '.')");
+      list->push_back(name);
+    }
+    if (p.deb.empty()) r.fail(*r.get(key), std::string(key) + " needs deb = [...] in the same table");
+    if (!p.deb_deps) r.fail(*r.get(key), std::string(key) + " chooses among resolved dependencies; it needs deb_deps = true");
+  }
+  if (p.deb_recommends && !p.deb_deps)
+    r.fail(*r.get("deb_recommends"), "deb_recommends = true needs deb_deps = true (recommended packages are dependencies)");
   if (auto oci = r.string("oci")) {
     if (oci->empty()) r.fail(*r.get("oci"), "oci must name an image archive or OCI layout directory");
     check_no_nul(*oci, r.where(*r.get("oci")), "[[payload]] oci");
@@ -308,7 +323,7 @@ PayloadSpec parse_payload(const toml::table& t, int index, const std::string& fi
       p.files.emplace_back(clean_image_path(image_path), resolve_relative(dir, host_path));
     }
   }
-  r.finish("host, deb, deb_deps, oci, oci_ref, files");
+  r.finish("host, deb, deb_deps, deb_recommends, deb_include, deb_exclude, oci, oci_ref, files");
   if (p.host.empty() && p.deb.empty() && p.oci.empty() && p.files.empty())
     r.fail_table("empty payload: give at least one of host, deb, oci, files");
   return p;

@@ -28,7 +28,13 @@ struct PayloadSpec {
   std::string oci;                    // absolute path: docker-save archive, OCI archive or OCI layout directory
   std::string oci_ref;                // which image of a multi-image archive ("busybox:latest"); empty: the only one
   std::vector<std::string> deb;       // package names ("sqlite3", "sqlite3=3.40.1-2") or absolute .deb file paths
-  bool deb_deps = true;               // let the closure take libraries from the packages' dependencies
+  // true: apt resolves the packages' Depends/Pre-Depends into a closed set and
+  // the image gets every package of it but the installation-only ones
+  // (deb_selection.h); false: only the packages named, nothing else.
+  bool deb_deps = true;
+  bool deb_recommends = false;           // follow Recommends too
+  std::vector<std::string> deb_include;  // keep these installation-only packages
+  std::vector<std::string> deb_exclude;  // leave these (and what only they need) out
   std::vector<std::string> host;      // absolute host paths, copied to the same path in the image
   // image path -> absolute host path (the manifest names it relative to its own directory)
   std::vector<std::pair<std::string, std::string>> files;

@@ -167,6 +167,23 @@ TEST(Manifest, InvalidValuesAreErrors) {
   EXPECT_THAT(error_of("name = \"Bad Name\"\n"), HasSubstr("/m/app.toml:1:8: name 'Bad Name' must be"));
 }
 
+// The choice among apt's install set (deb_selection.h) is per [[payload]] table.
+TEST(Manifest, DebSelectionKeys) {
+  Manifest m = parse_manifest("name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\ndeb = [\"redis-server\"]\n"
+                              "deb_recommends = true\ndeb_include = [\"adduser\"]\ndeb_exclude = [\"redis-tools\"]\n",
+                              "/m/app.toml");
+  EXPECT_TRUE(m.payloads[0].deb_recommends);
+  EXPECT_THAT(m.payloads[0].deb_include, ::testing::ElementsAre("adduser"));
+  EXPECT_THAT(m.payloads[0].deb_exclude, ::testing::ElementsAre("redis-tools"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\nhost = [\"/a\"]\ndeb_exclude = [\"x1\"]\n"),
+              HasSubstr("/m/app.toml:6:15: [[payload]] #1: deb_exclude needs deb = [...] in the same table"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\ndeb = [\"a1\"]\ndeb_deps = false\n"
+                       "deb_include = [\"x1\"]\n"),
+              HasSubstr("deb_include chooses among resolved dependencies; it needs deb_deps = true"));
+  EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\ndeb = [\"a1\"]\ndeb_exclude = [\"-o\"]\n"),
+              HasSubstr("/m/app.toml:6:16: [[payload]] deb_exclude: '-o' is not a Debian package name"));
+}
+
 // Inputs from someone else's manifest (issue 13): package names that apt
 // would read as options, NUL bytes that cut a path short, tailor's own paths,
 // names that are directory tricks, paths past Linux's limits.

@@ -11,6 +11,8 @@
 #include "common/sha256.h"
 #include "image-builder/apt_fetch.h"
 #include "image-builder/deb_package.h"
+#include "image-builder/deb_selection.h"
+#include "common/fs.h"
 #include "image-builder/oci_image.h"
 
 namespace tailor {
@@ -103,11 +105,186 @@ void add_host_path(PayloadTree& tree, const std::string& image_path, const stdfs
   }
 }
 
+namespace {
+
+// The deb list of one [[payload]] table with deb_deps = true: apt's install
+// set, each package kept (into `out.tree`) or left out (into `out.pool`).
+void add_resolved_debs(const PayloadSpec& p, const std::string& what, const stdfs::path& cache, Progress& progress,
+                       std::uint64_t max_unpacked_bytes, AssembledPayload& out,
+                       std::vector<PackageSetupInput>& setup_inputs) {
+  // .deb files are read first: they must be well-formed before apt sees them,
+  // and their package names are roots of the walk.
+  InstallRequest request;
+  request.recommends = p.deb_recommends;
+  std::map<std::string, std::pair<stdfs::path, UnpackedTree>> local;  // package -> file, unpacked
+  std::vector<std::string> named;
+  for (size_t i = 0; i < p.deb.size(); ++i) {
+    const std::string& spec = p.deb[i];
+    if (!is_deb_file(spec)) {
+      request.specs.push_back(spec);
+      named.push_back(spec.substr(0, spec.find_first_of(":=")));
+      continue;
+    }
+    UnpackedTree pkg;
+    try {
+      pkg = unpack_deb(spec, cache, max_unpacked_bytes);
+    } catch (const Error& e) {
+      throw Error(where_prefix(p.deb_where[i]) + e.what());
+    }
+    const DebControl control = control_of(pkg);
+    // apt reads the file's Depends as data, but a name outside Debian's grammar
+    // marks a broken or hostile package: say so rather than let apt guess.
+    for (const auto& group : control.depends)
+      for (const auto& dep : group)
+        if (!is_debian_package_name(dep))
+          throw Error(where_prefix(p.deb_where[i]) + "package " + control.package + ": its Depends/Pre-Depends names '" +
+                      dep.substr(0, 80) + "', which is not a Debian package name (a broken or hostile package; set "
+                      "deb_deps = false to ignore its dependencies)");
+    const std::string name = control.package;
+    request.deb_files.push_back(spec);
+    named.push_back(name);
+    local[name] = {spec, std::move(pkg)};
+  }
+
+  progress.update("resolve", -1, "apt-get (simulated, empty status)");
+  std::vector<ResolvedPackage> resolved;
+  try {
+    resolved = resolve_install_set(request, cache);
+  } catch (const Error& e) {
+    // Point at the manifest entry apt complained about.
+    const std::string msg = e.what();
+    const std::string first_line = msg.substr(0, msg.find('\n'));
+    for (size_t i = 0; i < p.deb.size(); ++i)
+      if (first_line.find("'" + named[i] + "'") != std::string::npos ||
+          first_line.find("]: " + named[i] + " ") != std::string::npos)
+        throw Error(where_prefix(p.deb_where[i]) + msg);
+    throw Error(what + " deb: " + msg);
+  }
+
+  // Download what is not a local file, at exactly the versions apt chose.
+  std::vector<std::string> specs;
+  for (const auto& r : resolved)
+    if (!r.local) specs.push_back(r.package + "=" + r.version);
+  std::vector<AptDeb> fetched = fetch_debs(specs, cache, progress);
+
+  std::vector<DebControl> controls;
+  std::map<std::string, std::pair<UnpackedTree, PackageRecord>> unpacked;
+  size_t next_fetched = 0;
+  for (const auto& r : resolved) {
+    UnpackedTree pkg;
+    PackageRecord record;
+    if (r.local) {
+      auto it = local.find(r.package);
+      if (it == local.end()) throw Error(what + " deb: apt-get planned a local package '" + r.package + "' it was not given");
+      pkg = it->second.second;
+      record.file = it->second.first.filename().string();
+    } else {
+      const AptDeb& d = fetched[next_fetched++];
+      progress.update("package", -1, d.filename);
+      pkg = unpack_deb(d.file, cache, max_unpacked_bytes);
+      record.file = d.filename;
+    }
+    DebControl control = control_of(pkg);
+    if (control.package != r.package)
+      throw Error(what + " deb: " + record.file + " holds package '" + control.package + "', not '" + r.package + "'");
+    record.package = control.package;
+    record.version = control.version;
+    record.architecture = control.architecture;
+    record.sha256 = pkg.meta.value("sha256", "");
+    controls.push_back(control);
+    unpacked[control.package] = {std::move(pkg), record};
+  }
+
+  std::vector<SelectedPackage> selection;
+  try {
+    selection = select_packages(controls, {named, p.deb_include, p.deb_exclude});
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
+  for (const auto& s : selection) {
+    auto& [pkg, record] = unpacked.at(s.package);
+    const DebControl control = control_of(pkg);
+    const std::string source = "deb " + control.package + " " + control.version;
+    if (s.kept) {
+      record.role = s.named ? "payload" : "dependency";
+      record.chain = chain_text(s.chain);
+      add_package(out.tree, pkg, source, s.named ? "payload" : "dependency: " + record.chain, true, what);
+      PackageSetupInput input{control.package, control.scripts, {}, {}};
+      for (const auto& e : pkg.entries) {
+        if (e.type != NodeType::File || !e.hardlink.empty() || e.size > kMaxControlFileBytes) continue;
+        const bool sysusers = e.path.rfind("/usr/lib/sysusers.d/", 0) == 0;
+        const bool tmpfiles = e.path.rfind("/usr/lib/tmpfiles.d/", 0) == 0;
+        if (!sysusers && !tmpfiles) continue;
+        (sysusers ? input.sysusers : input.tmpfiles).push_back(read_file(pkg.blob(e.sha256)));
+      }
+      setup_inputs.push_back(std::move(input));
+    } else {
+      record.role = "left out";
+      record.left_out = s.why_left_out;
+      try {
+        add_package(out.pool, pkg, source, "left-out package (" + s.why_left_out + ")", true, record.file);
+      } catch (const Error& e) {
+        out.notes.push_back("left-out package " + record.file + " is not in the library pool either: " + e.what());
+      }
+    }
+    out.packages.push_back(record);
+  }
+}
+
+// What the kept packages' scripts and data would have created, where the
+// payload does not have it already: directories, then alternatives' links
+// whose target is in the image.
+void apply_package_setup(AssembledPayload& out, const std::vector<PackageSetupInput>& inputs) {
+  out.setup = derive_package_setup(inputs);
+  for (const auto& d : out.setup.dirs) {
+    if (out.tree.lookup(d.path)) continue;
+    PayloadNode n;
+    n.type = NodeType::Dir;
+    n.mode = d.mode;
+    n.source = "deb " + d.package;
+    n.reason = "created at installation (" + d.how + ")";
+    try {
+      out.tree.put(d.path, n);
+    } catch (const Error& e) {
+      out.notes.push_back("warning: " + d.package + " would create directory " + d.path + ": " + e.what());
+    }
+  }
+  for (const auto& l : out.setup.links) {
+    const std::string target = l.target.front() == '/' ? l.target : image_dirname(l.link) + "/" + l.target;
+    if (out.tree.find(l.link) || out.tree.resolve(l.link) || !out.tree.lookup(normalize_image_path(target))) continue;
+    PayloadNode n;
+    n.type = NodeType::Symlink;
+    n.mode = 0777;
+    n.link_target = l.target;
+    n.source = "deb " + l.package;
+    n.reason = "created at installation (" + l.how + ")";
+    try {
+      out.tree.put(l.link, n);
+    } catch (const Error& e) {
+      out.notes.push_back("warning: " + l.package + " would link " + l.link + ": " + e.what());
+    }
+  }
+  for (const auto& c : out.setup.copies) {
+    const PayloadNode* from = out.tree.lookup(c.from);
+    if (out.tree.lookup(c.to) || !from || from->type != NodeType::File) continue;
+    PayloadNode n = *from;
+    n.source = "deb " + c.package;
+    n.reason = "created at installation (cp " + c.from + ")";
+    try {
+      out.tree.put(c.to, n);
+    } catch (const Error& e) {
+      out.notes.push_back("warning: " + c.package + " would copy " + c.from + " to " + c.to + ": " + e.what());
+    }
+  }
+  for (const auto& w : out.setup.warnings) out.notes.push_back("warning: " + w);
+}
+
+}  // namespace
+
 AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, Progress& progress,
                                   std::uint64_t max_unpacked_bytes) {
   AssembledPayload out;
-  std::vector<DebControl> pool_roots;
-  std::set<std::string> named_packages;
+  std::vector<PackageSetupInput> setup_inputs;
 
   for (const PayloadSpec& p : m.payloads) {
     const std::string what = where_prefix(p.where) + "[[payload]] #" + std::to_string(p.index);
@@ -127,7 +304,8 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
       out.images.push_back(rec);
     }
 
-    if (!p.deb.empty()) {
+    if (!p.deb.empty() && p.deb_deps) add_resolved_debs(p, what, cache, progress, max_unpacked_bytes, out, setup_inputs);
+    if (!p.deb.empty() && !p.deb_deps) {
       std::vector<std::string> names;
       for (const auto& d : p.deb)
         if (!is_deb_file(d)) names.push_back(d);
@@ -155,9 +333,7 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
         DebControl control = control_of(pkg);
         add_package(out.tree, pkg, "deb " + control.package + " " + control.version, "payload", true, what);
         out.packages.push_back({control.package, control.version, control.architecture, file.filename().string(),
-                                pkg.meta.value("sha256", ""), "payload"});
-        named_packages.insert(control.package);
-        if (p.deb_deps) pool_roots.push_back(control);
+                                pkg.meta.value("sha256", ""), "payload", "", ""});
       }
     }
 
@@ -166,28 +342,12 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
       add_host_path(out.tree, image_path, host, "file", what + " files", m.dir);
   }
 
-  if (!pool_roots.empty()) {
-    progress.update("dependencies", -1, "apt-cache");
-    std::vector<std::string> deps = library_dependencies(pool_roots, apt_cache_lookup(cache));
-    deps.erase(std::remove_if(deps.begin(), deps.end(), [&](const std::string& d) { return named_packages.count(d) > 0; }),
-               deps.end());
-    std::vector<AptDeb> fetched = fetch_debs(deps, cache, progress);
-    for (const auto& d : fetched) {
-      progress.update("package", -1, d.filename);
-      UnpackedTree pkg = unpack_deb(d.file, cache, max_unpacked_bytes);
-      DebControl control = control_of(pkg);
-      try {
-        add_package(out.pool, pkg, "deb " + control.package + " " + control.version, "library pool", true, d.filename);
-      } catch (const Error& e) {
-        out.notes.push_back("dependency " + d.filename + " left out of the library pool: " + e.what());
-        continue;
-      }
-      out.packages.push_back({control.package, control.version, control.architecture, d.filename, d.sha256, "dependency"});
-    }
-  }
+  apply_package_setup(out, setup_inputs);
   progress.clear();
-  std::sort(out.packages.begin(), out.packages.end(), [](const PackageRecord& a, const PackageRecord& b) {
-    if (a.role != b.role) return a.role > b.role;  // "payload" before "dependency"
+  // Named packages first, then kept dependencies, then left-out ones; by name.
+  auto rank = [](const std::string& role) { return role == "payload" ? 0 : role == "dependency" ? 1 : 2; };
+  std::stable_sort(out.packages.begin(), out.packages.end(), [&](const PackageRecord& a, const PackageRecord& b) {
+    if (rank(a.role) != rank(b.role)) return rank(a.role) < rank(b.role);
     return a.package < b.package;
   });
   return out;

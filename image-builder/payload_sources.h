@@ -1,7 +1,8 @@
 // Payload assembly: the [[payload]] tables of a manifest, in order, become
-// one file tree (container images, then Debian packages, then host files,
-// then the manifest's own files), plus a pool of library files from the
-// packages' dependencies that the closure takes from only when needed.
+// one file tree (container images, then Debian packages with the dependencies
+// apt resolves for them, then host files, then the manifest's own files),
+// plus a pool of library files from the packages left out as installation
+// only, which the closure takes from only when needed.
 #pragma once
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "common/progress.h"
 #include "image-builder/archive_extract.h"
 #include "image-builder/manifest.h"
+#include "image-builder/package_setup.h"
 #include "image-builder/payload_tree.h"
 
 namespace tailor {
@@ -21,7 +23,12 @@ struct PackageRecord {
   std::string package, version, architecture;
   std::string file;     // the .deb's file name
   std::string sha256;   // of the .deb
-  std::string role;     // "payload" (named in the manifest) or "dependency" (library pool)
+  // "payload" (named in the manifest), "dependency" (resolved by apt and
+  // kept) or "left out" (resolved, but only its libraries may be taken by the
+  // closure: see deb_selection.h).
+  std::string role;
+  std::string chain;     // kept: "libssl3 <- nginx <- nginx-light"
+  std::string left_out;  // left out: why
 };
 
 struct AssembledPayload {
@@ -30,6 +37,7 @@ struct AssembledPayload {
   std::vector<PackageRecord> packages;    // sorted by role, then name
   std::vector<nlohmann::json> images;     // one record per container image used
   std::vector<std::string> notes;         // things the user may want to know (replaced files, ...)
+  PackageSetup setup;                     // users, directories and links the packages' scripts would create
 };
 
 // Paths of a package never copied into images: documentation and the like.

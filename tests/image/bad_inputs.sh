@@ -135,6 +135,18 @@ T
 mkdir -p evil-deb/DEBIAN evil-deb/bin && cp "$fixtures/bin/hello_musl_static" evil-deb/bin/hello
 printf 'Package: tailor-evil\nVersion: 1.0\nArchitecture: amd64\nMaintainer: t <t@example.com>\nDepends: libc6, -oDir::Bin::dpkg=sh\nDescription: hostile\n x\n' > evil-deb/DEBIAN/control
 dpkg-deb --nocheck --root-owner-group -b evil-deb evil.deb > /dev/null
+# A package whose dependency no archive has, and one that asks for a version
+# that does not exist: apt cannot resolve either.
+mkdir -p unsat-deb/DEBIAN unsat-deb/bin && cp "$fixtures/bin/hello_musl_static" unsat-deb/bin/hello
+printf 'Package: tailor-unsat\nVersion: 1.0\nArchitecture: amd64\nMaintainer: t <t@example.com>\nDepends: tailor-no-such-dependency\nDescription: unsatisfiable\n x\n' > unsat-deb/DEBIAN/control
+dpkg-deb --nocheck --root-owner-group -b unsat-deb unsat.deb > /dev/null
+printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\ndeb = ["unsat.deb"]\n' > unsat_dep.toml
+printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3=0.0.1-1"]\n' > no_version.toml
+# Two mail transport agents: Debian's packages conflict with each other.
+printf 'name = "bad"\n[app]\nargv = ["/usr/sbin/postfix"]\n[[payload]]\ndeb = ["postfix", "exim4-daemon-light"]\n' > conflict.toml
+# deb_exclude/deb_include name packages of the install set; a typo is an error.
+printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3"]\ndeb_exclude = ["libreadline9"]\n' > exclude_typo.toml
+printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3"]\ndeb_include = ["Dpkg"]\n' > include_name.toml
 write evil_depends.toml <<'T'
 name = "bad"
 [app]
@@ -242,6 +254,13 @@ expect_error apt_option.toml "is not a Debian package name"
 [[ -e "$work/PWNED" ]] && { echo "FAIL: apt ran the injected command"; failures=$((failures + 1)); }
 expect_error evil_depends.toml "package tailor-evil: its Depends/Pre-Depends names '-oDir', which is not a Debian package name" ls
 [[ -e "$work/PWNED" ]] && { echo "FAIL: apt ran the injected command"; failures=$((failures + 1)); }
+expect_error unsat_dep.toml "unsat_dep.toml:5:8: unsatisfiable dependency in deb = \[.*unsat.deb\]: tailor-unsat Depends: tailor-no-such-dependency but it is not installable"
+expect_error no_version.toml "no_version.toml:5:8: Debian package 'sqlite3' has no version '0.0.1-1' in the archives"
+expect_error conflict.toml "conflict.toml:4:1: \[\[payload\]\] #1 deb: conflicting packages in deb = \[postfix, exim4-daemon-light\]: .*Conflicts"
+expect_error exclude_typo.toml "exclude_typo.toml:4:1: \[\[payload\]\] #1: deb_exclude names 'libreadline9', which is not in the packages apt resolved"
+expect_error include_name.toml "include_name.toml:6:[0-9]+: \[\[payload\]\] deb_include: 'Dpkg' is not a Debian package name"
+downloads=$(find "$work/cache" -maxdepth 2 -name 'download-*' 2>/dev/null)
+[[ -z "$downloads" ]] || { echo "FAIL: half-done downloads left: $downloads"; failures=$((failures + 1)); }
 expect_error abs_layer.toml 'abs_layer.tar: refusing l0/layer.tar: it is a symbolic link to the absolute path'
 expect_error abs_manifest.toml 'abs_manifest.tar: refusing manifest.json: it is a symbolic link to the absolute path'
 grep -q TOPSECRET stderr.txt && { echo "FAIL: the host file leaked into the error"; failures=$((failures + 1)); }
