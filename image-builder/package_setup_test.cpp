@@ -1,6 +1,6 @@
-// What the maintainer scripts and sysusers/tmpfiles data of real Debian
-// packages would create, read without running anything. The scripts are
-// shortened copies of the shapes bookworm's packages use.
+// What the maintainer scripts and sysusers/tmpfiles data of Debian packages
+// would create, read without running anything. The scripts are written here
+// in the shapes bookworm's packages use.
 #include "image-builder/package_setup.h"
 
 #include <gmock/gmock.h>
@@ -11,52 +11,50 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// redis-tools' postinst: a variable, a shell function with positional
-// parameters, a continued adduser line, chown/chmod that cannot be derived.
-constexpr const char* kRedisPostinst = R"(#!/bin/sh
+// The shape of a daemon package's postinst (redis-tools' is one): a
+// variable, a shell function with positional parameters, a continued adduser
+// line, chown/chmod that cannot be derived.
+constexpr const char* kDaemonPostinst = R"(#!/bin/sh
 set -eu
-USER="redis"
-Setup_dir () {
-	DIR="${1}"
-	MODE="${2}"
-	GROUP="${3}"
-	mkdir -p ${DIR}
-	if ! dpkg-statoverride --list ${DIR} >/dev/null 2>&1
-	then
-		chown ${USER}:${GROUP} ${DIR}
-		chmod ${MODE} ${DIR}
+OWNER="redis"
+prepare () {
+	where="${1}"
+	perms="${2}"
+	grp="${3}"
+	mkdir -p ${where}
+	if ! dpkg-statoverride --list ${where} >/dev/null 2>&1; then
+		chown ${OWNER}:${grp} ${where}
+		chmod ${perms} ${where}
 	fi
 }
-if [ "$1" = "configure" ]
-then
-	adduser \
+if [ "$1" = "configure" ]; then
+	adduser --quiet \
 		--system \
 		--home /var/lib/redis \
-		--quiet \
 		--group \
-		${USER} || true
-	Setup_dir /var/log/redis 2750 adm
-	Setup_dir /var/lib/redis 750 ${USER}
+		${OWNER} || true
+	prepare /var/log/redis 2750 adm
+	prepare /var/lib/redis 750 ${OWNER}
 fi
-exit 0
 )";
 
-// php8.2-cli's postinst: update-alternatives in a for loop over words.
-constexpr const char* kPhpPostinst = R"(#!/bin/sh
+// The shape of php8.2-cli's postinst: update-alternatives in a for loop over
+// words, and ucf.
+constexpr const char* kAlternativesPostinst = R"(#!/bin/sh
 set -e
 if [ "$1" = "configure" ]; then
-    for binary in php phar; do
+    for prog in php phar; do
         update-alternatives \
-	    --install /usr/bin/${binary} ${binary} /usr/bin/${binary}8.2 82 \
-	    --slave /usr/share/man/man1/${binary}.1.gz ${binary}.1.gz /usr/share/man/man1/${binary}8.2.1.gz
+            --install /usr/bin/${prog} ${prog} /usr/bin/${prog}8.2 82 \
+            --slave /usr/share/man/man1/${prog}.1.gz ${prog}.1.gz /usr/share/man/man1/${prog}8.2.1.gz
     done
 fi
-phpini="/etc/php/8.2/cli/php.ini"
-ucf /usr/lib/php/8.2/php.ini-production.cli $phpini
+ini="/etc/php/8.2/cli/php.ini"
+ucf /usr/lib/php/8.2/php.ini-production.cli $ini
 )";
 
 TEST(PackageSetup, RedisScriptGivesAUserItsGroupAndDirectories) {
-  PackageSetup s = derive_package_setup({{"redis-tools", {{"postinst", kRedisPostinst}}, {}, {}}});
+  PackageSetup s = derive_package_setup({{"redis-tools", {{"postinst", kDaemonPostinst}}, {}, {}}});
   ASSERT_EQ(s.users.size(), 1u);
   EXPECT_EQ(s.users[0].name, "redis");
   EXPECT_EQ(s.users[0].home, "/var/lib/redis");
@@ -76,7 +74,7 @@ TEST(PackageSetup, RedisScriptGivesAUserItsGroupAndDirectories) {
 }
 
 TEST(PackageSetup, AlternativesInALoopBecomeLinksAndUcfIsAWarning) {
-  PackageSetup s = derive_package_setup({{"php8.2-cli", {{"postinst", kPhpPostinst}}, {}, {}}});
+  PackageSetup s = derive_package_setup({{"php8.2-cli", {{"postinst", kAlternativesPostinst}}, {}, {}}});
   ASSERT_EQ(s.links.size(), 4u);  // php, phar and their man page slaves
   EXPECT_EQ(s.links[0].link, "/usr/bin/phar");
   EXPECT_EQ(s.links[1].link, "/usr/bin/php");
@@ -86,19 +84,16 @@ TEST(PackageSetup, AlternativesInALoopBecomeLinksAndUcfIsAWarning) {
   EXPECT_THAT(s.warnings[0], HasSubstr("`ucf /usr/lib/php/8.2/php.ini-production.cli /etc/php/8.2/cli/php.ini`"));
 }
 
-// nginx-common's postinst enables the default site and copies the default
-// page: literal ln -s and cp become a link and a copy.
+// A web server's postinst (nginx-common's has this shape) enables the
+// default site and copies the default page: literal ln -s and cp become a
+// link and a copy; an ln of names the reader cannot know is a warning.
 TEST(PackageSetup, LiteralLinksAndCopiesAreDerived) {
   PackageSetup s = derive_package_setup({{"nginx-common", {{"postinst", R"(case "$1" in
   configure)
-    if [ -z $2 ] && [ ! -e /etc/nginx/sites-enabled/default ]; then
-      ln -s /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default
-    fi
-    if [ ! -e /var/www/html/index.nginx-debian.html ]; then
-      mkdir -p /var/www/html
-      cp /usr/share/nginx/html/index.html /var/www/html/index.nginx-debian.html
-    fi
-    ln -sf /usr/share/nginx/modules-available/$from /etc/nginx/modules-enabled/$to
+    [ -e /etc/nginx/sites-enabled/default ] || ln -s /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default
+    mkdir -p /var/www/html
+    [ -e /var/www/html/index.nginx-debian.html ] || cp /usr/share/nginx/html/index.html /var/www/html/index.nginx-debian.html
+    ln -sf /usr/share/nginx/modules-available/$mod /etc/nginx/modules-enabled/$mod
     ;;
 esac
 )"}}, {}, {}}});
@@ -108,8 +103,8 @@ esac
   ASSERT_EQ(s.copies.size(), 1u);
   EXPECT_EQ(s.copies[0].to, "/var/www/html/index.nginx-debian.html");
   ASSERT_EQ(s.dirs.size(), 1u);
-  ASSERT_EQ(s.warnings.size(), 1u);  // the ln of unknown names
-  EXPECT_THAT(s.warnings[0], HasSubstr("/etc/nginx/modules-enabled/$to`"));
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_THAT(s.warnings[0], HasSubstr("/etc/nginx/modules-enabled/$mod`"));
 }
 
 TEST(PackageSetup, TheHighestPriorityAlternativeWins) {
