@@ -33,4 +33,19 @@
 #define TAILOR_CLOCK_APP_EXEC 'M'  /* just before the boot mark */
 #define TAILOR_CLOCK_EXIT 'S'      /* just before the status event */
 
+/* The stop channel (BootSpec::stop_channel): a second 16550 serial port,
+ * COM2 (I/O 0x2f8, IRQ 3; the guest's ttyS1), owned by the monitor, present
+ * only when the run asks for it. The host writes only TAILOR_STOP_REQUEST to it,
+ * once, when the user asks the run to stop (the first SIGINT/SIGTERM/SIGHUP):
+ * the guest's /init opens TAILOR_STOP_SERIAL raw (no echo, no line discipline),
+ * polls it while the app runs and, on the request, stops the app, syncs and
+ * reports the app's status through the exit port as usual. The guest writes
+ * nothing back; the host stops the guest itself after its grace time
+ * (BootSpec::stop_grace) or on a second signal. Bytes other than a whole
+ * request are to be ignored. */
+#define TAILOR_STOP_SERIAL "ttyS1"
+#define TAILOR_STOP_SERIAL_PORT 0x2f8
+#define TAILOR_STOP_SERIAL_IRQ 3
+#define TAILOR_STOP_REQUEST "stop\n"
+
 #endif

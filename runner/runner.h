@@ -46,11 +46,45 @@ struct BlockDevice {
   bool read_only = false;
 };
 
-// A host TAP interface exposed as a virtio net device (eth0, eth1, ...).
-struct NetDevice {
-  std::string tap;  // an existing TAP interface name, e.g. "tap0"
-  std::optional<std::string> mac;  // "52:54:00:12:34:56"; default derived from the tap name
+// A host port forwarded to the guest through user-mode networking: a
+// connection (TCP) or datagram (UDP) to host_address:host_port reaches the
+// guest's guest_port at NetDevice::guest_cidr's address.
+struct PortForward {
+  enum class Protocol { Tcp, Udp };
+  Protocol protocol = Protocol::Tcp;
+  std::string host_address = "127.0.0.1";  // IPv4 address to listen on ("0.0.0.0": every interface)
+  std::uint16_t host_port = 0;             // 1..65535
+  std::uint16_t guest_port = 0;            // 1..65535
 };
+
+// A virtio net device (eth0, eth1, ...): either a host TAP interface, or
+// user-mode NAT (rootless: libslirp in tailor-vmm, `-netdev user` in QEMU),
+// where the guest reaches the host's networks through the monitor and the host
+// reaches the guest only through `forwards`. The image has no DHCP client: the
+// guest configures itself statically with guest_cidr, gateway and dns (the
+// user-mode network's virtual host and DNS server).
+struct NetDevice {
+  std::string tap;                 // TAP mode when non-empty: an existing interface, e.g. "tap0"
+  bool user = false;               // user-mode NAT; exactly one of tap / user
+  std::vector<PortForward> forwards;       // user mode only: host -> guest
+  std::string guest_cidr = "10.0.2.15/24"; // user mode: the guest's address; the network is its /prefix
+  std::string gateway = "10.0.2.2";        // user mode: the virtual host (router, and the host's loopback)
+  std::string dns = "10.0.2.3";            // user mode: the virtual DNS server (forwards to the host's resolver)
+  std::optional<std::string> mac;  // "52:54:00:12:34:56"; default derived from the tap name (user: from the index)
+};
+
+// "tcp:127.0.0.1:8080-:80" (QEMU's hostfwd syntax; protocol and host address
+// optional: "8080-:80" is TCP on 127.0.0.1). Throws Error(kUsage) naming the
+// text and what is wrong (port 0 or above 65535, a bad IPv4 address, an unknown
+// protocol).
+PortForward parse_port_forward(std::string_view text);
+// The same syntax back ("tcp:127.0.0.1:8080-:80").
+std::string format_port_forward(const PortForward& forward);
+// Checks that every forward's host port can be bound now (bound without
+// SO_REUSEADDR, then closed). A taken port throws Error(kUsage): "host port N
+// is already in use (forward tcp:127.0.0.1:N-:M)". boot() calls it before
+// anything starts; the CLI may call it earlier.
+void check_forward_ports(const std::vector<NetDevice>& nets);
 
 struct BootSpec {
   std::filesystem::path kernel;                 // bzImage, or an uncompressed vmlinux ELF
@@ -91,6 +125,16 @@ struct BootSpec {
   // timeline is the same on every run. Host time then says nothing; the
   // guest's clock stamps (Timings::guest_clock) and printk times do.
   bool deterministic = false;
+  // The stop channel (runner/guest_abi.h, TAILOR_STOP_SERIAL): the guest gets
+  // a second 16550 (COM2, ttyS1) owned by the monitor. While boot() runs, the
+  // first SIGINT, SIGTERM or SIGHUP the process receives writes
+  // TAILOR_STOP_REQUEST to it instead of stopping the guest (with a notice);
+  // a second signal, or stop_grace elapsing without the guest ending, stops
+  // the guest at once as without the channel (exit code 128+N for signal N).
+  // false: no COM2, signals stop the guest at once (unchanged behaviour).
+  bool stop_channel = false;
+  std::chrono::milliseconds stop_grace{15000};
+
   // KVM backend only: skip the check that /dev/kvm can run Linux guests at
   // usable speed (for tiny test guests on a paravirtual /dev/kvm).
   bool skip_kvm_check = false;
