@@ -65,12 +65,13 @@ struct PortForward {
 // user-mode network's virtual host and DNS server).
 struct NetDevice {
   std::string tap;                 // TAP mode when non-empty: an existing interface, e.g. "tap0"
+  // Second, as before user mode existed, so that {"tap0", "52:54:.."} still means TAP + MAC.
+  std::optional<std::string> mac;  // "52:54:00:12:34:56"; default derived from the tap name (user: from the index)
   bool user = false;               // user-mode NAT; exactly one of tap / user
   std::vector<PortForward> forwards;       // user mode only: host -> guest
   std::string guest_cidr = "10.0.2.15/24"; // user mode: the guest's address; the network is its /prefix
   std::string gateway = "10.0.2.2";        // user mode: the virtual host (router, and the host's loopback)
   std::string dns = "10.0.2.3";            // user mode: the virtual DNS server (forwards to the host's resolver)
-  std::optional<std::string> mac;  // "52:54:00:12:34:56"; default derived from the tap name (user: from the index)
 };
 
 // "tcp:127.0.0.1:8080-:80" (QEMU's hostfwd syntax; protocol and host address
