@@ -18,6 +18,8 @@ PACKAGES=(
   libcapstone-dev libelf-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev
+  # tailor-vmm's user-mode networking (issue 14); glib is libslirp's pkg-config dependency
+  libslirp-dev libglib2.0-dev
   # kernel builds (kbuild's own needs) and our source trees
   flex bison bc cpio kmod patch xz-utils ccache libelf-dev dwarves
   # kbuild's compressors: lz4 for the LZ4 kernels tailor builds (KERNEL_LZ4),
