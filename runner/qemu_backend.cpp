@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "runner/guest_abi.h"
+#include "runner/net_addresses.h"
 #include "runner/unique_fd.h"
 
 namespace tailor::runner {
@@ -37,6 +38,18 @@ std::string qemu_escape(const std::string& value) {
     if (c == ',') out += ',';
   }
   return out;
+}
+
+// -netdev user with the spec's addresses; every forward names the guest's
+// address, which need not be QEMU's default (the first DHCP address).
+std::string user_netdev(const NetDevice& net, size_t index) {
+  const UserNetAddresses addresses = user_net_addresses(net);
+  std::string value = fmt::format("user,id=net{},net={},host={},dns={},dhcpstart={}", index, addresses.network_cidr(),
+                                  ipv4_text(addresses.gateway), ipv4_text(addresses.dns), ipv4_text(addresses.guest));
+  for (const auto& f : net.forwards)
+    value += fmt::format(",hostfwd={}:{}:{}-{}:{}", f.protocol == PortForward::Protocol::Udp ? "udp" : "tcp",
+                         f.host_address, f.host_port, ipv4_text(addresses.guest), f.guest_port);
+  return value;
 }
 
 bool is_microvm(const BootSpec& spec) { return spec.qemu_machine.rfind("microvm", 0) == 0; }
@@ -255,10 +268,17 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
   }
   for (size_t i = 0; i < spec.nets.size(); ++i) {
     const auto& n = spec.nets[i];
-    a.insert(a.end(), {"-netdev", fmt::format("tap,id=net{},ifname={},script=no,downscript=no", i, qemu_escape(n.tap)),
+    a.insert(a.end(), {"-netdev", n.user ? user_netdev(n, i)
+                                         : fmt::format("tap,id=net{},ifname={},script=no,downscript=no", i, qemu_escape(n.tap)),
                        "-device", fmt::format("virtio-net-{},netdev=net{}{}", transport, i,
                                               n.mac ? ",mac=" + *n.mac : std::string())});
   }
+  // The stop channel: COM2 where Linux looks for it (ttyS1). microvm creates
+  // one ISA serial port only, from -serial; this form works on both machines.
+  if (spec.stop_channel)
+    a.insert(a.end(), {"-chardev", "socket,id=stop,path=" + qemu_escape(endpoints.stop.string()),
+                       "-device", fmt::format("isa-serial,chardev=stop,iobase={:#x},irq={}", TAILOR_STOP_SERIAL_PORT,
+                                              TAILOR_STOP_SERIAL_IRQ)});
   // RDRAND as every KVM host CPU has it: without it the guest's RNG waits for
   // timer jitter (redis blocked in getrandom() for ~1 s of virtual time);
   // -seed makes its values the same on every run.
@@ -315,7 +335,12 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   }
   Interrupts interrupts;
   TempDir dir(stdfs::temp_directory_path() / fmt::format("tailor-qemu-{}", ::getpid()));
-  QemuEndpoints ep{dir.path() / "con", dir.path() / "ev", dir.path() / "qmp"};
+  QemuEndpoints ep{dir.path() / "con", dir.path() / "ev", dir.path() / "qmp",
+                   spec.stop_channel ? dir.path() / "stop" : stdfs::path()};
+  // The stop channel's socket: what the guest writes to COM2 is read and dropped.
+  UniqueFd stop_listener = spec.stop_channel ? listen_unix(ep.stop) : UniqueFd(), stop_conn;
+  int stop_signal = 0;  // the signal that asked the guest to stop, once one did
+  Clock::time_point stop_deadline;
   std::array<UniqueFd, 3> listeners = {spec.deterministic ? UniqueFd() : listen_unix(ep.console),
                                        listen_unix(ep.events), listen_unix(ep.qmp)};
   // A deterministic boot's console is a FIFO, not a socket. QEMU's 16550
@@ -376,6 +401,10 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
       pfds[n] = {out_read.get(), POLLIN, 0};
       what[n++] = 3;
     }
+    if (stop_listener || stop_conn) {
+      pfds[n] = {stop_conn ? stop_conn.get() : stop_listener.get(), POLLIN, 0};
+      what[n++] = stop_conn ? 4 : 14;
+    }
     // QEMU has exited: what is left in the console FIFO (which we hold open
     // ourselves, so it never reads as closed) is all there will be.
     if (spec.deterministic && !open[3] && open[0]) {
@@ -389,16 +418,24 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
     if (!open[3] && (!all_connected || (!open[0] && !open[1] && !open[2]))) break;
 
     int wait_ms = -1;
-    if (has_deadline && !timed_out) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      wait_ms = static_cast<int>(std::max<long long>(0, left));
-    }
+    auto wait_until = [&](Clock::time_point until) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      const int ms = static_cast<int>(std::max<long long>(0, left));
+      wait_ms = wait_ms < 0 ? ms : std::min(wait_ms, ms);
+    };
+    if (has_deadline && !timed_out) wait_until(deadline);
+    if (stop_signal) wait_until(stop_deadline);
     int r = ::poll(pfds.data(), n, wait_ms);
     if (r < 0) {
       if (errno == EINTR) continue;
       throw Error(errno_message("QEMU backend: poll", errno), exit_codes::kMonitorFailed);
     }
     if (r == 0) {
+      if (stop_signal && Clock::now() >= stop_deadline)
+        throw Error(fmt::format("the guest did not stop within {:.3g} s of the stop request (SIG{}); QEMU was stopped",
+                                spec.stop_grace.count() / 1000.0, sigabbrev_np(stop_signal)),
+                    128 + stop_signal);
+      if (!has_deadline || Clock::now() < deadline) continue;
       timed_out = true;
       child.kill();
       continue;
@@ -408,10 +445,31 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
       int w = what[k];
       if (w == 20) {
         // Leaving by exception: Child kills and reaps QEMU, TempDir removes the sockets.
-        if (int sig = interrupts.take())
+        const int sig = interrupts.take();
+        // The first signal asks the guest to stop, when it has a stop channel
+        // (QEMU connected to it); a second one, or the grace time, stops it.
+        if (sig && stop_conn && !stop_signal) {
+          stop_signal = sig;
+          stop_deadline = Clock::now() + spec.stop_grace;
+          send_all(stop_conn.get(), TAILOR_STOP_REQUEST);
+          report.notice(fmt::format("SIG{}: stopping the guest (Ctrl-C again to stop at once)", sigabbrev_np(sig)));
+          continue;
+        }
+        if (sig)
           throw Error(fmt::format("interrupted by SIG{} ({}); QEMU was stopped", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
                                   strsignal(sig)),
                       128 + sig);
+        continue;
+      }
+      if (w == 14) {
+        stop_conn.reset(::accept4(stop_listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!stop_conn) throw Error(errno_message("QEMU backend: accept", errno), exit_codes::kMonitorFailed);
+        stop_listener.reset();
+        continue;
+      }
+      if (w == 4) {
+        const ssize_t got = ::read(stop_conn.get(), buf, sizeof buf);
+        if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) stop_conn.reset();
         continue;
       }
       if (w >= 10) {

@@ -19,6 +19,7 @@ struct QemuEndpoints {
   std::filesystem::path console;
   std::filesystem::path events;   // isa-debugcon on TAILOR_PORT_EVENT
   std::filesystem::path qmp;      // QMP: start/stop control and shutdown reasons
+  std::filesystem::path stop;     // COM2, the stop channel (BootSpec::stop_channel only)
 };
 
 // The full argv for one boot (argv[0] = qemu). Pure: no host access. `accel` is

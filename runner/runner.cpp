@@ -9,6 +9,7 @@
 #include "runner/boot/kernel_image.h"
 #include "runner/capabilities.h"
 #include "runner/mapped_file.h"
+#include "runner/net_addresses.h"
 #include "runner/qemu_backend.h"
 #include "runner/run_report.h"
 #include "runner/vmm/monitor.h"
@@ -29,6 +30,16 @@ void check_spec(const BootSpec& spec) {
   if (spec.cpus < 1 || spec.cpus > kMaxCpus)
     throw Error(fmt::format("vCPU count {} is out of range (1..{})", spec.cpus, kMaxCpus), exit_codes::kUsage);
   if (spec.timeout.count() < 0) throw Error("negative timeout", exit_codes::kUsage);
+  for (const auto& net : spec.nets) {
+    if (net.user == !net.tap.empty())
+      throw Error(net.user ? "a net device is either a TAP (" + net.tap + ") or user-mode networking, not both"
+                           : std::string("a net device needs a TAP interface name or user-mode networking"),
+                  exit_codes::kUsage);
+    if (!net.user && !net.forwards.empty())
+      throw Error("port forwards need user-mode networking (TAP " + net.tap + " has none)", exit_codes::kUsage);
+    if (net.user) user_net_addresses(net);  // throws on a bad address
+  }
+  if (spec.stop_grace.count() < 0) throw Error("negative stop grace time", exit_codes::kUsage);
   if (spec.deterministic && (spec.backend == Backend::Kvm || spec.qemu_accel == "kvm"))
     throw Error("a deterministic boot runs on QEMU's TCG with instruction counting, not on KVM (drop --backend kvm)",
                 exit_codes::kUsage);
@@ -79,6 +90,9 @@ std::string_view outcome_name(Outcome outcome) {
 BootResult boot(const BootSpec& spec) {
   const Clock::time_point start = spec.started.value_or(Clock::now());
   check_spec(spec);
+  // Before anything starts: a forward whose host port is taken would
+  // otherwise fail inside the monitor, or (QEMU) only once the guest runs.
+  check_forward_ports(spec.nets);
   RunReport report(spec, start);
 
   MappedFile kernel(spec.kernel, "kernel");

@@ -1,4 +1,5 @@
-// Optional modules: one virtio-mmio window per --disk and --net, each with
+// Optional modules: one virtio-mmio window per --disk and --net (a TAP, or
+// user-mode networking through libslirp), each with
 // its own interrupt line, announced to the guest on its command line
 // (virtio_mmio.device=, which needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
 #include "runner/vmm/modules.h"
@@ -10,6 +11,7 @@
 #include "runner/devices/virtio_blk.h"
 #include "runner/devices/virtio_mmio.h"
 #include "runner/devices/virtio_net.h"
+#include "runner/vmm/user_net.h"
 
 namespace tailor::runner::vmm {
 namespace {
@@ -20,6 +22,11 @@ namespace layout = x86::layout;
 constexpr std::uint32_t kFreeIrqs[] = {5, 6, 7, 9, 10, 11, 12, 14, 15};
 
 }  // namespace
+
+Modules::Modules() = default;
+Modules::Modules(Modules&&) noexcept = default;
+Modules& Modules::operator=(Modules&&) noexcept = default;
+Modules::~Modules() = default;
 
 Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
   Modules m;
@@ -40,9 +47,20 @@ Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
     m.devices.push_back(std::move(transport));
   };
   for (const auto& disk : spec.disks) map(std::make_unique<devices::VirtioBlk>(disk.file, disk.read_only));
-  for (const auto& net : spec.nets)
-    map(std::make_unique<devices::VirtioNet>(devices::VirtioNet::open_tap(net.tap),
-                                             devices::VirtioNet::mac_address(net.mac.value_or(""), net.tap)));
+  for (std::size_t i = 0; i < spec.nets.size(); ++i) {
+    const NetDevice& net = spec.nets[i];
+    if (!net.user) {
+      map(std::make_unique<devices::VirtioNet>(devices::VirtioNet::open_tap(net.tap),
+                                               devices::VirtioNet::mac_address(net.mac.value_or(""), net.tap)));
+      continue;
+    }
+    // A confined monitor cannot read /etc/resolv.conf, which slirp's DNS
+    // forwarding does on demand: no virtual DNS server then (see seccomp.cpp).
+    m.user_nets.push_back(std::make_unique<UserNet>(net, /*dns=*/!spec.seccomp));
+    map(std::make_unique<devices::VirtioNet>(m.user_nets.back()->take_guest_end(),
+                                             devices::VirtioNet::mac_address(net.mac.value_or(""),
+                                                                             fmt::format("user{}", i))));
+  }
   return m;
 }
 

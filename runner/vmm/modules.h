@@ -1,4 +1,5 @@
-// Optional device modules (virtio-mmio block and net): attached only when the
+// Optional device modules (virtio-mmio block and net, the latter over a TAP or
+// libslirp's user-mode networking): attached only when the
 // BootSpec lists disks or nets, otherwise absent — no code path, no MMIO
 // window, no command-line entry.
 #pragma once
@@ -23,8 +24,17 @@ struct ModuleContext {
   std::function<void(std::uint32_t irq, bool level)> irq_line;
 };
 
+class UserNet;
+
 struct Modules {
+  Modules();
+  Modules(Modules&&) noexcept;
+  Modules& operator=(Modules&&) noexcept;
+  ~Modules();
   std::vector<std::unique_ptr<devices::Device>> devices;  // owned here, mapped on ctx.mmio
+  // User-mode networks behind net devices; destroyed first, which ends their
+  // threads and closes the frame sockets the devices read.
+  std::vector<std::unique_ptr<UserNet>> user_nets;
   std::string cmdline;  // " virtio_mmio.device=4K@0xd0000000:5 ..." to append to the kernel's
 };
 

@@ -4,7 +4,10 @@
 #include "runner/vmm/monitor.h"
 
 #include <pthread.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -35,6 +38,7 @@
 #include "runner/vmm/kvm.h"
 #include "runner/vmm/modules.h"
 #include "runner/vmm/seccomp.h"
+#include "runner/vmm/stop_channel.h"
 
 namespace tailor::runner::vmm {
 namespace {
@@ -122,7 +126,7 @@ class Machine {
     bool confined = false;
     if (spec_.seccomp) {
       try {
-        confine_process();
+        confine_process(!modules_.user_nets.empty());
         confined = true;
       } catch (const Error& e) {
         end(Outcome::MonitorFailed, e.what());
@@ -134,7 +138,12 @@ class Machine {
     const bool has_deadline = spec_.timeout.count() > 0;
     const auto deadline = report_.start() + spec_.timeout;
     const auto ended = [this] { return ending_.has_value(); };
-    if (!has_deadline) {
+    int interrupted = 0;
+    if (stop_) {
+      lock.unlock();
+      interrupted = wait_with_stop_channel(has_deadline, deadline);
+      lock.lock();
+    } else if (!has_deadline) {
       ended_.wait(lock, ended);
     } else if (!ended_.wait_until(lock, deadline, ended)) {
       ending_ = Ending{Outcome::Timeout,
@@ -146,6 +155,10 @@ class Machine {
     lock.unlock();
     stop_vcpus(threads);
     for (auto& t : threads) t.join();
+    if (interrupted)  // as the QEMU backend: the caller exits with 128+N
+      throw Error(fmt::format("interrupted by SIG{} ({}); the guest was stopped", sigabbrev_np(interrupted),
+                              strsignal(interrupted)),
+                  128 + interrupted);
 
     const Ending ending = *ending_;
     BootResult result = report_.finish(Backend::Kvm, "tailor-vmm (KVM)", ending.outcome, ending.detail);
@@ -205,9 +218,65 @@ class Machine {
     mem.write(layout::kMpTable, std::span<const std::uint8_t>(mp), "MP table");
   }
 
+  // Waits for the ending while watching the stop channel's signals: the
+  // first asks the guest to stop; a second, or the grace time running out,
+  // stops it at once. Returns that signal, or 0 when the run ended by itself.
+  int wait_with_stop_channel(bool has_deadline, Clock::time_point deadline) {
+    int requested = 0;
+    Clock::time_point grace_end{};
+    for (;;) {
+      {
+        std::lock_guard lock(mutex_);
+        if (ending_) return 0;
+      }
+      const auto now = Clock::now();
+      if (requested && now >= grace_end) {
+        report_.notice(fmt::format("the guest did not stop within {:.3g} s of the stop request",
+                                   spec_.stop_grace.count() / 1000.0));
+        end(Outcome::GuestStopped, "stopped after the stop request's grace time");
+        return requested;
+      }
+      if (has_deadline && now >= deadline) {
+        std::lock_guard lock(mutex_);
+        if (!ending_) {
+          ending_ = Ending{Outcome::Timeout, fmt::format("no exit within the {:.3g} s timeout; the guest was stopped",
+                                                         spec_.timeout.count() / 1000.0), {}};
+          report_.mark_guest_exit();
+        }
+        return 0;
+      }
+      auto until = has_deadline ? deadline : Clock::time_point::max();
+      if (requested) until = std::min(until, grace_end);
+      const int wait_ms = until == Clock::time_point::max()
+                              ? -1
+                              : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(until - now).count());
+      pollfd fds[2] = {{stop_->signal_fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+      if (::poll(fds, 2, wait_ms) <= 0) continue;
+      if (!(fds[0].revents & POLLIN)) continue;  // woken by end(): checked above
+      const int sig = stop_->take_signal();
+      if (!sig) continue;
+      if (requested) {
+        end(Outcome::GuestStopped, "stopped by a second signal");
+        return sig;
+      }
+      requested = sig;
+      grace_end = Clock::now() + spec_.stop_grace;
+      stop_->request_stop();
+      report_.notice(fmt::format("SIG{}: stopping the guest (Ctrl-C again to stop at once)", sigabbrev_np(sig)));
+    }
+  }
+
   // The one place where devices are chosen: the core set, then the optional
   // modules the spec asks for.
   void add_devices() {
+    // First: it blocks the stop signals, which every thread started later
+    // (the modules' and the vCPUs') must inherit.
+    if (spec_.stop_channel) {
+      stop_ = std::make_unique<StopChannel>(
+          pio_, [this](bool level) { vm_->irq_line(TAILOR_STOP_SERIAL_IRQ, level); });
+      wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      if (!wake_) throw Error(errno_message("eventfd", errno), exit_codes::kMonitorFailed);
+    }
     uart_ = std::make_unique<devices::Uart16550>(devices::Uart16550::Hooks{
         [this](std::string_view bytes) { report_.console(bytes); },
         [this](bool level) { vm_->irq_line(layout::kIrqCom1, level); }});
@@ -306,6 +375,8 @@ class Machine {
     ending_ = Ending{outcome, std::move(detail), std::move(dump)};
     stopping_.store(true);
     ended_.notify_all();
+    const std::uint64_t one = 1;
+    if (wake_) (void)!::write(wake_.get(), &one, sizeof one);
   }
 
   void stop_vcpus(std::vector<std::thread>& threads) {
@@ -329,6 +400,8 @@ class Machine {
   std::unique_ptr<devices::CmosRtc> rtc_;
   std::unique_ptr<devices::ExitPort> exit_port_;
   std::unique_ptr<devices::EventPort> event_port_;
+  std::unique_ptr<StopChannel> stop_;  // BootSpec::stop_channel only
+  UniqueFd wake_;                      // with stop_: end() wakes the waiting main thread
   Modules modules_;
   std::deque<Vcpu> vcpus_;  // deque: vCPUs stay put as more are added (threads hold references)
 

@@ -18,11 +18,15 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -85,6 +89,22 @@ std::vector<Allowed> allow_list(pid_t self) {
   };
 }
 
+// User-mode networking only (libslirp, vmm/user_net.cpp): NAT means opening
+// an IPv4 socket per guest connection or datagram flow, connecting it and
+// moving data, and accepting connections on forwarded ports. IPv4 only (the
+// user network has no IPv6), and nothing that reaches files: slirp's DNS
+// forwarding, which reads /etc/resolv.conf, is off in a confined run.
+std::vector<Allowed> user_net_allow_list() {
+  return {
+      {SCMP_SYS(socket), masked(0, 0xffffffff, AF_INET)},
+      {SCMP_SYS(connect)}, {SCMP_SYS(accept)}, {SCMP_SYS(accept4)}, {SCMP_SYS(shutdown)},
+      {SCMP_SYS(sendto)}, {SCMP_SYS(recvfrom)}, {SCMP_SYS(sendmsg)}, {SCMP_SYS(recvmsg)},
+      {SCMP_SYS(setsockopt)}, {SCMP_SYS(getsockopt)}, {SCMP_SYS(getsockname)}, {SCMP_SYS(getpeername)},
+      // Non-blocking sockets (F_GETFL/F_SETFL), and how much a datagram socket holds.
+      {SCMP_SYS(fcntl)}, {SCMP_SYS(ioctl), ioctl_request(FIONREAD)},
+  };
+}
+
 // SIGSYS from the filter. Only async-signal-safe calls, each on the list.
 void on_forbidden_call(int, siginfo_t* info, void* context) {
   char text[256];
@@ -121,7 +141,7 @@ void on_forbidden_call(int, siginfo_t* info, void* context) {
 
 }  // namespace
 
-void confine_process() {
+void confine_process(bool user_net) {
   // stdio asks the kernel what a stream is when it first writes to it
   // (newfstatat, whose path seccomp cannot see): have stdout ask now.
   std::setvbuf(stdout, nullptr, _IOFBF, BUFSIZ);
@@ -144,7 +164,9 @@ void confine_process() {
   };
   check(seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-architecture action");
   check(seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1), "every thread");
-  for (const Allowed& a : allow_list(::getpid()))
+  std::vector<Allowed> allowed = allow_list(::getpid());
+  if (user_net) std::ranges::copy(user_net_allow_list(), std::back_inserter(allowed));
+  for (const Allowed& a : allowed)
     check(a.when ? seccomp_rule_add_exact_array(filter.get(), SCMP_ACT_ALLOW, a.syscall, 1, &*a.when)
                  : seccomp_rule_add_exact(filter.get(), SCMP_ACT_ALLOW, a.syscall, 0),
           "adding a rule");

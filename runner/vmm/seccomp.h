@@ -13,6 +13,9 @@ namespace tailor::runner::vmm {
 // executed: the calling thread gets SIGSYS, whose handler names the call on
 // stderr, and the process dies by SIGSYS. Throws Error(kMonitorFailed) when
 // the kernel refuses (no seccomp support).
-void confine_process();
+// `user_net`: the run has user-mode networking (libslirp), whose thread
+// keeps making IPv4 sockets for the guest's connections and serving them; only
+// then are those calls allowed (see allow_list in seccomp.cpp).
+void confine_process(bool user_net = false);
 
 }  // namespace tailor::runner::vmm
