@@ -21,7 +21,14 @@ void BootOptions::add_to(CLI::App& app, bool with_backend) {
   app.add_option("-t,--timeout", timeout_s, "Stop the guest after this many seconds (0: never)")
       ->capture_default_str();
   app.add_option("--disk", disks, "Attach FILE as a virtio block device (FILE:ro for read-only); repeatable");
-  app.add_option("--net", nets, "Attach TAP interface as a virtio net device (TAP or TAP,mac=XX:..); repeatable");
+  app.add_option("--net", nets,
+                 "Attach a virtio net device: a TAP interface (TAP[,mac=XX:..]) or user-mode NAT with host->guest "
+                 "port forwards (user[,hostfwd=tcp:127.0.0.1:8080-:80]...[,mac=..]); repeatable");
+  app.add_flag("--stop-channel", stop_channel,
+               "Give the guest COM2 (ttyS1): the first SIGINT/SIGTERM/SIGHUP writes \"stop\" there instead of "
+               "stopping it; a second one, or --stop-grace, stops it");
+  app.add_option("--stop-grace", stop_grace_s, "With --stop-channel: seconds the guest has to end after the request")
+      ->capture_default_str();
   app.add_flag("--json", json, "Print one JSON object with the result (console included) instead of the console");
   app.add_flag("--timings", timings, "Print timing points (first instruction, app exec, exit) on stderr");
   if (with_backend) {
@@ -55,6 +62,9 @@ BootSpec BootOptions::spec() const {
   s.seccomp = seccomp;
   for (const auto& d : disks) s.disks.push_back(parse_disk_option(d));
   for (const auto& n : nets) s.nets.push_back(parse_net_option(n));
+  s.stop_channel = stop_channel;
+  if (stop_grace_s < 0) throw Error("--stop-grace must not be negative", exit_codes::kUsage);
+  s.stop_grace = std::chrono::milliseconds(static_cast<long long>(stop_grace_s * 1000));
   s.capture_console = json;
   if (json) s.console = [](std::string_view) {};
   if (deterministic || profile) make_deterministic(s, profile);

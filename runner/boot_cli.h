@@ -18,7 +18,9 @@ struct BootOptions {
   std::string backend = "auto";
   std::string qemu_machine = "microvm";
   std::vector<std::string> disks;  // FILE or FILE:ro
-  std::vector<std::string> nets;   // TAP or TAP,mac=..
+  std::vector<std::string> nets;   // TAP[,mac=..] or user[,hostfwd=..][,mac=..]
+  bool stop_channel = false;  // BootSpec::stop_channel
+  double stop_grace_s = 15;   // BootSpec::stop_grace
   bool json = false;
   bool timings = false;
   bool skip_kvm_check = false;
