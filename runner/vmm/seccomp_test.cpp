@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/kvm.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -32,6 +34,7 @@
 #include "runner/devices/virtio_blk.h"
 #include "runner/devices/virtio_net.h"
 #include "runner/devices/virtio_test_driver.h"
+#include "runner/vmm/user_net.h"
 
 namespace tailor::runner::vmm {
 namespace {
@@ -68,7 +71,8 @@ std::string read_all(int fd) {
 // In a forked child: `before` (unconfined, e.g. starting threads), then
 // confine_process(), then `after`; the child exits 0 when `after` returns, 3
 // when something threw. stdout and stderr come back.
-ChildEnd run_confined(const std::function<void()>& before, const std::function<void()>& after) {
+ChildEnd run_confined(const std::function<void()>& before, const std::function<void()>& after,
+                      bool user_net = false) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
   std::fflush(stdout);
@@ -79,7 +83,7 @@ ChildEnd run_confined(const std::function<void()>& before, const std::function<v
     ::dup2(err[1], STDERR_FILENO);
     try {
       before();
-      confine_process();
+      confine_process(user_net);
       after();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "child: exception: %s\n", e.what());
@@ -295,6 +299,64 @@ TEST(Seccomp, VirtioDevicesWorkUnderTheFilter) {
   ::close(sv[0]);
   ::close(sv[1]);
   std::filesystem::remove(path);
+}
+
+// libslirp under the filter with its extra rules: the guest's ARP is answered
+// and a host connection to a forwarded port reaches the guest as a SYN (the
+// child is both the guest, on the frame socket, and the host's client). Without
+// the user-net rules, the same client socket is refused.
+TEST(Seccomp, UserNetworkingWorksUnderTheFilterWithItsRules) {
+  SKIP_UNDER_SANITIZER();
+  std::unique_ptr<UserNet> net;
+  UniqueFd guest;
+  std::uint16_t port = 0;
+  auto setup = [&] {
+    UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof addr;
+    require(::bind(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind a probe");
+    ::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+    port = ntohs(addr.sin_port);
+    probe.reset();
+    NetDevice spec{.user = true};
+    spec.forwards.push_back({.host_port = port, .guest_port = 80});
+    net = std::make_unique<UserNet>(spec, /*dns=*/false);
+    guest = net->take_guest_end();
+  };
+  auto wait_frame = [&](auto&& is_wanted) {
+    std::vector<std::uint8_t> f(65536);
+    for (int i = 0; i < 8; ++i) {
+      pollfd p{guest.get(), POLLIN, 0};
+      require(::poll(&p, 1, 2000) == 1, "a frame for the guest");
+      const ssize_t n = ::recv(guest.get(), f.data(), f.size(), 0);
+      if (n > 0 && is_wanted(f, static_cast<std::size_t>(n))) return;
+    }
+    require(false, "the expected frame");
+  };
+  const ChildEnd end = run_confined(setup, [&] {
+    const std::uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x06,
+                                  0, 1, 0x08, 0, 6, 4, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 10, 0, 2, 15,
+                                  0, 0, 0, 0, 0, 0, 10, 0, 2, 2};
+    require(::send(guest.get(), arp, sizeof arp, 0) == sizeof arp, "send the ARP request");
+    wait_frame([](const auto& f, std::size_t n) { return n >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 2; });
+    UniqueFd client(::socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    require(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) == 0, "connect to the forward");
+    wait_frame([](const auto& f, std::size_t n) { return n >= 54 && f[12] == 0x08 && f[13] == 0 && f[23] == 6; });
+    std::printf("forwarded under the filter\n");
+    guest.reset();
+    net.reset();  // the thread ends and slirp closes its sockets, still confined
+  }, /*user_net=*/true);
+  EXPECT_TRUE(WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) << describe(end);
+  EXPECT_NE(end.out.find("forwarded under the filter"), std::string::npos) << describe(end);
+
+  const ChildEnd refused = run_confined([] {}, [] { (void)::socket(AF_INET, SOCK_STREAM, 0); });
+  EXPECT_TRUE(WIFSIGNALED(refused.status) && WTERMSIG(refused.status) == SIGSYS) << describe(refused);
 }
 
 }  // namespace
