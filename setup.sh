@@ -32,6 +32,9 @@ PACKAGES=(
   python3 python3-kconfiglib
   # image.oci_image: container images made by the real tools
   umoci skopeo
+  # scaling out (issue 19): distributed kernel compiles and the shared cache
+  # store that the tests run on loopback (daemons started by the tests only)
+  distcc icecc redis-server redis-tools
   # test.sh's sanitizer build: clang with ASan/UBSan and libFuzzer's runtime
   clang libclang-rt-dev
 )

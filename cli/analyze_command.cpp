@@ -142,9 +142,18 @@ void run_union(const AnalyzeArgs& a, const stdfs::path& cache) {
     write_file_atomic(stdfs::path(a.out_dir) / "kernel.config", result.config.dotconfig);
     write_file_atomic(stdfs::path(a.out_dir) / "report.json", report::union_report_json(result));
     write_file_atomic(stdfs::path(a.out_dir) / "report.txt", text);
+    // Each app's own kernel too: what the union is compared with.
+    for (const auto& app : result.apps) {
+      const stdfs::path dir = stdfs::path(a.out_dir) / "apps" / app.app;
+      stdfs::create_directories(dir);
+      write_file_atomic(dir / "kernel.config", app.config.dotconfig);
+      write_file_atomic(dir / "report.json", report::report_json(app));
+      write_file_atomic(dir / "report.txt", report::report_text(app));
+    }
   }
   fmt::print("{}", text);
-  if (!a.out_dir.empty()) fmt::print("Wrote {}/kernel.config, report.json, report.txt\n", a.out_dir);
+  if (!a.out_dir.empty())
+    fmt::print("Wrote {0}/kernel.config, report.json, report.txt; each app's own in {0}/apps/<name>/\n", a.out_dir);
   if (!result.config.unmet.empty())
     throw Error(fmt::format("{} requirement(s) cannot be met in this kernel tree (see above)", result.config.unmet.size()), 3);
 }

@@ -6,12 +6,27 @@
 #include <filesystem>
 #include <string>
 
+#include "image-builder/kernel_build.h"
+
 namespace tailor::cli {
 
 // Options shared by every subcommand.
 struct GlobalOptions {
   std::string cache_dir;  // --cache; empty: TAILOR_CACHE or ~/.cache/tailor
   std::filesystem::path cache() const;
+};
+
+// --distcc HOSTS, --icecc, --remote-cache URL (kernel build, build, run), with
+// their environment defaults ($DISTCC_HOSTS, $TAILOR_REMOTE_CACHE) applied
+// when the flags are absent.
+struct ClusterFlags {
+  std::string distcc;
+  bool icecc = false;
+  std::string remote_cache;
+  void add_to(CLI::App& cmd);
+  ClusterOptions options() const;
+  // The shared kernel store of the remote cache, or null without one.
+  std::shared_ptr<KernelStore> store() const;
 };
 
 // Each adds one top-level subcommand (with its children) to `app`. Handlers

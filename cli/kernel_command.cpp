@@ -2,12 +2,14 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/progress.h"
+#include "image-builder/fleet/kernel_store.h"
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_cache.h"
 #include "image-builder/kernel_source.h"
@@ -103,6 +105,8 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
       "  defconfig     x86_64_defconfig, then the fragments\n"
       "The build runs out of tree (O=) with -j<CPUs>, through ccache when installed (in depend\n"
       "mode: no second preprocessor pass on a miss), with a fixed build timestamp/user/host.\n"
+      "--distcc HOSTS / --icecc run the compiles on a cluster (ccache's prefix command, or CC=\"distcc\n"
+      "gcc\" with --no-ccache) with -j sized to it; the result is the same bytes and the same key.\n"
       "Results are cached under <cache>/kernels by a key over the source identity, the\n"
       "patches, the final .config and the compiler version; a repeated build returns the\n"
       "cached files in well under a second.");
@@ -121,6 +125,8 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
   cmd->add_option("-o,--output", *out, "Also copy bzImage, vmlinux, System.map and .config into this directory");
   cmd->add_option("-j,--jobs", *jobs, "Parallel jobs for make (default: number of CPUs)");
   cmd->add_flag("--no-ccache", *no_ccache, "Do not compile through ccache even when it is installed");
+  auto cluster = std::make_shared<ClusterFlags>();
+  cluster->add_to(*cmd);
   cmd->add_flag("--strict", *strict, "Fail if a symbol a fragment sets did not get that value");
   cmd->add_flag("--json", *json, "Print the result as JSON");
   cmd->callback([=, &global] {
@@ -136,6 +142,8 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
       throw Error("no configuration: pass --config FILE (a .config), or --base tinyconfig|allnoconfig|... with fragments");
     req.jobs = *jobs;
     req.toolchain = detect_toolchain(!*no_ccache);
+    use_cluster(req.toolchain, cluster->options());
+    req.store = cluster->store();
     Progress progress;
     req.tree = opts->provision(cache, progress);
     KernelArtifacts a = build_kernel(req, cache, progress);
@@ -148,6 +156,7 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
       nlohmann::json j = {{"key", a.key},
                           {"version", a.version},
                           {"cache_hit", a.cache_hit},
+                          {"fetched", a.fetched},
                           {"build_seconds", a.build_seconds},
                           {"bzImage", (shown / "bzImage").string()},
                           {"vmlinux", (shown / "vmlinux").string()},
@@ -158,7 +167,10 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
       return;
     }
     fmt::print("Linux {} {} (key {})\n", a.version,
-               a.cache_hit ? "from cache" : fmt::format("built in {:.0f} s", a.build_seconds), a.key.substr(0, 16));
+               a.fetched     ? "fetched from the remote cache"
+               : a.cache_hit ? "from cache"
+                             : fmt::format("built in {:.0f} s", a.build_seconds),
+               a.key.substr(0, 16));
     fmt::print("  bzImage     {}\n  vmlinux     {}\n  System.map  {}\n  .config     {}\n", (shown / "bzImage").string(),
                (shown / "vmlinux").string(), (shown / "System.map").string(), (shown / ".config").string());
   });
@@ -224,6 +236,35 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
 }
 
 }  // namespace
+
+std::shared_ptr<KernelStore> ClusterFlags::store() const {
+  const ClusterOptions o = options();
+  return o.remote_cache.empty() ? nullptr : fleet::kernel_store(o.remote_cache, "--remote-cache");
+}
+
+void ClusterFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--distcc", distcc,
+                 "Compile the kernel on these distcc hosts ('HOST[:PORT]/SLOTS ...', as DISTCC_HOSTS; default: "
+                 "$DISTCC_HOSTS when set), through ccache, with -j the hosts' slots");
+  cmd.add_flag("--icecc", icecc, "Compile the kernel through the icecream cluster (iceccd and its scheduler)");
+  cmd.add_option("--remote-cache", remote_cache,
+                 "A cache store shared between machines: redis://HOST[:PORT] or http(s)://HOST[:PORT]/PATH "
+                 "(default: $TAILOR_REMOTE_CACHE): ccache's remote storage, and tailor's kernels are fetched "
+                 "from it (digests checked) and published to it");
+}
+
+ClusterOptions ClusterFlags::options() const {
+  ClusterOptions o;
+  o.distcc_hosts = distcc;
+  o.icecc = icecc;
+  o.remote_cache = remote_cache;
+  // The environment speaks only when the command line does not.
+  if (o.distcc_hosts.empty() && !o.icecc)
+    if (const char* env = std::getenv("DISTCC_HOSTS"); env && *env) o.distcc_hosts = env;
+  if (o.remote_cache.empty())
+    if (const char* env = std::getenv("TAILOR_REMOTE_CACHE"); env && *env) o.remote_cache = env;
+  return o;
+}
 
 void add_kernel_command(CLI::App& app, const GlobalOptions& global) {
   auto* kernel = app.add_subcommand("kernel", "Kernel source trees, cached kernel builds");

@@ -25,7 +25,9 @@ struct ImageBuildOptions {
   std::string kernel_version = "6.1";          // Debian linux-source-<version>
   std::filesystem::path kml_series;            // the KML patch series, used when the manifest says kml = true
   bool ccache = true;
-  int jobs = 0;                                // 0: one per CPU
+  int jobs = 0;                                // 0: one per CPU (or the cluster's slots)
+  ClusterOptions cluster;                      // distcc/icecc, remote cache
+  std::shared_ptr<KernelStore> kernel_store;   // kernels shared between machines (fleet/kernel_store.h)
   std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes;  // per .deb or container image
   std::function<void(const std::string&)> notice;  // one-line remarks (warnings, notes)
 };

@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -16,6 +18,7 @@
 #include "common/file_lock.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "common/store_url.h"
 #include "common/subprocess.h"
 #include "image-builder/kernel_cache.h"
 
@@ -37,8 +40,12 @@ const std::vector<std::pair<std::string, std::string>> kReproducibleEnv = {
     {"TZ", "UTC"},
 };
 // Variables that would redirect kbuild away from what we ask for.
+// Also what would send compiles or cache traffic somewhere the request did
+// not ask for: only the Toolchain decides that.
 const std::vector<std::string> kUnsetEnv = {"KCONFIG_CONFIG", "KBUILD_OUTPUT", "KCONFIG_ALLCONFIG", "ARCH",
-                                            "CROSS_COMPILE", "O", "KBUILD_EXTMOD", "CCACHE_DISABLE"};
+                                            "CROSS_COMPILE", "O", "KBUILD_EXTMOD", "CCACHE_DISABLE",
+                                            "CCACHE_PREFIX", "CCACHE_REMOTE_STORAGE", "CCACHE_REMOTE_ONLY",
+                                            "DISTCC_HOSTS"};
 
 constexpr int kObjSlots = 4;
 
@@ -111,7 +118,14 @@ struct Make {
   std::vector<std::string> argv(const std::vector<std::string>& extra) const {
     std::vector<std::string> a = {"make", "--no-print-directory", "-C", req.tree.dir.string(), "O=" + obj.string(),
                                   "ARCH=" + req.arch};
-    if (req.toolchain.ccache) a.push_back("CC=ccache gcc");
+    const Toolchain& t = req.toolchain;
+    const char* distributor = t.distributor == Distributor::Distcc  ? "distcc"
+                              : t.distributor == Distributor::Icecc ? "icecc"
+                                                                    : nullptr;
+    // With ccache the distributor is its prefix command (options()): a cache
+    // hit never leaves this machine. Host tools (HOSTCC) always build here.
+    if (t.ccache) a.push_back("CC=ccache gcc");
+    else if (distributor) a.push_back(std::string("CC=") + distributor + " gcc");
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -125,7 +139,12 @@ struct Make {
     // configs a preprocessed-output hit is rare, while the extra pass made an
     // empty-cache compile 1.25x gcc's time here, depend mode 1.07-1.14x
     // (bench/kernel_ccache_modes.sh).
-    if (req.toolchain.ccache) o.env.emplace_back("CCACHE_DEPEND", "true");
+    const Toolchain& t = req.toolchain;
+    if (t.ccache) o.env.emplace_back("CCACHE_DEPEND", "true");
+    if (t.ccache && t.distributor != Distributor::Local)
+      o.env.emplace_back("CCACHE_PREFIX", t.distributor == Distributor::Distcc ? "distcc" : "icecc");
+    if (t.distributor == Distributor::Distcc) o.env.emplace_back("DISTCC_HOSTS", t.distcc_hosts);
+    if (t.ccache && !t.remote_cache.empty()) o.env.emplace_back("CCACHE_REMOTE_STORAGE", t.remote_cache);
     o.unset_env = kUnsetEnv;
     o.log_file = log;
     o.on_line = on_line;
@@ -268,6 +287,43 @@ Toolchain detect_toolchain(bool want_ccache) {
   return t;
 }
 
+void use_cluster(Toolchain& t, const ClusterOptions& c) {
+  if (!c.distcc_hosts.empty() && c.icecc) throw Error("--distcc and --icecc: choose one distributor");
+  if (!c.distcc_hosts.empty()) {
+    // distcc's host syntax: HOST[:PORT][/LIMIT][,OPTIONS], @HOST for ssh,
+    // --randomize, localhost; nothing else belongs in the list.
+    for (char ch : c.distcc_hosts)
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string_view(" .:/,@-_[]+=").find(ch) == std::string_view::npos)
+        throw Error(std::string("--distcc '") + c.distcc_hosts + "': bad character '" + ch +
+                    "' (expected distcc hosts such as '10.0.0.2/8 10.0.0.3:3632/8')");
+    if (!find_program("distcc")) throw Error("--distcc: distcc is not installed (apt-get install distcc; ./setup.sh does)");
+    t.distributor = Distributor::Distcc;
+    t.distcc_hosts = c.distcc_hosts;
+    // distcc itself counts the slots of the list ("distcc -j").
+    ProcessOptions o;
+    o.env = {{"DISTCC_HOSTS", c.distcc_hosts}};
+    const std::string out = run_capture({"distcc", "-j"}, o);
+    try {
+      t.cluster_jobs = std::stoi(out);
+    } catch (const std::exception&) {
+      throw Error("--distcc '" + c.distcc_hosts + "': distcc -j answered '" + first_line(out) + "'");
+    }
+    if (t.cluster_jobs < 1) throw Error("--distcc '" + c.distcc_hosts + "': no compile slots in the host list");
+  }
+  if (c.icecc) {
+    if (!find_program("icecc")) throw Error("--icecc: icecc is not installed (apt-get install icecc; ./setup.sh does)");
+    t.distributor = Distributor::Icecc;
+    // The scheduler places each job; more than the local CPUs keeps the
+    // cluster busy, and icecc runs jobs here when it has no other slot.
+    t.cluster_jobs = 4 * cpu_count();
+  }
+  if (!c.remote_cache.empty()) {
+    parse_store_url(c.remote_cache, "--remote-cache");
+    if (!t.ccache) throw Error("--remote-cache is ccache's remote storage: it needs ccache (not --no-ccache)");
+    t.remote_cache = c.remote_cache;
+  }
+}
+
 std::vector<std::string> unmet_config_requests(const std::vector<std::string>& fragments,
                                                const std::string& final_config) {
   std::map<std::string, std::string> requested;
@@ -311,7 +367,26 @@ KernelArtifacts build_kernel(const KernelBuildRequest& req, const stdfs::path& c
                                              read_file(entry / ".config"));
     return a;
   };
-  if (auto hit = lookup_index()) return *hit;
+  // A local hit is shared too, so a machine that built before the store
+  // existed still fills it.
+  auto share = [&](const KernelArtifacts& a) {
+    if (!req.store) return;
+    try {
+      if (!req.store->has(a.key)) {
+        progress.update("publish", -1, req.store->describe());
+        req.store->publish(a.key, a.dir);
+        progress.clear();
+      }
+    } catch (const Error& e) {
+      progress.clear();
+      std::fprintf(stderr, "tailor: warning: kernel %s not published to %s: %s\n", a.key.substr(0, 16).c_str(),
+                   req.store->describe().c_str(), e.what());
+    }
+  };
+  if (auto hit = lookup_index()) {
+    share(*hit);
+    return *hit;
+  }
 
   auto say_waiting = [&] {
     progress.clear();
@@ -348,13 +423,29 @@ KernelArtifacts build_kernel(const KernelBuildRequest& req, const stdfs::path& c
 
   FileLock key_lock = FileLock::acquire(cache / "locks" / ("kernel-" + key + ".lock"), FileLock::Mode::Exclusive,
                                         say_waiting);
+  bool fetched = false;
+  if (req.store && !entry_complete(entry)) {
+    progress.update("fetch", -1, req.store->describe());
+    TempDir temp(entry);
+    try {
+      fetched = req.store->fetch(key, temp.path()) && entry_complete(temp.path());
+    } catch (const Error& e) {
+      progress.clear();
+      // Never trust the store: a bad entry is refused (the temporary
+      // directory goes away with `temp`), and loudly: someone must look.
+      throw Error("kernel " + key + " from " + req.store->describe() + " refused: " + e.what() +
+                  "\nNothing was cached. Remove that entry from the store, or build without --remote-cache.");
+    }
+    if (fetched) temp.commit();
+    progress.clear();
+  }
   const bool built = !entry_complete(entry);
   if (built) {
     const double expected = estimate_steps(cache, final_config);
     double steps = 0;
     std::string stage_detail;
     auto start = SteadyClock::now();
-    const int jobs = req.jobs > 0 ? req.jobs : cpu_count();
+    const int jobs = req.jobs > 0 ? req.jobs : req.toolchain.cluster_jobs > 0 ? req.toolchain.cluster_jobs : cpu_count();
     make.run({"-j" + std::to_string(jobs), "bzImage"}, "kernel build (make bzImage)", {}, [&](std::string_view line) {
       if (!is_kbuild_step(line)) return;
       steps += 1;
@@ -380,6 +471,10 @@ KernelArtifacts build_kernel(const KernelBuildRequest& req, const stdfs::path& c
         {"base", config_base_name(req.base)},
         {"toolchain", req.toolchain.identity},
         {"ccache", req.toolchain.ccache},
+        {"distributor", req.toolchain.distributor == Distributor::Distcc  ? "distcc"
+                        : req.toolchain.distributor == Distributor::Icecc ? "icecc"
+                                                                          : "local"},
+        {"jobs", jobs},
         {"build_seconds", std::round(seconds * 10) / 10},
         {"kbuild_steps", steps},
     };
@@ -398,7 +493,9 @@ KernelArtifacts build_kernel(const KernelBuildRequest& req, const stdfs::path& c
   write_file_atomic(index_file, key);
   progress.clear();
   KernelArtifacts a = artifacts_of(entry, key, !built);
+  a.fetched = fetched;
   a.unmet_requests = unmet_config_requests(fragments, final_config);
+  if (!fetched) share(a);
   return a;
 }
 
