@@ -48,6 +48,7 @@ struct BuildFlags {
   bool no_ccache = false;
   int jobs = 0;
   std::uint64_t max_unpacked = kDefaultMaxUnpackedBytes;
+  ClusterFlags cluster;
 
   void add_to(CLI::App& cmd, const std::string& out_help) {
     cmd.add_option("-o,--output", out, out_help);
@@ -59,6 +60,7 @@ struct BuildFlags {
     cmd.add_flag("--kml", kml, "Build with Kernel-Mode-Linux (as if the manifest said [kernel] kml = true)");
     cmd.add_flag("--no-ccache", no_ccache, "Do not compile the kernel through ccache");
     cmd.add_option("-j,--jobs", jobs, "Parallel jobs for the kernel build (default: number of CPUs)");
+    cluster.add_to(cmd);
     add_max_unpacked_option(cmd, max_unpacked);
   }
 
@@ -78,6 +80,8 @@ struct BuildFlags {
     o.kml_series = default_kml_series();
     o.ccache = !no_ccache;
     o.jobs = jobs;
+    o.cluster = cluster.options();
+    o.kernel_store = cluster.store();
     o.max_unpacked_bytes = max_unpacked;
     o.notice = [](const std::string& line) { std::fprintf(stderr, "tailor: %s\n", line.c_str()); };
     (void)m;
@@ -94,7 +98,9 @@ Manifest load(const std::string& path, bool force_kml) {
 void print_build_summary(const Manifest& m, const ImageBuildResult& r) {
   std::fprintf(stderr, "tailor: built %s in %s\n", m.name.c_str(), r.out_dir.string().c_str());
   std::fprintf(stderr, "  kernel     %s (%s), bzImage %s\n", r.kernel.version.c_str(),
-               r.kernel.cache_hit ? "cached" : fmt::format("built in {:.0f} s", r.kernel.build_seconds).c_str(),
+               r.kernel.fetched     ? "fetched from the remote cache"
+               : r.kernel.cache_hit ? "cached"
+                                    : fmt::format("built in {:.0f} s", r.kernel.build_seconds).c_str(),
                human_bytes(stdfs::file_size(r.bzimage)).c_str());
   std::fprintf(stderr, "  initramfs  %s: %llu entries, %s (%s uncompressed)%s\n", r.initramfs.filename().c_str(),
                static_cast<unsigned long long>(r.initramfs_info.entries), human_bytes(r.initramfs_info.bytes).c_str(),

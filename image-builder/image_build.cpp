@@ -169,6 +169,8 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
   req.configs = materialize_fragments(fragments, cache);
   req.jobs = options.jobs;
   req.toolchain = detect_toolchain(options.ccache);
+  use_cluster(req.toolchain, options.cluster);
+  req.store = options.kernel_store;
   result.kernel = build_kernel(req, cache, progress);
   for (const auto& u : result.kernel.unmet_requests) {
     bool from_manifest = false;
