@@ -169,6 +169,8 @@ TEST(QemuBackend, UserNetworkingMapsAddressesAndForwardsToNetdevUser) {
                        "user,id=net0,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15,"
                        "hostfwd=tcp:127.0.0.1:8080-10.0.2.15:80,hostfwd=udp:0.0.0.0:5353-10.0.2.15:53"));
   EXPECT_TRUE(has_pair(argv, "-device", "virtio-net-device,netdev=net0")) << "microvm: virtio-mmio, as tailor-vmm";
+  EXPECT_TRUE(has_pair(argv, "-M", "microvm,acpi=off"))
+      << "microvm announces virtio-mmio devices on the kernel command line only without ACPI";
   spec.nets[0].guest_cidr = "192.168.7.20/24";
   spec.nets[0].gateway = "192.168.7.1";
   spec.nets[0].dns = "192.168.7.53";
@@ -178,6 +180,7 @@ TEST(QemuBackend, UserNetworkingMapsAddressesAndForwardsToNetdevUser) {
                        "user,id=net0,net=192.168.7.0/24,host=192.168.7.1,dns=192.168.7.53,dhcpstart=192.168.7.20,"
                        "hostfwd=tcp:127.0.0.1:8080-192.168.7.20:80,hostfwd=udp:0.0.0.0:5353-192.168.7.20:53"));
   EXPECT_TRUE(has_pair(argv, "-device", "virtio-net-pci,netdev=net0"));
+  EXPECT_TRUE(has_pair(argv, "-M", "pc"));
 }
 
 TEST(QemuBackend, TheStopChannelIsCom2OnASocketOfOurs) {

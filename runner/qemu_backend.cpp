@@ -231,8 +231,12 @@ class QmpSession {
 
 std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path& qemu, const std::string& accel,
                                         const std::string& cmdline, const QemuEndpoints& endpoints) {
+  // microvm describes its virtio-mmio devices in ACPI tables, which tailor's
+  // kernels (no ACPI) never read; with ACPI off QEMU announces them on the
+  // kernel command line instead (virtio_mmio.device=, as tailor-vmm does).
+  const bool virtio = !spec.disks.empty() || !spec.nets.empty();
   std::vector<std::string> a = {qemu.string(),
-                                "-M", spec.qemu_machine,
+                                "-M", spec.qemu_machine + (is_microvm(spec) && virtio ? ",acpi=off" : ""),
                                 "-accel", accel,
                                 "-m", std::to_string(spec.memory_mib),
                                 "-smp", std::to_string(spec.cpus),

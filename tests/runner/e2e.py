@@ -7,6 +7,10 @@
   e2e.py nested      ...  tailor-vmm under real KVM, nested in QEMU TCG
   e2e.py virtio      ...  tailor-vmm's virtio disk and net with Linux's drivers (nested;
                           only with TAILOR_E2E_VIRTIO=1: it builds a second kernel)
+  e2e.py user-net    ...  user-mode networking and the stop channel under the QEMU backend:
+                          a service in the guest fetched from the host through a forwarded
+                          port, a second run refused on the taken port, SIGTERM -> "stop"
+                          on COM2 -> the guest's own status (TAILOR_E2E_VIRTIO=1: same kernel)
 
 Each check prints PASS/FAIL lines; the exit status is 0 only if all passed.
 """
@@ -314,14 +318,90 @@ def virtio(a):
     return 0
 
 
+def virtio_kernel(a):
+    """The small kernel + tests/runner/virtio.config (cached after its first build)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    kdir = os.path.join(a.work, "kernel-virtio")
+    rc, out, err, secs = run([a.tailor, "kernel", "build", "--base", "tinyconfig", "--config",
+                              os.path.join(root, "image-builder/configs/small.config"), "--config",
+                              os.path.join(root, "tests/runner/virtio.config"), "--strict", "-o", kdir], timeout=1500)
+    check(rc == 0, f"virtio test kernel built ({secs:.0f} s)", err[-2000:])
+    return os.path.join(kdir, "bzImage") if rc == 0 else None
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def user_net(a):
+    if os.environ.get("TAILOR_E2E_VIRTIO") != "1":
+        print("SKIP: set TAILOR_E2E_VIRTIO=1 to build the virtio test kernel and run this test")
+        return 77
+    import signal
+    import threading
+    import urllib.request
+    os.makedirs(a.work, exist_ok=True)
+    kernel = virtio_kernel(a)
+    if not kernel:
+        return 1
+    port = free_port()
+    argv = [a.tailor, "boot", "--backend", "qemu", "-k", kernel, "-i", os.path.join(a.guests, "user-net-initramfs.cpio"),
+            "--mem", "128", "--timeout", "240", "--cmdline", "console=ttyS0 panic=-1 quiet",
+            "--net", f"user,hostfwd=tcp:127.0.0.1:{port}-:80", "--stop-channel", "--stop-grace", "30"]
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    console, ready = [], threading.Event()
+
+    def read_console():
+        for line in p.stdout:
+            console.append(line)
+            if "USER-NET-READY" in line:
+                ready.set()
+    reader = threading.Thread(target=read_console, daemon=True)
+    reader.start()
+    try:
+        check(ready.wait(180), "guest: service listening on port 80", "".join(console)[-1500:])
+        if not ready.is_set():
+            return 1
+        booted = time.monotonic() - t0
+        bodies, fetch_t0 = [], time.monotonic()
+        for _ in range(20):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+                bodies.append(r.read().decode())
+        fetch_s = time.monotonic() - fetch_t0
+        check(bodies == [f"tailor-user-net {i}\n" for i in range(1, 21)],
+              "host: 20 requests through the forwarded port, each answered in order", str(bodies[:3]))
+        print(f"info: booted to the service in {booted:.1f} s; 20 requests in {fetch_s:.2f} s (QEMU TCG)")
+        second = run(argv[:-3] + ["--json"], timeout=60)
+        check_ending("a second run on the same host port", second, 249, None,
+                     f"host port {port} is already in use")
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    reader.join(10)
+    err = p.stderr.read()
+    check(rc == 42, "SIGTERM: the guest got 'stop' on COM2 and exited with its own status (42)",
+          f"exit {rc}; stderr: {err[-1500:]}; console: {''.join(console)[-1500:]}")
+    check("STOP-REQUESTED after 20 requests" in "".join(console), "guest: saw the stop request after the 20 requests",
+          "".join(console)[-1500:])
+    check("stopping the guest (Ctrl-C again to stop at once)" in err, "host: a notice says the guest is asked to stop",
+          err[-1500:])
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["host-guest", "qemu", "robustness", "nested", "virtio"])
+    p.add_argument("mode", choices=["host-guest", "qemu", "robustness", "nested", "virtio", "user-net"])
     for opt in ("--tailor", "--vmm", "--nested", "--guests", "--kernel", "--work"):
         p.add_argument(opt, required=True)
     a = p.parse_args()
     rc = {"host-guest": host_guest, "qemu": qemu, "robustness": robustness, "nested": nested,
-          "virtio": virtio}[a.mode](a)
+          "virtio": virtio, "user-net": user_net}[a.mode](a)
     if rc == 77:
         return 77
     if FAILURES:
