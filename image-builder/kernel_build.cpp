@@ -126,6 +126,12 @@ struct Make {
     // hit never leaves this machine. Host tools (HOSTCC) always build here.
     if (t.ccache) a.push_back("CC=ccache gcc");
     else if (distributor) a.push_back(std::string("CC=") + distributor + " gcc");
+    // kbuild writes `$(CC) --version | head -1` into the .config (and the
+    // kernel's version string); distcc runs gcc as x86_64-linux-gnu-gcc, which
+    // names itself so. Pinned to plain gcc's line (the toolchain identity's
+    // first line), a distributed build has the local build's .config, key
+    // and bytes.
+    if (distributor) a.push_back("CC_VERSION_TEXT=" + first_line(t.identity));
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
