@@ -103,11 +103,14 @@ def nested_runs(build, load, kernel, initrd, requests, work):
     boot = f"-k /l2/bzImage -i /l2/initrd --mem 128 --timeout 900 --cmdline '{CMDLINE}' --stop-channel"
 
     def case(monitor, net, target):
-        # Start the monitor, wait for the service, run the client, stop the guest.
-        return ("ip link set lo up; " + monitor + " " + boot + f" --net {net} >/tmp/console 2>&1 & pid=$!; "
-                "i=0; while ! grep -q USER-NET-READY /tmp/console; do i=$((i+1)); [ $i -gt 1500 ] && break; "
-                f"sleep 0.2; done; http_load {target} {requests}; kill -TERM $pid; wait $pid; "
-                "echo monitor-exit=$?; tail -3 /tmp/console >&2")
+        # Start the monitor, wait for the service, run the client, stop the
+        # guest. A console file of its own: the background job may open it
+        # after the first grep, which must not see an earlier case's READY.
+        console = "/tmp/console-" + target.replace(" ", "-")
+        return (f"ip link set lo up; rm -f {console}; " + monitor + " " + boot + f" --net {net} >{console} 2>&1 & "
+                f"pid=$!; i=0; while ! grep -q USER-NET-READY {console} 2>/dev/null; do i=$((i+1)); "
+                f"[ $i -gt 1500 ] && break; sleep 0.2; done; http_load {target} {requests}; kill -TERM $pid; "
+                f"wait $pid; echo monitor-exit=$?; tail -3 {console} >&2")
     monitors = [
         ("tailor-vmm + libslirp", case("tailor boot --backend kvm", "user,hostfwd=tcp:127.0.0.1:8080-:80",
                                        "127.0.0.1 8080")),
@@ -129,6 +132,8 @@ def nested_runs(build, load, kernel, initrd, requests, work):
         c = got.get(f"m{i}", {})
         lines = [l for l in c.get("stdout", "").splitlines() if l.startswith("{")]
         rows[name] = json.loads(lines[-1]) if lines else {"error": (c.get("stdout", "") + c.get("stderr", ""))[-600:]}
+        if rows[name].get("failed"):
+            rows[name]["note"] = (c.get("stdout", "") + c.get("stderr", ""))[-600:]
     return rows
 
 
@@ -141,6 +146,8 @@ def print_table(title, rows):
             continue
         print(f"  {name:<26} {r['requests']:>8} {r['failed']:>6} {r['median_us'] / 1000:>8.2f}ms "
               f"{r['p90_us'] / 1000:>8.2f}ms {r['max_us'] / 1000:>8.2f}ms {r['rate_per_s']:>7.1f}/s")
+        if r.get("note"):
+            print("    " + r["note"].strip().replace("\n", "\n    "))
 
 
 def main():

@@ -419,8 +419,8 @@ def user_net_nested(a):
         return 1
     boot = ("tailor boot --backend kvm -k /l2/bzImage -i /l2/initrd --mem 128 --timeout 600 "
             "--cmdline 'console=ttyS0 panic=-1 quiet' --stop-channel")
-    service = ("ip link set lo up; " + boot + " --net user,hostfwd=tcp:127.0.0.1:8080-:80 >/tmp/console 2>/tmp/err & "
-               "pid=$!; i=0; while ! grep -q USER-NET-READY /tmp/console; do i=$((i+1)); [ $i -gt 1500 ] && break; "
+    service = ("ip link set lo up; rm -f /tmp/console; " + boot + " --net user,hostfwd=tcp:127.0.0.1:8080-:80 >/tmp/console 2>/tmp/err & "
+               "pid=$!; i=0; while ! grep -q USER-NET-READY /tmp/console 2>/dev/null; do i=$((i+1)); [ $i -gt 1500 ] && break; "
                "sleep 0.2; done; http_load 127.0.0.1 8080 50; "
                # A second monitor on the taken port is refused before it starts.
                + boot + " --net user,hostfwd=tcp:127.0.0.1:8080-:80 >/dev/null 2>/tmp/second; echo second-exit=$?; "
