@@ -562,7 +562,9 @@ std::string passwd_file(const PackageSetup& setup) {
     out += std::string(s.name) + ":x:" + std::to_string(s.id) + ":" + std::to_string(s.id) + ":" + s.name + ":" +
            s.home + ":" + shell + "\n";
   }
-  for (const auto& [name, uid] : allocate(setup.users, used)) {
+  for (const auto& entry : allocate(setup.users, used)) {
+    const std::string& name = entry.first;
+    const std::uint32_t uid = entry.second;
     const auto& u = *std::find_if(setup.users.begin(), setup.users.end(), [&](const auto& a) { return a.name == name; });
     out += name + ":x:" + std::to_string(uid) + ":" + std::to_string(gids.at(u.group)) + ":" + name + ":" + u.home +
            ":" + u.shell + "\n";
