@@ -7,6 +7,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "image-builder/image_lock.h"
+#include "image-builder/volume_image.h"
 #include "image-builder/kernel_source.h"
 #include "image-builder/patch_series.h"
 
@@ -29,6 +30,16 @@ std::string rd_symbol(Compression c) {
     case Compression::None: return "";
   }
   return "";
+}
+
+// [net] without IPv4 or virtio-net, [[volume]] without virtio-blk or ext4.
+void require_service_options(const Manifest& m, const std::string& config_text, const std::string& origin) {
+  auto missing = missing_service_options(m, config_text);
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& o : missing) list += (list.empty() ? "" : ", ") + o;
+  throw Error(m.path.string() + ": [net]/[[volume]] need " + list + ", which the kernel config (" + origin +
+              ") lacks; add them to [kernel] extra, or let `tailor analyze` derive the config");
 }
 
 std::string joined_text(const std::vector<ConfigFragment>& fragments) {
@@ -159,6 +170,10 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
     fragments.push_back({"[kernel] compression", rd_symbol(*m.kernel.compression) + "=y\n"});
   }
 
+  // A full .config is known before the build: a service it cannot serve
+  // stops here rather than after minutes of kbuild.
+  if (config.base == ConfigBase::None) require_service_options(m, joined_text(fragments), config.origin);
+
   // 3. The kernel, from the cache when these inputs were built before.
   KernelSourceSpec spec;
   spec.version = options.kernel_version;
@@ -183,6 +198,7 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
   const std::string final_config = read_file(result.kernel.config);
   if (!config_enables(final_config, "CONFIG_BLK_DEV_INITRD"))
     throw Error("the kernel config has no CONFIG_BLK_DEV_INITRD: it cannot unpack an initramfs");
+  require_service_options(m, final_config, config.origin);
 
   // 4. The initramfs (for an initrd: in the best compression the kernel reads),
   // staged beside the output directory; nothing exists there before this point.

@@ -61,6 +61,8 @@ void ensure_file(ImagePlan& plan, const std::filesystem::path& cache, const std:
 
 std::string trusted_path(const std::string& path) { return "/trusted" + path; }
 
+std::string volume_device(size_t index) { return std::string("vd") + static_cast<char>('a' + index); }
+
 std::string encode_init_config(const InitConfig& c) {
   std::string out;
   auto rec = [&](char tag, const std::string& value) {
@@ -72,6 +74,9 @@ std::string encode_init_config(const InitConfig& c) {
   for (const auto& m : c.mounts) rec('m', m.type + ":" + m.target);
   if (c.loopback) rec('l', "1");
   rec('w', c.workdir);
+  for (const auto& n : c.nets) rec('n', n);
+  for (const auto& v : c.volumes) rec('v', v);
+  rec('t', std::to_string(c.stop_timeout_s));
   rec('x', c.exec);
   for (const auto& a : c.argv) rec('a', a);
   for (const auto& e : c.env) rec('e', e);
@@ -147,6 +152,27 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
   ensure_file(plan, cache, "/etc/passwd", passwd_file(payload.setup), "standard users (getpwnam)" + accounts);
   ensure_file(plan, cache, "/etc/group", group_file(payload.setup), "standard groups (getgrnam)" + accounts);
   ensure_file(plan, cache, "/etc/hosts", kHosts, "localhost resolves without DNS");
+  if (m.net.present)
+    ensure_file(plan, cache, "/etc/resolv.conf", "nameserver " + m.net.dns + "\n", "[net] dns: the resolver's name server");
+
+  // A volume is mounted over its path: the payload must not have files there,
+  // which the mount would hide.
+  for (size_t i = 0; i < m.volumes.size(); ++i) {
+    const VolumeSpec& v = m.volumes[i];
+    std::string real = v.path;
+    if (const PayloadNode* n = plan.tree.lookup(v.path, &real); n && n->type != NodeType::Dir)
+      throw Error(v.where.str() + ": [[volume]] #" + std::to_string(i + 1) + ": path " + v.path + " is a " +
+                  node_type_name(n->type) + " of the payload (" + n->source + "); mount the volume elsewhere");
+    for (const auto& [path, node] : plan.tree.nodes())
+      if (path.size() > real.size() && path.compare(0, real.size() + 1, real + "/") == 0)
+        throw Error(v.where.str() + ": [[volume]] #" + std::to_string(i + 1) + ": path " + v.path +
+                    " collides with the payload's " + path + " (" + node.source +
+                    "), which the volume would hide; mount it elsewhere or move those files into the volume's seed");
+    ensure_dir(plan, v.path, 0755, "mount point of [[volume]] #" + std::to_string(i + 1));
+    plan.init.volumes.push_back(volume_device(i) + " ext4 " + v.path + (v.read_only ? " ro" : " rw"));
+  }
+  if (m.net.present) plan.init.nets.push_back("eth0 " + m.net.address + " " + m.net.gateway);
+  plan.init.stop_timeout_s = m.run.stop_timeout_s;
 
   plan.init.mounts = m.app.mounts;
   plan.init.loopback = m.app.loopback;

@@ -24,7 +24,13 @@ struct InitConfig {
   std::vector<std::string> argv;
   std::vector<std::string> env;      // "NAME=value"
   std::string workdir = "/";
+  std::vector<std::string> nets;     // "eth0 10.0.2.15/24 10.0.2.2"
+  std::vector<std::string> volumes;  // "vda ext4 /data rw"
+  int stop_timeout_s = 10;
 };
+
+// The guest's block device name of the manifest's n-th volume (0: "vda").
+std::string volume_device(size_t index);
 // The NUL-separated records /init parses.
 std::string encode_init_config(const InitConfig& config);
 

@@ -363,8 +363,88 @@ void parse_kernel(const toml::table& t, const std::string& file, const stdfs::pa
 void parse_run(const toml::table& t, const std::string& file, Manifest& m) {
   TableReader r(t, "[run] ", file);
   if (auto mem = r.integer("memory_mib", 32, 65536)) m.run.memory_mib = *mem;
-  if (auto timeout = r.integer("timeout_s", 1, 86400)) m.run.timeout_s = *timeout;
-  r.finish("memory_mib, timeout_s");
+  if (auto timeout = r.integer("timeout_s", 1, 86400)) {
+    m.run.timeout_s = *timeout;
+    m.run.timeout_set = true;
+  }
+  if (auto stop = r.integer("stop_timeout_s", 1, 3600)) m.run.stop_timeout_s = *stop;
+  r.finish("memory_mib, timeout_s, stop_timeout_s");
+}
+
+void parse_net(const toml::table& t, const std::string& file, Manifest& m) {
+  TableReader r(t, "[net] ", file);
+  m.net.present = true;
+  m.net.where = r.where_table();
+  if (auto mode = r.string("mode")) {
+    if (mode->rfind("tap:", 0) == 0 && is_interface_name(mode->substr(4))) m.net.tap = mode->substr(4);
+    else if (*mode != "user")
+      r.fail(*r.get("mode"), "mode '" + mode->substr(0, 40) +
+                                 "' is not \"user\" (rootless NAT, the default) or \"tap:NAME\" (an existing TAP "
+                                 "interface, NAME of 1-15 letters, digits, '_', '.', '-')");
+  }
+  if (auto ports = r.strings("ports")) {
+    for (auto& [text, where] : *ports) {
+      try {
+        m.net.ports.push_back(parse_port_mapping(text));
+      } catch (const Error& e) {
+        throw Error(where.str() + ": [net] ports: " + e.what());
+      }
+      for (size_t i = 0; i + 1 < m.net.ports.size(); ++i)
+        if (m.net.ports[i].host_port == m.net.ports.back().host_port &&
+            m.net.ports[i].protocol == m.net.ports.back().protocol)
+          throw Error(where.str() + ": [net] ports: host port " + std::to_string(m.net.ports.back().host_port) + "/" +
+                      m.net.ports.back().protocol + " is forwarded twice");
+    }
+    if (!m.net.tap.empty() && !m.net.ports.empty())
+      r.fail(*r.get("ports"), "ports forward through user-mode networking; with mode = \"tap:...\" the guest is "
+                              "reached at its own address instead");
+  }
+  if (auto address = r.string("address")) {
+    if (!is_ipv4_cidr(*address))
+      r.fail(*r.get("address"), "address '" + address->substr(0, 40) + "' is not an IPv4 address with a prefix length (e.g. 10.0.2.15/24)");
+    m.net.address = *address;
+  }
+  for (auto [key, field] : {std::pair{"gateway", &m.net.gateway}, std::pair{"dns", &m.net.dns}}) {
+    auto value = r.string(key);
+    if (!value) continue;
+    if (!is_ipv4_address(*value)) r.fail(*r.get(key), std::string(key) + " '" + value->substr(0, 40) + "' is not an IPv4 address");
+    *field = *value;
+  }
+  r.finish("mode, ports, address, gateway, dns");
+}
+
+// Where the guest's own file systems are: a volume there would hide them.
+bool is_system_mount_point(const std::string& path) {
+  for (const char* p : {"/", "/dev", "/proc", "/sys", "/tailor", "/init", "/run", "/tmp"})
+    if (path == p) return true;
+  return path.rfind("/tailor/", 0) == 0;
+}
+
+VolumeSpec parse_volume(const toml::table& t, int index, const std::string& file, const stdfs::path& dir) {
+  TableReader r(t, "[[volume]] #" + std::to_string(index) + ": ", file);
+  VolumeSpec v;
+  v.where = r.where_table();
+  auto path = r.string("path");
+  if (!path) r.fail_table("path is missing (where /init mounts the volume, e.g. path = \"/data\")");
+  check_image_path(*path, r.where(*r.get("path")), "[[volume]] path");
+  if (!is_absolute_image_path(*path)) r.fail(*r.get("path"), "path '" + *path + "' must be absolute, without '.' or '..'");
+  v.path = clean_image_path(*path);
+  if (v.path.find_first_of(" \t\n") != std::string::npos)
+    r.fail(*r.get("path"), "path " + quoted_image_path(v.path) + " must not contain white space");
+  if (is_system_mount_point(v.path))
+    r.fail(*r.get("path"), "path " + v.path + " is where the guest's own files are; mount the volume elsewhere (e.g. /data)");
+  auto image = r.string("image");
+  if (!image || image->empty()) r.fail_table("image is missing (the volume's file on the host, e.g. image = \"data.img\")");
+  check_no_nul(*image, r.where(*r.get("image")), "[[volume]] image");
+  v.image = resolve_relative(dir, *image);
+  if (auto size = r.integer("size_mib", 8, 65536)) v.size_mib = *size;
+  if (auto seed = r.string("seed")) {
+    check_no_nul(*seed, r.where(*r.get("seed")), "[[volume]] seed");
+    v.seed = resolve_relative(dir, *seed);
+  }
+  if (auto ro = r.boolean("read_only")) v.read_only = *ro;
+  r.finish("path, image, size_mib, seed, read_only");
+  return v;
 }
 
 void parse_check(const toml::table& t, const std::string& file, Manifest& m) {
@@ -480,8 +560,27 @@ Manifest parse_manifest(const std::string& text, const stdfs::path& path) {
 
   if (const toml::table* k = subtable(top, "kernel")) parse_kernel(*k, file, m.dir, m);
   if (const toml::table* r = subtable(top, "run")) parse_run(*r, file, m);
+  if (const toml::table* n = subtable(top, "net")) parse_net(*n, file, m);
+  if (const toml::node* volumes = top.get("volume")) {
+    if (!volumes->is_array_of_tables())
+      top.fail(*volumes, "volume must be written as [[volume]] tables, not " + type_name(*volumes));
+    int index = 0;
+    for (const toml::node& v : *volumes->as_array()) {
+      m.volumes.push_back(parse_volume(*v.as_table(), ++index, file, m.dir));
+      for (size_t i = 0; i + 1 < m.volumes.size(); ++i) {
+        if (m.volumes[i].path == m.volumes.back().path)
+          throw Error(m.volumes.back().where.str() + ": [[volume]] #" + std::to_string(index) + ": path " +
+                      m.volumes.back().path + " is also volume #" + std::to_string(i + 1) + "'s");
+        if (m.volumes[i].image == m.volumes.back().image)
+          throw Error(m.volumes.back().where.str() + ": [[volume]] #" + std::to_string(index) + ": image " +
+                      m.volumes.back().image.string() + " is also volume #" + std::to_string(i + 1) + "'s");
+      }
+    }
+    if (m.volumes.size() > kMaxVolumes)
+      top.fail(*volumes, "at most " + std::to_string(kMaxVolumes) + " [[volume]] tables (virtio disks vda..vdh)");
+  }
   if (const toml::table* c = subtable(top, "check")) parse_check(*c, file, m);
-  top.finish("name, app, payload, kernel, run, check");
+  top.finish("name, app, payload, kernel, run, net, volume, check");
   return m;
 }
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "image-builder/service_spec.h"
+
 namespace tailor {
 
 // Where something was written in a manifest, for error messages.
@@ -73,6 +75,30 @@ struct KernelSpec {
 struct RunSpec {
   int memory_mib = 256;
   int timeout_s = 300;
+  bool timeout_set = false; // timeout_s written in the manifest (a service without it runs until stopped)
+  int stop_timeout_s = 10;  // after a stop request: SIGTERM to the app, this long, then SIGKILL
+};
+
+// [net]: the app as a network service. Absent: no network device at all.
+struct NetSpec {
+  bool present = false;
+  SourceLocation where;                  // the [net] table
+  std::string tap;                       // mode = "tap:NAME"; empty: "user" (rootless NAT)
+  std::vector<PortForwardSpec> ports;    // user mode: host -> guest
+  std::string address = "10.0.2.15/24";  // the guest's, configured by /init (no DHCP)
+  std::string gateway = "10.0.2.2";
+  std::string dns = "10.0.2.3";
+};
+
+// One [[volume]]: a raw ext4 image on virtio-blk, mounted by /init.
+constexpr size_t kMaxVolumes = 8;
+struct VolumeSpec {
+  SourceLocation where;
+  std::string path;                      // mount point in the guest
+  std::filesystem::path image;           // absolute host path (the manifest names it relative to itself)
+  int size_mib = 64;                     // when created
+  std::filesystem::path seed;            // optional directory copied in when created
+  bool read_only = false;
 };
 
 struct CheckSpec {
@@ -89,6 +115,8 @@ struct Manifest {
   std::vector<PayloadSpec> payloads;
   KernelSpec kernel;
   RunSpec run;
+  NetSpec net;
+  std::vector<VolumeSpec> volumes;
   CheckSpec check;
   SourceLocation argv_where;  // of [app] argv, for errors about argv[0]
 };

@@ -184,6 +184,44 @@ TEST(Manifest, DebSelectionKeys) {
               HasSubstr("/m/app.toml:6:16: [[payload]] deb_exclude: '-o' is not a Debian package name"));
 }
 
+// [net], [[volume]] and the stop timeout (issue 14).
+TEST(Manifest, ServiceTables) {
+  const std::string base = "name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\nhost = [\"/a\"]\n";
+  Manifest m = parse_manifest(base + "[run]\nstop_timeout_s = 3\n[net]\nports = [\"8080:80\", \"5353:53/udp\"]\n"
+                                     "[[volume]]\npath = \"/data/\"\nimage = \"d.img\"\nsize_mib = 16\nseed = \"s\"\n"
+                                     "read_only = true\n",
+                              "/m/app.toml");
+  EXPECT_TRUE(m.net.present);
+  EXPECT_TRUE(m.net.tap.empty());
+  ASSERT_EQ(m.net.ports.size(), 2u);
+  EXPECT_EQ(m.net.address, "10.0.2.15/24");
+  EXPECT_EQ(m.run.stop_timeout_s, 3);
+  EXPECT_FALSE(m.run.timeout_set);
+  ASSERT_EQ(m.volumes.size(), 1u);
+  EXPECT_EQ(m.volumes[0].path, "/data");
+  EXPECT_EQ(m.volumes[0].image, "/m/d.img");
+  EXPECT_EQ(m.volumes[0].seed, "/m/s");
+  EXPECT_TRUE(m.volumes[0].read_only);
+  EXPECT_EQ(parse_manifest(base + "[net]\nmode = \"tap:tap0\"\n", "/m/app.toml").net.tap, "tap0");
+  EXPECT_FALSE(parse_manifest(base, "/m/app.toml").net.present);
+
+  EXPECT_THAT(error_of(base + "[net]\nmode = \"bridge\"\n"), HasSubstr("/m/app.toml:7:8: [net] mode 'bridge' is not"));
+  EXPECT_THAT(error_of(base + "[net]\nmode = \"tap:tap0\"\nports = [\"1:2\"]\n"),
+              HasSubstr("[net] ports forward through user-mode networking"));
+  EXPECT_THAT(error_of(base + "[net]\nports = [\"80:80\", \"80:81\"]\n"), HasSubstr("host port 80/tcp is forwarded twice"));
+  EXPECT_THAT(error_of(base + "[net]\naddress = \"10.0.2.15\"\n"), HasSubstr("is not an IPv4 address with a prefix"));
+  EXPECT_THAT(error_of(base + "[net]\ndns = \"x\"\n"), HasSubstr("[net] dns 'x' is not an IPv4 address"));
+  EXPECT_THAT(error_of(base + "[[volume]]\nimage = \"d.img\"\n"), HasSubstr("/m/app.toml:6:1: [[volume]] #1: path is missing"));
+  EXPECT_THAT(error_of(base + "[[volume]]\npath = \"/data\"\n"), HasSubstr("[[volume]] #1: image is missing"));
+  EXPECT_THAT(error_of(base + "[[volume]]\npath = \"/tailor/x\"\nimage = \"d\"\n"),
+              HasSubstr("path /tailor/x is where the guest's own files are"));
+  EXPECT_THAT(error_of(base + "[[volume]]\npath = \"/a b\"\nimage = \"d\"\n"), HasSubstr("must not contain white space"));
+  EXPECT_THAT(error_of(base + "[[volume]]\npath = \"/d\"\nimage = \"a\"\n[[volume]]\npath = \"/d\"\nimage = \"b\"\n"),
+              HasSubstr("[[volume]] #2: path /d is also volume #1's"));
+  EXPECT_THAT(error_of(base + "[[volume]]\npath = \"/d\"\nimage = \"a\"\nsize_mib = 1\n"),
+              HasSubstr("size_mib = 1 is out of range (8..65536)"));
+}
+
 // Inputs from someone else's manifest (issue 13): package names that apt
 // would read as options, NUL bytes that cut a path short, tailor's own paths,
 // names that are directory tricks, paths past Linux's limits.
