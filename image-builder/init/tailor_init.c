@@ -15,6 +15,16 @@
  *   e<NAME=value>    environment, in order
  *   w<dir>           working directory
  *   q1               quiet: no "tailor-init:" status lines on the console
+ *   n<if> <cidr> <gw>  configure a network interface statically and route
+ *                    everything else through the gateway ([net])
+ *   v<dev> <type> <path> <ro|rw>  mount a volume ([[volume]]): /dev/<dev>
+ *   t<seconds>       how long the app has to stop after a stop request
+ *
+ * Stopping: the monitor asks by writing TAILOR_STOP_REQUEST to the serial
+ * port TAILOR_STOP_SERIAL (runner/guest_abi.h). /init then sends SIGTERM to
+ * the app's process group, SIGKILL after the stop timeout, and ends as when
+ * the app exits by itself: every other process killed, volumes synced and
+ * unmounted, the app's status reported.
  *
  * Clock stamps (TAILOR_EVENT_CLOCK) at its start, the app's exec and the exit
  * let a deterministic run put /init's moments on the virtual timeline.
@@ -23,7 +33,12 @@
  * and kept small: it only uses system calls and a few libc helpers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +59,18 @@
 
 #define CONF_PATH "/tailor/init.conf"
 #define MAX_ITEMS 4096
+#define MAX_VOLUMES 8
+
+#ifndef TAILOR_STOP_SERIAL
+#define TAILOR_STOP_SERIAL "ttyS1"
+#endif
+#ifndef TAILOR_STOP_REQUEST
+#define TAILOR_STOP_REQUEST "stop\n"
+#endif
+
+/* Volumes mounted, unmounted in reverse order at the end. */
+static const char *volume_paths[MAX_VOLUMES];
+static int volume_count;
 
 static int ports_ok; /* ioperm() granted the event and exit ports */
 static int quiet;
@@ -104,6 +131,20 @@ static void clock_to_kernel_log(void) {
 /* Ends the machine: status to the monitor, then power off; as a last resort
  * a reboot, which ends QEMU started with -no-reboot. Never returns. */
 static void finish(int status) {
+  if (volume_count > 0) {
+    /* Nothing may still write to a volume while it is unmounted: whatever
+     * the app left behind (daemons, children) goes first. */
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, 0) > 0) {
+    }
+    sync();
+    for (int i = volume_count - 1; i >= 0; --i)
+      if (umount(volume_paths[i]) != 0) {
+        say("cannot unmount %s: %s; syncing instead", volume_paths[i], strerror(errno));
+        umount2(volume_paths[i], MNT_DETACH);
+      }
+    sync();
+  }
   /* Let the serial console drain so that the app's last lines are not lost
    * when the monitor stops the machine. */
   tcdrain(1);
@@ -174,6 +215,124 @@ static void loopback_up(void) {
   close(fd);
 }
 
+static void set_addr(struct sockaddr *sa, in_addr_t addr) {
+  struct sockaddr_in *in = (struct sockaddr_in *)sa;
+  memset(in, 0, sizeof *in);
+  in->sin_family = AF_INET;
+  in->sin_addr.s_addr = addr;
+}
+
+/* "eth0 10.0.2.15/24 10.0.2.2": address, netmask, up, default route. The
+ * image builder wrote and checked it; a kernel without the device or IPv4
+ * makes the app's network calls fail, which /init says. */
+static void net_up(const char *spec) {
+  char ifname[IFNAMSIZ], cidr[32], gw[32];
+  if (sscanf(spec, "%15s %31s %31s", ifname, cidr, gw) != 3) {
+    say("bad network record '%s'", spec);
+    finish(125);
+  }
+  char *slash = strchr(cidr, '/');
+  int prefix = slash ? atoi(slash + 1) : 32;
+  if (slash) *slash = 0;
+  in_addr_t addr = inet_addr(cidr), gateway = inet_addr(gw);
+  in_addr_t mask = prefix <= 0 ? 0 : htonl(0xffffffffu << (32 - prefix));
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    say("cannot configure %s: no IPv4 sockets (%s)", ifname, strerror(errno));
+    return;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  set_addr(&ifr.ifr_addr, addr);
+  if (ioctl(fd, SIOCSIFADDR, &ifr) != 0) {
+    say("cannot configure %s: %s (is the network device in the kernel config?)", ifname, strerror(errno));
+    close(fd);
+    return;
+  }
+  set_addr(&ifr.ifr_netmask, mask);
+  if (ioctl(fd, SIOCSIFNETMASK, &ifr) != 0) say("cannot set the netmask of %s: %s", ifname, strerror(errno));
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) say("cannot bring up %s: %s", ifname, strerror(errno));
+  }
+  struct rtentry rt;
+  memset(&rt, 0, sizeof rt);
+  set_addr(&rt.rt_dst, 0);
+  set_addr(&rt.rt_genmask, 0);
+  set_addr(&rt.rt_gateway, gateway);
+  rt.rt_flags = RTF_UP | RTF_GATEWAY;
+  if (ioctl(fd, SIOCADDRT, &rt) != 0 && errno != EEXIST) say("cannot route through %s: %s", gw, strerror(errno));
+  close(fd);
+}
+
+/* A device node of our own for /dev/<name>: /dev may not be devtmpfs, and
+ * virtio-blk's major number is chosen at boot. devtmpfs on a private mount
+ * point has the node under its kernel name. */
+static int private_devtmpfs(void) {
+  static int mounted = 0;
+  if (!mounted) {
+    make_dirs("/tailor/dev");
+    if (mount("devtmpfs", "/tailor/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, NULL) != 0 && errno != EBUSY) return 0;
+    mounted = 1;
+  }
+  return 1;
+}
+
+/* "vda ext4 /data rw" */
+static void mount_volume(const char *spec) {
+  char dev[16], type[16], path[4096], mode[4];
+  if (sscanf(spec, "%15s %15s %4095s %3s", dev, type, path, mode) != 4 || volume_count >= MAX_VOLUMES) {
+    say("bad volume record '%s'", spec);
+    finish(125);
+  }
+  char node[64];
+  snprintf(node, sizeof node, "/tailor/dev/%s", dev);
+  if (!private_devtmpfs()) {
+    say("cannot mount devtmpfs to find %s: %s", dev, strerror(errno));
+    finish(125);
+  }
+  make_dirs(path);
+  unsigned long flags = MS_NOSUID | MS_NODEV | (strcmp(mode, "ro") == 0 ? MS_RDONLY : 0);
+  if (mount(node, path, type, flags, NULL) != 0) {
+    say("cannot mount volume %s (%s) on %s: %s (is %s and virtio-blk in the kernel config?)", dev, type, path,
+        strerror(errno), type);
+    finish(125);
+  }
+  volume_paths[volume_count++] = strdup(path);
+}
+
+/* The serial port the monitor writes stop requests to, raw and non-blocking;
+ * -1 when the kernel or the machine has none (then a stop is the monitor's). */
+static int open_stop_channel(void) {
+  const char *node = "/tailor/" TAILOR_STOP_SERIAL;
+  if (mknod(node, S_IFCHR | 0600, makedev(4, 65)) != 0 && errno != EEXIST) return -1;
+  int fd = open(node, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  unlink(node);
+  if (fd < 0) return -1;
+  struct termios t;
+  if (tcgetattr(fd, &t) == 0) {
+    cfmakeraw(&t);
+    tcsetattr(fd, TCSANOW, &t);
+  }
+  return fd;
+}
+
+static int child_pipe[2] = {-1, -1};
+
+static void on_child(int sig) {
+  (void)sig;
+  int saved = errno;
+  (void)!write(child_pipe[1], "c", 1);
+  errno = saved;
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The console as stdin/stdout/stderr, if the kernel did not give us one. */
 static void ensure_console(void) {
   if (fcntl(1, F_GETFD) >= 0) return;
@@ -215,8 +374,9 @@ int main(void) {
   size_t size = 0;
   char *conf = read_conf(&size);
   static char *argv[MAX_ITEMS + 1], *envp[MAX_ITEMS + 1];
-  int argc = 0, envc = 0, loopback = 0;
+  int argc = 0, envc = 0, loopback = 0, stop_timeout_s = 10, netc = 0, volc = 0;
   const char *exe = NULL, *workdir = "/";
+  const char *nets[4], *volumes[MAX_VOLUMES];
 
   /* Mounts come first (in order): devtmpfs may be needed by what follows. */
   for (size_t off = 0; off < size;) {
@@ -234,6 +394,9 @@ int main(void) {
       case 'e': if (envc < MAX_ITEMS) envp[envc++] = value; break;
       case 'w': workdir = value; break;
       case 'q': quiet = 1; break;
+      case 'n': if (netc < 4) nets[netc++] = value; break;
+      case 'v': if (volc < MAX_VOLUMES) volumes[volc++] = value; break;
+      case 't': stop_timeout_s = atoi(value) > 0 ? atoi(value) : 10; break;
       default: say("unknown record '%c' in " CONF_PATH " (tailor version mismatch?)", tag); finish(125);
     }
   }
@@ -243,6 +406,17 @@ int main(void) {
   }
   ensure_console();
   if (loopback) loopback_up();
+  for (int i = 0; i < netc; i++) net_up(nets[i]);
+  for (int i = 0; i < volc; i++) mount_volume(volumes[i]);
+
+  /* SIGCHLD wakes the loop below through a pipe, so that it can wait for
+   * the app and a stop request at once (no signalfd: small kernels lack it). */
+  if (pipe2(child_pipe, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_child;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
 
   pid_t app = fork();
   if (app < 0) die("fork");
@@ -268,22 +442,67 @@ int main(void) {
     _exit(err == ENOENT ? 127 : 126);
   }
 
-  /* PID 1: reap everything; the app's own status decides the run's. */
+  /* PID 1: reap everything; the app's own status decides the run's. A stop
+   * request on the stop channel sends SIGTERM to the app's process group
+   * (it leads a session of its own), and SIGKILL after the stop timeout. */
+  int stop_fd = open_stop_channel();
+  int stopping = 0, killed = 0;
+  long long deadline = 0;
+  char request[16];
+  size_t request_len = 0;
   for (;;) {
     int st = 0;
-    pid_t pid = wait(&st);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      die("wait");
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (pid != app) continue;
+      int status;
+      if (WIFEXITED(st)) {
+        status = WEXITSTATUS(st);
+      } else {
+        status = 128 + WTERMSIG(st);
+        if (!quiet && !(stopping && WTERMSIG(st) == SIGTERM))
+          say("%s was killed by signal %d (%s)", argv[0], WTERMSIG(st), strsignal(WTERMSIG(st)));
+      }
+      if (stopping && !quiet) say("%s stopped with status %d", argv[0], status);
+      finish(status);
     }
-    if (pid != app) continue;
-    int status;
-    if (WIFEXITED(st)) {
-      status = WEXITSTATUS(st);
-    } else {
-      status = 128 + WTERMSIG(st);
-      if (!quiet) say("%s was killed by signal %d (%s)", argv[0], WTERMSIG(st), strsignal(WTERMSIG(st)));
+    if (pid < 0 && errno == ECHILD) die("wait");  /* the app is gone without a status: cannot happen */
+
+    struct pollfd fds[2] = {{child_pipe[0], POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    int timeout = -1;
+    if (stopping && !killed) {
+      long long left = deadline - now_ms();
+      timeout = left > 0 ? (int)left : 0;
     }
-    finish(status);
+    int n = poll(fds, stop_fd >= 0 ? 2 : 1, timeout);
+    if (n < 0 && errno != EINTR) die("poll");
+    if (fds[0].revents & POLLIN) {
+      char drain[64];
+      while (read(child_pipe[0], drain, sizeof drain) > 0) {
+      }
+    }
+    if (stop_fd >= 0 && (fds[1].revents & POLLIN)) {
+      char c;
+      while (read(stop_fd, &c, 1) == 1) {
+        if (request_len < sizeof request - 1) request[request_len++] = c;
+        request[request_len] = 0;
+        if (c != '\n') continue;
+        if (strcmp(request, TAILOR_STOP_REQUEST) == 0 && !stopping) {
+          stopping = 1;
+          deadline = now_ms() + (long long)stop_timeout_s * 1000;
+          if (!quiet) say("stop requested: SIGTERM to %s (SIGKILL in %d s)", argv[0], stop_timeout_s);
+          kill(-app, SIGTERM);
+        }
+        request_len = 0;
+      }
+    } else if (stop_fd >= 0 && (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+      close(stop_fd);
+      stop_fd = -1;
+    }
+    if (stopping && !killed && now_ms() >= deadline) {
+      if (!quiet) say("%s did not stop within %d s: SIGKILL", argv[0], stop_timeout_s);
+      kill(-app, SIGKILL);
+      killed = 1;
+    }
   }
 }
