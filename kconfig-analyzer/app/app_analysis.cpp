@@ -237,6 +237,8 @@ AppAnalysis analyze_app(const AppInput& in, const knowledge::SyscallKnowledge& k
   for (const auto& m : in.mounts) c.add({"mount:" + m, {"[app] mounts " + m, in.name}, "manifest"});
   c.add({"compression:" + in.compression, {"initramfs compression " + in.compression, in.name}, "manifest"});
   if (in.smp > 1) c.add({"smp", {"[kernel] smp = " + std::to_string(in.smp), in.name}, "manifest"});
+  if (!in.net.empty()) c.add({"net", {"[net] " + in.net, in.name}, "manifest"});
+  for (const auto& v : in.volumes) c.add({"volume", {"[[volume]] " + v, in.name}, "manifest"});
   c.add({"boot", {"boot"}, "boot"});
 
   out.findings = c.findings();

@@ -31,6 +31,8 @@ struct AppInput {
   std::vector<std::string> mounts;            // file system types /init mounts
   std::string compression = "none";           // initramfs compression
   int smp = 1;
+  std::string net;                            // the manifest's [net] ("ports 8080:80", "tap tap0"), empty: none
+  std::vector<std::string> volumes;           // its [[volume]] mount points
   std::vector<std::string> extra;             // [kernel] extra: "CONFIG_X=y" / "# CONFIG_X is not set"
   // Words of argv and of the #! scripts the app runs: when the app's program
   // is BusyBox, only applets named here are followed. Unset: all applets.

@@ -133,6 +133,16 @@ AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
   // at every boot (gzip: about 25 ms of hello's virtual boot).
   in.compression = m.kernel.compression ? compression_name(*m.kernel.compression) : "none";
   in.smp = m.kernel.smp;
+  if (m.net.present) {
+    if (!m.net.tap.empty()) {
+      in.net = "mode tap:" + m.net.tap;
+    } else {
+      in.net = "ports";
+      for (const auto& p : m.net.ports) in.net += " " + std::to_string(p.host_port) + ":" + std::to_string(p.guest_port);
+      if (m.net.ports.empty()) in.net = "mode user";
+    }
+  }
+  for (const auto& v : m.volumes) in.volumes.push_back(v.path);
   in.extra = m.kernel.extra;
   return in;
 }
@@ -227,6 +237,8 @@ CachedAnalysis analyze_image(const Manifest& m, const PayloadTree& tree, const s
   key_text += "rules " + sha256_hex(knowledge::RuleSet::builtin().fingerprint()) + "\n";
   for (const auto& a : m.app.argv) key_text += "argv " + a + "\n";
   for (const auto& x : input.mounts) key_text += "mount " + x + "\n";
+  if (!input.net.empty()) key_text += "net " + input.net + "\n";
+  for (const auto& x : input.volumes) key_text += "volume " + x + "\n";
   key_text += "compression " + input.compression + "\nsmp " + std::to_string(input.smp) + "\n";
   for (const auto& e : input.extra) key_text += "extra " + e + "\n";
   for (const auto& [p, node] : tree.nodes())

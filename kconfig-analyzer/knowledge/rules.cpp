@@ -15,7 +15,7 @@ extern const char* const kBuiltinRules;  // rules.toml, embedded at build time
 
 const std::vector<std::string>& rule_trigger_kinds() {
   static const std::vector<std::string> kinds = {"boot",   "mount",  "compression", "smp",    "script", "loopback",
-                                                 "socket", "syscall", "import",     "path"};
+                                                 "net",    "volume", "socket",      "syscall", "import", "path"};
   return kinds;
 }
 
@@ -30,8 +30,9 @@ void check_trigger(const std::string& when, const std::string& where) {
   const auto& kinds = rule_trigger_kinds();
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
     throw Error(where + ": unknown trigger '" + when + "' (kinds: boot, mount:, compression:, smp, script, loopback, "
-                        "socket:, syscall:, import:, path:)");
-  bool needs_arg = kind != "boot" && kind != "smp" && kind != "script" && kind != "loopback";
+                        "net, volume, socket:, syscall:, import:, path:)");
+  bool needs_arg = kind != "boot" && kind != "smp" && kind != "script" && kind != "loopback" && kind != "net" &&
+                   kind != "volume";
   if (needs_arg && (when.size() <= kind.size() + 1 || when[kind.size()] != ':'))
     throw Error(where + ": trigger '" + when + "' needs a value after '" + kind + ":'");
 }
