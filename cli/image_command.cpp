@@ -11,6 +11,7 @@
 #include "common/sha256.h"
 #include "image-builder/fleet/fleet_build.h"
 #include "image-builder/image_build.h"
+#include "image-builder/volume_image.h"
 #include "image-builder/image_check.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/manifest.h"
@@ -151,6 +152,32 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
   });
 }
 
+// [net] and [[volume]] as the runner's devices. Forwarded ports are checked
+// here, before a volume is made, so that a taken port leaves nothing behind.
+void add_service_devices(const Manifest& m, runner::BootSpec& spec) {
+  if (!m.net.present) return;
+  runner::NetDevice net;
+  net.tap = m.net.tap;
+  net.user = m.net.tap.empty();
+  net.guest_cidr = m.net.address;
+  net.gateway = m.net.gateway;
+  net.dns = m.net.dns;
+  for (const auto& p : m.net.ports) {
+    runner::PortForward f;
+    f.protocol = p.protocol == "udp" ? runner::PortForward::Protocol::Udp : runner::PortForward::Protocol::Tcp;
+    f.host_address = p.host_address;
+    f.host_port = p.host_port;
+    f.guest_port = p.guest_port;
+    net.forwards.push_back(f);
+  }
+  spec.nets.push_back(net);
+  try {
+    runner::check_forward_ports(spec.nets);
+  } catch (const Error& e) {
+    throw Error(m.net.where.str() + ": [net] ports: " + e.what());
+  }
+}
+
 void add_run(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("run", "Build a manifest's image if needed, boot it, and exit with the app's status");
   cmd->footer(
@@ -158,7 +185,13 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
       "(0..255), or one of the runner's codes when the guest ended otherwise (see `tailor boot\n"
       "--help`). With --check, the manifest's [check] decides instead: 0 when the console holds\n"
       "every expected string and the app's status is the expected one, 1 otherwise (the reason\n"
-      "goes to stderr). The image is built into -o DIR, by default a directory in the cache.");
+      "goes to stderr). The image is built into -o DIR, by default a directory in the cache.\n\n"
+      "Services: [net] gives the guest a network device (user-mode NAT with the manifest's port\n"
+      "forwards, which are printed, or a TAP interface) and [[volume]] an ext4 image each (made\n"
+      "when missing, checked with e2fsck before the boot). A manifest with [net] and no\n"
+      "timeout_s runs until stopped. Ctrl-C or SIGTERM asks the guest to stop: /init sends\n"
+      "SIGTERM to the app, SIGKILL after [run] stop_timeout_s (default 10), unmounts the\n"
+      "volumes, and tailor exits with the app's status; a second Ctrl-C stops at once.");
   auto manifest = std::make_shared<std::string>();
   auto flags = std::make_shared<BuildFlags>();
   auto check = std::make_shared<bool>(false);
@@ -185,19 +218,33 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
     if (*check && !m.check.present) throw Error(m.path.string() + ": --check, but the manifest has no [check] table");
     const stdfs::path cache = global.cache();
     const stdfs::path default_out = cache / "images" / (m.name + "-" + sha256_hex(m.path.string()).substr(0, 12));
+    // Services first: a taken port or a bad volume stops the run before any build.
+    runner::BootSpec spec;
+    add_service_devices(m, spec);
+    const std::vector<PreparedVolume> volumes = prepare_volumes(m);
+    for (const auto& v : volumes) spec.disks.push_back({v.image, v.read_only});
     Progress progress;
-    ImageBuildResult img = build_image(m, flags->options(m, default_out, cache), cache, progress);
+    ImageBuildResult img;
+    try {
+      img = build_image(m, flags->options(m, default_out, cache), cache, progress);
+    } catch (...) {
+      remove_created_volumes(volumes);  // a failed run leaves no volume it made
+      throw;
+    }
+    for (const auto& p : m.net.ports) std::fprintf(stderr, "tailor: %s: %s\n", m.name.c_str(), p.describe().c_str());
     std::fprintf(stderr, "tailor: %s: kernel %s, %s, %llu files; booting\n", m.name.c_str(),
                  img.kernel.cache_hit ? "cached" : "built", img.initramfs.filename().c_str(),
                  static_cast<unsigned long long>(img.initramfs_info.entries));
 
-    runner::BootSpec spec;
+    spec.stop_channel = true;
+    spec.stop_grace = std::chrono::seconds(m.run.stop_timeout_s + 5);
     spec.kernel = img.boot_kernel;
     if (!img.embedded) spec.initrd = img.initramfs;
     spec.cmdline = img.cmdline;
     spec.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
     spec.cpus = static_cast<std::uint32_t>(m.kernel.smp);
-    const double seconds = *timeout >= 0 ? *timeout : m.run.timeout_s;
+    // A service (with [net]) runs until it is stopped, unless the manifest says otherwise.
+    const double seconds = *timeout >= 0 ? *timeout : (m.net.present && !m.run.timeout_set ? 0 : m.run.timeout_s);
     spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     spec.backend = runner::parse_backend(*backend);
     spec.qemu_machine = *machine;

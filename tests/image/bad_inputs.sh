@@ -147,6 +147,30 @@ printf 'name = "bad"\n[app]\nargv = ["/usr/sbin/postfix"]\n[[payload]]\ndeb = ["
 # deb_exclude/deb_include name packages of the install set; a typo is an error.
 printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3"]\ndeb_exclude = ["libreadline9"]\n' > exclude_typo.toml
 printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3"]\ndeb_include = ["Dpkg"]\n' > include_name.toml
+# Services (issue 14): each stops `tailor run` before anything is built or made.
+# A forwarded port another program holds; a volume that would be made too.
+exec {holder}< <(python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(600)')
+read -r taken_port <&$holder
+printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\nfiles = { "/bin/hello" = "%s" }\n[net]\nports = ["127.0.0.1:%s:80"]\n[[volume]]\npath = "/data"\nimage = "port-volume.img"\n' \
+  "$fixtures/bin/hello_musl_static" "$taken_port" > port_taken.toml
+svc() {  # NAME VOLUME-LINES: a hello manifest with one [[volume]]
+  printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\nfiles = { "/bin/hello" = "%s", "/data/x" = "data.txt" }\n[[volume]]\n%b\n' \
+    "$fixtures/bin/hello_musl_static" "$2" > "$1.toml"
+}
+head -c 4096 /dev/urandom > garbage.img
+svc not_ext4 'path = "/vol"\nimage = "garbage.img"'
+mke2fs -q -F -t ext4 damaged.img 8M && printf '\xff%.0s' $(seq 1 2048) | dd of=damaged.img bs=1 seek=4096 conv=notrunc status=none
+svc damaged 'path = "/vol"\nimage = "damaged.img"'
+svc ro_missing 'path = "/vol"\nimage = "nothing-here.img"\nread_only = true'
+svc no_dir 'path = "/vol"\nimage = "no/such/dir/v.img"'
+svc collides 'path = "/data"\nimage = "collide.img"'
+svc system_path 'path = "/proc"\nimage = "proc.img"'
+printf 'CONFIG_64BIT=y\nCONFIG_BLK_DEV_INITRD=y\n' > noinet.config
+printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\nfiles = { "/bin/hello" = "%s" }\n[net]\nports = ["8080:80"]\n[kernel]\nconfig = "noinet.config"\n' \
+  "$fixtures/bin/hello_musl_static" > noinet.toml
+printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\nfiles = { "/bin/hello" = "%s" }\n[net]\nports = ["8080:0"]\n' \
+  "$fixtures/bin/hello_musl_static" > port_zero.toml
 write evil_depends.toml <<'T'
 name = "bad"
 [app]
@@ -261,6 +285,18 @@ expect_error exclude_typo.toml "exclude_typo.toml:4:1: \[\[payload\]\] #1: deb_e
 expect_error include_name.toml "include_name.toml:6:[0-9]+: \[\[payload\]\] deb_include: 'Dpkg' is not a Debian package name"
 downloads=$(find "$work/cache" -maxdepth 2 -name 'download-*' 2>/dev/null)
 [[ -z "$downloads" ]] || { echo "FAIL: half-done downloads left: $downloads"; failures=$((failures + 1)); }
+expect_error port_taken.toml "port_taken.toml:6:1: \[net\] ports: host port $taken_port is already in use" run
+[[ -e port-volume.img ]] && { echo "FAIL: a taken port still made the volume"; failures=$((failures + 1)); }
+exec {holder}<&-
+expect_error not_ext4.toml 'not_ext4.toml:6:1: \[\[volume\]\] #1 \(/vol, .*garbage.img\): not an ext4 image' run
+expect_error damaged.toml 'damaged.toml:6:1: \[\[volume\]\] #1 \(/vol, .*damaged.img\): e2fsck finds the file system damaged' run
+expect_error ro_missing.toml 'ro_missing.toml:6:1: .*a read-only volume cannot start empty' run
+expect_error no_dir.toml 'no_dir.toml:6:1: .*directory .*no/such/dir does not exist' run
+expect_error collides.toml 'collides.toml:6:1: \[\[volume\]\] #1: path /data collides with the payload.s /data/x' run
+[[ -e collide.img ]] && { echo "FAIL: the failed run left the volume it made"; failures=$((failures + 1)); }
+expect_error system_path.toml 'system_path.toml:7:8: \[\[volume\]\] #1: path /proc is where the guest.s own files are'
+expect_error noinet.toml 'noinet.toml: \[net\]/\[\[volume\]\] need CONFIG_INET, .*CONFIG_VIRTIO_NET, which the kernel config .* lacks'
+expect_error port_zero.toml "port_zero.toml:7:[0-9]+: \[net\] ports: port forward '8080:0': guest port '0' is not a port number"
 expect_error abs_layer.toml 'abs_layer.tar: refusing l0/layer.tar: it is a symbolic link to the absolute path'
 expect_error abs_manifest.toml 'abs_manifest.tar: refusing manifest.json: it is a symbolic link to the absolute path'
 grep -q TOPSECRET stderr.txt && { echo "FAIL: the host file leaked into the error"; failures=$((failures + 1)); }

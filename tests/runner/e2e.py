@@ -459,15 +459,69 @@ def user_net_nested(a):
     return 0
 
 
+def service_nested(a):
+    """manifests/redis-server.toml as a service under tailor-vmm + libslirp in
+    nested KVM (issue 14): the image `tailor build --fixed-config` makes, its
+    volume on virtio-blk, SET through the forwarded port, SIGTERM (the stop
+    channel: /init stops redis, unmounts the volume), a second boot on the same
+    volume, GET. The client is busybox nc inside L1 (redis takes inline commands)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.makedirs(a.work, exist_ok=True)
+    out = os.path.join(a.work, "redis-server-image")
+    rc, o, e, secs = run([a.tailor, "build", "--fixed-config", os.path.join(root, "manifests/redis-server.toml"),
+                          "-o", out], timeout=3600)
+    check(rc == 0, f"redis-server image built ({secs:.0f} s)", e[-2000:])
+    if rc != 0:
+        return 1
+    cmdline = json.load(open(os.path.join(out, "image.lock.json")))["kernel"]["cmdline"]
+    pvh = "CONFIG_PVH=y" in open(os.path.join(out, "kernel.config")).read()
+    volume = os.path.join(a.work, "redis-volume.img")
+    if os.path.exists(volume):
+        os.remove(volume)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-E", "root_owner=0:0", volume, "16M"], check=True)
+    boot = (f"tailor boot --backend kvm -k /l2/kernel -i /l2/initrd --mem 256 --timeout 600 --cmdline '{cmdline}' "
+            "--stop-channel --disk /l2/volume.img --net user,hostfwd=tcp:127.0.0.1:6380-:6379")
+    ask = {1: "SET tailor-key kept-across-boots", 2: "GET tailor-key"}
+    script = "ip link set lo up; "
+    for step in (1, 2):
+        script += (f"rm -f /tmp/console; {boot} >/tmp/console 2>/tmp/err & pid=$!; i=0; "
+                   "while ! grep -q 'Ready to accept connections' /tmp/console 2>/dev/null; do i=$((i+1)); "
+                   "[ $i -gt 3000 ] && break; sleep 0.2; done; "
+                   f"echo answer-{step}=$(printf '{ask[step]}\\r\\n' | nc -w 5 127.0.0.1 6380 | tr -d '\\r' | tr '\\n' ' '); "
+                   f"kill -TERM $pid; wait $pid; echo monitor-exit-{step}=$?; cat /tmp/console /tmp/err; ")
+    files = [{"guest": "/bin/tailor", "host": a.tailor, "strip": True},
+             {"guest": "/l2/kernel", "host": os.path.join(out, "vmlinux" if pvh else "bzImage")},
+             {"guest": "/l2/initrd", "host": os.path.join(out, "initramfs.cpio")},
+             {"guest": "/l2/volume.img", "host": volume}]
+    files += [{"guest": lib, "host": lib} for lib in ldd_closure(a.tailor)]
+    plan = {"l1": {"machine": "pc", "timeout_s": 1500}, "files": files,
+            "cases": [{"name": "redis", "argv": ["sh", "-c", script], "timeout_s": 1200}]}
+    plan_path, result_path = os.path.join(a.work, "service-plan.json"), os.path.join(a.work, "service-result.json")
+    json.dump(plan, open(plan_path, "w"), indent=2)
+    rc, o, e, secs = run([a.nested, "run", plan_path, "-o", result_path], timeout=1600)
+    res = json.load(open(result_path)) if os.path.exists(result_path) else {}
+    case = next(iter(res.get("cases", [])), {})
+    text = case.get("stdout", "") + case.get("stderr", "")
+    check("answer-1=+OK" in text, "nested KVM: SET through tailor-vmm + libslirp's forwarded port", text[-3000:] or e[-2000:])
+    check("monitor-exit-1=0" in text, "nested KVM: SIGTERM stops redis cleanly (tailor boot exits with its status 0)",
+          text[-3000:])
+    check("answer-2=$17 kept-across-boots" in text, "nested KVM: after a restart, GET returns the value from the volume",
+          text[-3000:])
+    check("monitor-exit-2=0" in text, "nested KVM: the second boot stops cleanly too", text[-3000:])
+    print(f"info: L1 run {secs:.0f} s")
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("mode", choices=["host-guest", "qemu", "robustness", "nested", "virtio", "user-net",
-                                      "user-net-nested"])
+                                      "user-net-nested", "service-nested"])
     for opt in ("--tailor", "--vmm", "--nested", "--guests", "--kernel", "--work"):
         p.add_argument(opt, required=True)
     a = p.parse_args()
     rc = {"host-guest": host_guest, "qemu": qemu, "robustness": robustness, "nested": nested,
-          "virtio": virtio, "user-net": user_net, "user-net-nested": user_net_nested}[a.mode](a)
+          "virtio": virtio, "user-net": user_net, "user-net-nested": user_net_nested,
+          "service-nested": service_nested}[a.mode](a)
     if rc == 77:
         return 77
     if FAILURES:
