@@ -397,18 +397,25 @@ class ScriptReader {
   std::map<std::string, std::vector<std::string>> functions_;
 };
 
-// sysusers.d(5): "u NAME ID GECOS HOME SHELL", "g NAME ID"; '-' for a default.
-void read_sysusers(const std::string& package, const std::string& text, PackageSetup& out) {
+// Each line of a sysusers.d/tmpfiles.d file with at least two words, split
+// as the shell would (quotes removed, comments dropped).
+template <typename Fn>
+void for_each_config_line(const std::string& text, Fn fn) {
   std::istringstream in(text);
   std::string line;
-  Scope none;
+  const Scope none;
   while (std::getline(in, line)) {
     auto cmds = split_commands(trim(line), none);
-    if (cmds.empty() || cmds[0].size() < 2) continue;
-    const auto& w = cmds[0];
+    if (!cmds.empty() && cmds[0].size() >= 2) fn(cmds[0]);
+  }
+}
+
+// sysusers.d(5): "u NAME ID GECOS HOME SHELL", "g NAME ID"; '-' for a default.
+void read_sysusers(const std::string& package, const std::string& text, PackageSetup& out) {
+  for_each_config_line(text, [&](const std::vector<Word>& w) {
     const std::string& type = w[0].text;
     const std::string& name = w[1].text;
-    if (name.find('%') != std::string::npos) continue;
+    if (name.find('%') != std::string::npos) return;
     const std::string id = w.size() > 2 ? w[2].text.substr(0, w[2].text.find(':')) : "-";
     if (type == "g") {
       out.groups.push_back({name, number(id), "", "", "", package});
@@ -423,25 +430,19 @@ void read_sysusers(const std::string& package, const std::string& text, PackageS
       out.users.push_back(u);
       out.groups.push_back({name, number(id), "", "", "", package});
     }
-  }
+  });
 }
 
 // tmpfiles.d(5): "d PATH MODE USER GROUP AGE" (and D) create directories.
 void read_tmpfiles(const std::string& package, const std::string& text, PackageSetup& out) {
-  std::istringstream in(text);
-  std::string line;
-  Scope none;
-  while (std::getline(in, line)) {
-    auto cmds = split_commands(trim(line), none);
-    if (cmds.empty() || cmds[0].size() < 2) continue;
-    const auto& w = cmds[0];
-    if (w[0].text != "d" && w[0].text != "D") continue;
-    if (!absolute(w[1].text) || w[1].text.find('%') != std::string::npos) continue;
+  for_each_config_line(text, [&](const std::vector<Word>& w) {
+    if (w[0].text != "d" && w[0].text != "D") return;
+    if (!absolute(w[1].text) || w[1].text.find('%') != std::string::npos) return;
     std::uint32_t mode = 0755;
     if (w.size() > 2)
       if (auto m = octal_mode(w[2].text)) mode = *m;
     out.dirs.push_back({w[1].text, mode, package, "tmpfiles.d"});
-  }
+  });
 }
 
 // Debian's static users and groups, as base-passwd installs them.

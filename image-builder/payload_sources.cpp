@@ -231,50 +231,47 @@ void add_resolved_debs(const PayloadSpec& p, const std::string& what, const stdf
   }
 }
 
+// Puts what installation would have created at `path`; a path the tree
+// cannot take (a file where a directory should be) becomes a warning.
+void put_derived(AssembledPayload& out, const std::string& path, const PayloadNode& node, const std::string& what) {
+  try {
+    out.tree.put(path, node);
+  } catch (const Error& e) {
+    out.notes.push_back("warning: " + what + ": " + e.what());
+  }
+}
+
+PayloadNode derived_node(NodeType type, std::uint32_t mode, const std::string& package, const std::string& how) {
+  PayloadNode n;
+  n.type = type;
+  n.mode = mode;
+  n.source = "deb " + package;
+  n.reason = "created at installation (" + how + ")";
+  return n;
+}
+
 // What the kept packages' scripts and data would have created, where the
-// payload does not have it already: directories, then alternatives' links
-// whose target is in the image.
+// payload does not have it already: directories, alternatives' and literal
+// links whose target is in the image, copies of files the image has.
 void apply_package_setup(AssembledPayload& out, const std::vector<PackageSetupInput>& inputs) {
   out.setup = derive_package_setup(inputs);
-  for (const auto& d : out.setup.dirs) {
-    if (out.tree.lookup(d.path)) continue;
-    PayloadNode n;
-    n.type = NodeType::Dir;
-    n.mode = d.mode;
-    n.source = "deb " + d.package;
-    n.reason = "created at installation (" + d.how + ")";
-    try {
-      out.tree.put(d.path, n);
-    } catch (const Error& e) {
-      out.notes.push_back("warning: " + d.package + " would create directory " + d.path + ": " + e.what());
-    }
-  }
+  for (const auto& d : out.setup.dirs)
+    if (!out.tree.lookup(d.path))
+      put_derived(out, d.path, derived_node(NodeType::Dir, d.mode, d.package, d.how),
+                  d.package + " would create directory " + d.path);
   for (const auto& l : out.setup.links) {
     const std::string target = l.target.front() == '/' ? l.target : image_dirname(l.link) + "/" + l.target;
     if (out.tree.find(l.link) || out.tree.resolve(l.link) || !out.tree.lookup(normalize_image_path(target))) continue;
-    PayloadNode n;
-    n.type = NodeType::Symlink;
-    n.mode = 0777;
+    PayloadNode n = derived_node(NodeType::Symlink, 0777, l.package, l.how);
     n.link_target = l.target;
-    n.source = "deb " + l.package;
-    n.reason = "created at installation (" + l.how + ")";
-    try {
-      out.tree.put(l.link, n);
-    } catch (const Error& e) {
-      out.notes.push_back("warning: " + l.package + " would link " + l.link + ": " + e.what());
-    }
+    put_derived(out, l.link, n, l.package + " would link " + l.link);
   }
   for (const auto& c : out.setup.copies) {
     const PayloadNode* from = out.tree.lookup(c.from);
     if (out.tree.lookup(c.to) || !from || from->type != NodeType::File) continue;
-    PayloadNode n = *from;
-    n.source = "deb " + c.package;
-    n.reason = "created at installation (cp " + c.from + ")";
-    try {
-      out.tree.put(c.to, n);
-    } catch (const Error& e) {
-      out.notes.push_back("warning: " + c.package + " would copy " + c.from + " to " + c.to + ": " + e.what());
-    }
+    PayloadNode n = derived_node(NodeType::File, from->mode, c.package, "cp " + c.from);
+    n.content = from->content;
+    put_derived(out, c.to, n, c.package + " would copy " + c.from + " to " + c.to);
   }
   for (const auto& w : out.setup.warnings) out.notes.push_back("warning: " + w);
 }
