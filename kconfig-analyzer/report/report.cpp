@@ -10,6 +10,7 @@
 #include <set>
 
 #include "kconfig-analyzer/app/app_analysis.h"
+#include "kconfig-analyzer/report/unmet_json.h"
 
 namespace tailor::report {
 
@@ -180,13 +181,7 @@ std::string report_json(const app::AnalyzeResult& r) {
                  {"requirements", r.analysis.requirements.size()},
                  {"unmet", r.config.unmet.size()}};
   j["options"] = options;
-  json unmet = json::array();
-  for (const auto& u : r.config.unmet)
-    unmet.push_back({{"condition", knowledge::to_string(u.requirement.condition)},
-                     {"reason", minimizer::chain_text(u.requirement.reason)},
-                     {"summary", u.summary},
-                     {"explanation", u.explanation}});
-  j["unmet"] = unmet;
+  j["unmet"] = unmet_json(r.config.unmet);
   json reqs = json::array();
   for (const auto& q : r.analysis.requirements)
     reqs.push_back({{"condition", knowledge::to_string(q.condition)}, {"reason", minimizer::chain_text(q.reason)}});

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "kconfig-analyzer/report/unmet_json.h"
+
 namespace tailor::report {
 
 using minimizer::OptionReason;
@@ -111,13 +113,7 @@ std::string union_report_json(const app::UnionResult& r) {
                        {"apps", per_app}});
   }
   j["options"] = options;
-  json unmet = json::array();
-  for (const auto& u : r.config.unmet)
-    unmet.push_back({{"condition", knowledge::to_string(u.requirement.condition)},
-                     {"reason", minimizer::chain_text(u.requirement.reason)},
-                     {"summary", u.summary},
-                     {"explanation", u.explanation}});
-  j["unmet"] = unmet;
+  j["unmet"] = unmet_json(r.config.unmet);
   j["fragment"] = r.config.fragment;
   j["dropped"] = r.config.dropped;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
