@@ -69,10 +69,37 @@ TEST_F(ImagePlanTest, AddsInitItsConfigTheConsoleAndStandardFiles) {
 
   const std::string conf = read_file(p.tree.find("/tailor/init.conf")->content.file);
   EXPECT_EQ(conf, encode_init_config(p.init));
-  static const char kRecords[] = "mdevtmpfs:/dev\0mproc:/proc\0l1\0w/work\0x/bin/hello\0a/bin/hello\0aa b\0eGREETING=hi\0";
+  static const char kRecords[] =
+      "mdevtmpfs:/dev\0mproc:/proc\0l1\0w/work\0t10\0x/bin/hello\0a/bin/hello\0aa b\0eGREETING=hi\0";
   EXPECT_THAT(conf, HasSubstr(std::string(kRecords, sizeof kRecords - 1)));
   EXPECT_THAT(p.init.env, ElementsAre("GREETING=hi", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                       "HOME=/", "TERM=linux"));
+}
+
+// [net] and [[volume]] become /init's records, the mount point and the
+// resolver's configuration; the stop timeout goes along.
+TEST_F(ImagePlanTest, ServicesBecomeInitRecords) {
+  ImagePlan p = plan(manifest("", "[run]\nstop_timeout_s = 4\n[net]\nports = [\"8080:80\"]\ndns = \"10.0.2.9\"\n"
+                                  "[[volume]]\npath = \"/srv/data\"\nimage = \"d.img\"\n[[volume]]\npath = \"/ro\"\n"
+                                  "image = \"r.img\"\nread_only = true\n"));
+  EXPECT_THAT(p.init.nets, ElementsAre("eth0 10.0.2.15/24 10.0.2.2"));
+  EXPECT_THAT(p.init.volumes, ElementsAre("vda ext4 /srv/data rw", "vdb ext4 /ro ro"));
+  EXPECT_EQ(p.init.stop_timeout_s, 4);
+  EXPECT_EQ(p.tree.find("/srv/data")->type, NodeType::Dir);
+  EXPECT_EQ(read_file(p.tree.find("/etc/resolv.conf")->content.file), "nameserver 10.0.2.9\n");
+  const std::string conf = read_file(p.tree.find("/tailor/init.conf")->content.file);
+  static const char kRecords[] = "neth0 10.0.2.15/24 10.0.2.2\0vvda ext4 /srv/data rw\0vvdb ext4 /ro ro\0t4\0";
+  EXPECT_THAT(conf, HasSubstr(std::string(kRecords, sizeof kRecords - 1)));
+  EXPECT_EQ(plan(manifest()).tree.find("/etc/resolv.conf"), nullptr);  // no [net], no resolver
+}
+
+TEST_F(ImagePlanTest, AVolumeOverPayloadFilesIsAnError) {
+  try {
+    plan(manifest("", "[[volume]]\npath = \"/bin\"\nimage = \"d.img\"\n"));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("[[volume]] #1: path /bin collides with the payload's /bin/hello (file hello)"));
+  }
 }
 
 TEST_F(ImagePlanTest, ThePayloadsOwnEtcFilesWin) {
