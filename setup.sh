@@ -28,6 +28,8 @@ PACKAGES=(
   linux-source-6.1 linux-source-6.12 linux-config-6.1
   # guests: emulator, static userlands for test guests
   qemu-system-x86 busybox-static musl-tools musl-dev
+  # [[volume]] images: mke2fs -d makes them without root, e2fsck checks them
+  e2fsprogs
   # test oracles and scripts
   python3 python3-kconfiglib
   # image.oci_image: container images made by the real tools
