@@ -149,8 +149,12 @@ printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["s
 printf 'name = "bad"\n[app]\nargv = ["/usr/bin/sqlite3"]\n[[payload]]\ndeb = ["sqlite3"]\ndeb_include = ["Dpkg"]\n' > include_name.toml
 # Services (issue 14): each stops `tailor run` before anything is built or made.
 # A forwarded port another program holds; a volume that would be made too.
-exec {holder}< <(python3 -c 'import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(600)')
+# The holder must end with the test: it shares the test's output, and ctest
+# waits for every writer of that to close it.
+exec {holder}< <(exec python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(600)' 2>/dev/null)
+holder_pid=$!
+trap 'kill $holder_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 read -r taken_port <&$holder
 printf 'name = "bad"\n[app]\nargv = ["/bin/hello"]\n[[payload]]\nfiles = { "/bin/hello" = "%s" }\n[net]\nports = ["127.0.0.1:%s:80"]\n[[volume]]\npath = "/data"\nimage = "port-volume.img"\n' \
   "$fixtures/bin/hello_musl_static" "$taken_port" > port_taken.toml
@@ -288,6 +292,7 @@ downloads=$(find "$work/cache" -maxdepth 2 -name 'download-*' 2>/dev/null)
 expect_error port_taken.toml "port_taken.toml:6:1: \[net\] ports: host port $taken_port is already in use" run
 [[ -e port-volume.img ]] && { echo "FAIL: a taken port still made the volume"; failures=$((failures + 1)); }
 exec {holder}<&-
+kill $holder_pid 2>/dev/null || true
 expect_error not_ext4.toml 'not_ext4.toml:6:1: \[\[volume\]\] #1 \(/vol, .*garbage.img\): not an ext4 image' run
 expect_error damaged.toml 'damaged.toml:6:1: \[\[volume\]\] #1 \(/vol, .*damaged.img\): e2fsck finds the file system damaged' run
 expect_error ro_missing.toml 'ro_missing.toml:6:1: .*a read-only volume cannot start empty' run
