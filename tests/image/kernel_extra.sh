@@ -17,7 +17,7 @@ argv = ["/bin/busybox", "true"]
 [[payload]]
 deb = ["busybox-static"]
 [kernel]
-extra = ["VIRTIO_NET"]
+extra = ["E1000"]
 TOML
 set +e
 "$tailor" build $FIXED "$work/unmet.toml" -o "$work/out" 2> "$work/err.txt"
@@ -25,6 +25,6 @@ rc=$?
 set -e
 cat "$work/err.txt"
 [[ $rc -eq 1 ]] || { echo "FAIL: exit $rc, expected 1"; exit 1; }
-grep -q "unmet.toml: \[kernel\] extra: CONFIG_VIRTIO_NET: requested y" "$work/err.txt" || { echo "FAIL: message"; exit 1; }
+grep -q "unmet.toml: \[kernel\] extra: CONFIG_E1000: requested y" "$work/err.txt" || { echo "FAIL: message"; exit 1; }
 [[ ! -e "$work/out" ]] || { echo "FAIL: output left behind"; exit 1; }
 echo "PASS"
