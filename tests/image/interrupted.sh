@@ -28,12 +28,16 @@ deb = ["busybox-static"]
 memory_mib = 96
 timeout_s = 900
 TOML
+# The same, with an app that ignores SIGTERM (ignored signals stay ignored in
+# its children) and gives itself 2 s to stop.
+sed -e 's/^name = "sleeper"/name = "stubborn"/' -e "s/\"echo guest-is-up/\"trap '' TERM; echo guest-is-up/" \
+    -e 's/^timeout_s = 900/timeout_s = 900\nstop_timeout_s = 2/' sleeper.toml > stubborn.toml
 "$tailor" build $FIXED sleeper.toml -o out > /dev/null 2>&1 || "$tailor" build $FIXED sleeper.toml -o out
 
 # Starts `tailor run` in the background, waits for the guest's first line and
-# for QEMU's socket directory; sets PID.
-start_run() {
-  "$tailor" run $FIXED sleeper.toml -o out > run.out 2> run.err &
+# for QEMU's socket directory; sets PID. MANIFEST: sleeper.toml by default.
+start_run() {  # [MANIFEST]
+  "$tailor" run $FIXED "${1:-sleeper.toml}" -o out > run.out 2> run.err &
   PID=$!
   for _ in $(seq 600); do
     grep -q guest-is-up run.out 2> /dev/null && compgen -G "$tmp/.tailor-qemu-$PID.*" > /dev/null && return 0
@@ -44,19 +48,42 @@ start_run() {
 }
 qemu_of() { pgrep -f -- "$tmp/.tailor-qemu-$1\." || true; }
 
+# A first SIGINT or SIGTERM asks the guest to stop: /init sends SIGTERM to the
+# app, and tailor exits with the app's status (the shell killed by SIGTERM: 143).
 for sig in INT TERM; do
   start_run
   kill "-$sig" "$PID"
   set +e; wait "$PID"; rc=$?; set -e
-  want=$(( 128 + $(kill -l "$sig") ))
-  [[ $rc -eq $want ]] || { echo "FAIL: SIG$sig: exit $rc, expected $want ($(cat run.err))"; exit 1; }
-  grep -q "interrupted by SIG$sig" run.err || { echo "FAIL: SIG$sig: no message: $(cat run.err)"; exit 1; }
+  [[ $rc -eq 143 ]] || { echo "FAIL: SIG$sig: exit $rc, expected the app's 143 ($(cat run.err))"; exit 1; }
+  grep -q "stop requested: SIGTERM to /bin/busybox" run.out || { echo "FAIL: SIG$sig: /init saw no stop request: $(cat run.out)"; exit 1; }
   compgen -G "$tmp/.tailor-qemu-$PID.*" > /dev/null && { echo "FAIL: SIG$sig left $tmp/.tailor-qemu-$PID.*"; exit 1; }
   [[ -z "$(qemu_of "$PID")" ]] || { echo "FAIL: SIG$sig left QEMU running"; exit 1; }
-  echo "ok: SIG$sig stops QEMU, removes the socket directory, exits $rc"
+  echo "ok: SIG$sig stops the app through /init, QEMU ends, the socket directory goes, exit $rc"
 done
 
-# SIGKILL: nothing can clean up then; gc proves the owner dead and removes it.
+# An app that ignores SIGTERM gets SIGKILL after its stop_timeout_s (137).
+start_run stubborn.toml
+kill -INT "$PID"
+set +e; wait "$PID"; rc=$?; set -e
+[[ $rc -eq 137 ]] || { echo "FAIL: stubborn app: exit $rc, expected 137 ($(cat run.err))"; exit 1; }
+grep -q "did not stop within 2 s: SIGKILL" run.out || { echo "FAIL: no SIGKILL message: $(cat run.out)"; exit 1; }
+echo "ok: an app that ignores SIGTERM is killed after stop_timeout_s (exit $rc)"
+
+# A second signal stops at once: 128+N, as an interrupted run always did.
+for sig in INT TERM; do
+  start_run stubborn.toml
+  kill "-$sig" "$PID"
+  sleep 0.5
+  kill "-$sig" "$PID"
+  set +e; wait "$PID"; rc=$?; set -e
+  want=$(( 128 + $(kill -l "$sig") ))
+  [[ $rc -eq $want ]] || { echo "FAIL: second SIG$sig: exit $rc, expected $want ($(cat run.err))"; exit 1; }
+  grep -q "interrupted by SIG$sig" run.err || { echo "FAIL: second SIG$sig: no message: $(cat run.err)"; exit 1; }
+  compgen -G "$tmp/.tailor-qemu-$PID.*" > /dev/null && { echo "FAIL: SIG$sig left $tmp/.tailor-qemu-$PID.*"; exit 1; }
+  [[ -z "$(qemu_of "$PID")" ]] || { echo "FAIL: SIG$sig left QEMU running"; exit 1; }
+  echo "ok: a second SIG$sig stops QEMU at once, removes the socket directory, exits $rc"
+done
+
 start_run
 kill -KILL "$PID"
 wait "$PID" 2> /dev/null || true
