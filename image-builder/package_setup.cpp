@@ -246,7 +246,9 @@ class ScriptReader {
     while (!words.empty() && keywords.count(words.front().text)) words.erase(words.begin());
     if (words.empty()) return;
     const std::string& cmd = words[0].text;
-    if (cmd == "case" || cmd.back() == ')' || cmd == ";;") return;
+    // A command named by a variable the reader does not know ("$helper"),
+    // a case keyword or pattern: nothing to derive.
+    if (cmd.empty() || cmd == "case" || cmd.back() == ')' || cmd == ";;") return;
     // NAME=value (as the whole command)
     if (size_t eq = cmd.find('='); eq != std::string::npos && is_name(cmd.substr(0, eq)) && words.size() == 1) {
       if (words[0].known) scope.vars[cmd.substr(0, eq)] = cmd.substr(eq + 1);

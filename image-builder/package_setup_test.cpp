@@ -145,6 +145,12 @@ TEST(PackageSetup, StaticAccountsAreNotDuplicated) {
   EXPECT_EQ(passwd_file(s), passwd_file(PackageSetup{}));
 }
 
+// Found by the fuzz target: a command whose name is an unknown variable.
+TEST(PackageSetup, ACommandNamedByAnUnknownVariableIsSkipped) {
+  PackageSetup s = derive_package_setup({{"x", {{"postinst", "$tool /usr/bin/x; do\nmkdir /a\n"}}, {}, {}}});
+  EXPECT_EQ(s.dirs.size(), 1u);
+}
+
 TEST(PackageSetup, FunctionsCallingThemselvesStop) {
   PackageSetup s = derive_package_setup({{"x", {{"postinst", "f () {\nf\nmkdir /a\n}\nf\n"}}, {}, {}}});
   EXPECT_EQ(s.dirs.size(), 1u);
