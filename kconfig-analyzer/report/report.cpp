@@ -10,7 +10,7 @@
 #include <set>
 
 #include "kconfig-analyzer/app/app_analysis.h"
-#include "kconfig-analyzer/report/unmet_json.h"
+#include "kconfig-analyzer/report/report_parts.h"
 
 namespace tailor::report {
 
@@ -59,15 +59,6 @@ std::string names(const app::AnalyzeResult& r, const std::set<int>& nrs, size_t 
 
 int count_kind(const std::vector<OptionReason>& o, OptionReason::Kind k) {
   return int(std::count_if(o.begin(), o.end(), [&](const OptionReason& x) { return x.kind == k; }));
-}
-
-const char* kind_name(OptionReason::Kind k) {
-  switch (k) {
-    case OptionReason::Kind::Required: return "required";
-    case OptionReason::Kind::Dependency: return "dependency";
-    case OptionReason::Kind::Kconfig: return "kconfig";
-  }
-  return "?";
 }
 
 }  // namespace

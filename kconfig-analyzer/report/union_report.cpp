@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "kconfig-analyzer/report/unmet_json.h"
+#include "kconfig-analyzer/report/report_parts.h"
 
 namespace tailor::report {
 
@@ -19,15 +19,6 @@ std::string words(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
   return s.empty() ? std::string("(none)") : s;
-}
-
-const char* kind_name(OptionReason::Kind k) {
-  switch (k) {
-    case OptionReason::Kind::Required: return "required";
-    case OptionReason::Kind::Dependency: return "dependency";
-    case OptionReason::Kind::Kconfig: return "kconfig";
-  }
-  return "?";
 }
 
 // An option some app's own kernel chose (required or a dependency of one),

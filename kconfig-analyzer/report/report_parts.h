@@ -1,5 +1,5 @@
-// Internal to report/: the "unmet" array both report.json and the union's
-// report.json carry, written once.
+// Internal to report/: what report.cpp and union_report.cpp both write, once:
+// an option reason's kind name and the "unmet" array of report.json.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +9,15 @@
 #include "kconfig-analyzer/minimizer/minimizer.h"
 
 namespace tailor::report {
+
+inline const char* kind_name(minimizer::OptionReason::Kind k) {
+  switch (k) {
+    case minimizer::OptionReason::Kind::Required: return "required";
+    case minimizer::OptionReason::Kind::Dependency: return "dependency";
+    case minimizer::OptionReason::Kind::Kconfig: return "kconfig";
+  }
+  return "?";
+}
 
 inline nlohmann::ordered_json unmet_json(const std::vector<minimizer::Unmet>& unmet) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
