@@ -12,9 +12,10 @@
 #include <deque>
 #include <fstream>
 
+#include "common/child_process.h"
 #include "common/error.h"
-
-extern char** environ;
+#include "common/process_environment.h"
+#include "common/unique_fd.h"
 
 namespace tailor {
 namespace {
@@ -22,24 +23,27 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::vector<std::string> build_environment(const ProcessOptions& o) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view kv(*e);
-    std::string_view key = kv.substr(0, kv.find('='));
-    bool drop = false;
-    for (const auto& u : o.unset_env) drop |= (key == u);
-    for (const auto& [k, v] : o.env) drop |= (key == k);
-    if (!drop) env.emplace_back(kv);
+  std::vector<std::pair<std::string, std::string>> env;
+  if (o.inherit_env) {
+    for (auto& [key, value] : process_environment()) {
+      bool drop = false;
+      for (const auto& u : o.unset_env) drop |= (key == u);
+      for (const auto& [k, v] : o.env) drop |= (key == k);
+      if (!drop) env.emplace_back(std::move(key), std::move(value));
+    }
   }
-  for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
-  return env;
+  env.insert(env.end(), o.env.begin(), o.env.end());
+  return environment_entries(env);
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(errno_message("pipe", errno));
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 void write_fully(int fd, std::string_view data) {
@@ -49,6 +53,12 @@ void write_fully(int fd, std::string_view data) {
     if (n <= 0) return;  // child closed its stdin; nothing more to do
     data.remove_prefix(static_cast<size_t>(n));
   }
+}
+
+void set_status(ProcessResult& result, int status) {
+  result.signaled = WIFSIGNALED(status);
+  result.signal = result.signaled ? WTERMSIG(status) : 0;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace
@@ -82,50 +92,29 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   auto program = find_program(argv[0]);
   if (!program) throw Error("cannot run '" + argv[0] + "': program not found in PATH");
 
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = build_environment(o);
-  std::vector<char*> c_args = c_strings(args);
-  std::vector<char*> c_env = c_strings(env);
-
-  int out_pipe[2] = {-1, -1};
-  int in_pipe[2] = {-1, -1};
-  if (!o.inherit_output && ::pipe2(out_pipe, O_CLOEXEC) != 0) throw Error(errno_message("pipe", errno));
-  if (o.stdin_data && ::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(errno_message("pipe", errno));
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw Error(errno_message("fork", errno));
-  if (pid == 0) {
-    ::setpgid(0, 0);  // own process group, so a timeout can stop all of it
-    if (o.stdin_data) {
-      ::dup2(in_pipe[0], 0);
-    } else {
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-    }
-    if (!o.inherit_output) {
-      ::dup2(out_pipe[1], 1);
-      if (o.merge_stderr) ::dup2(out_pipe[1], 2);
-    }
-    if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) {
-      std::string msg = "cannot enter " + o.cwd.string() + ": " + std::strerror(errno) + "\n";
-      (void)!::write(2, msg.data(), msg.size());
-      ::_exit(127);
-    }
-    ::execve(program->c_str(), c_args.data(), c_env.data());
-    std::string msg = "cannot execute " + program->string() + ": " + std::strerror(errno) + "\n";
-    (void)!::write(2, msg.data(), msg.size());
-    ::_exit(127);
+  std::optional<Pipe> out, in;
+  if (!o.inherit_output) out = make_pipe();
+  if (o.stdin_data) in = make_pipe();
+  ChildOptions c;
+  c.cwd = o.cwd;
+  c.env = build_environment(o);
+  c.own_process_group = o.own_process_group;
+  if (in) c.stdin_fd = in->read.get();
+  if (out) {
+    c.stdout_fd = out->write.get();
+    if (o.merge_stderr) c.stderr_fd = out->write.get();
   }
+  ChildProcess child(*program, argv, c);
 
-  if (o.stdin_data) {
-    ::close(in_pipe[0]);
+  if (in) {
+    in->read.reset();
     // Small inputs only (scripts, configs); a pipe buffer holds 64 KiB.
     struct sigaction ignore {}, old{};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &old);
-    write_fully(in_pipe[1], *o.stdin_data);
+    write_fully(in->write.get(), *o.stdin_data);
     ::sigaction(SIGPIPE, &old, nullptr);
-    ::close(in_pipe[1]);
+    in->write.reset();
   }
 
   ProcessResult result;
@@ -137,8 +126,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   const auto deadline = Clock::now() + o.timeout;
   bool killed = false;
 
-  if (!o.inherit_output) {
-    ::close(out_pipe[1]);
+  if (out) {
+    out->write.reset();
     std::string pending;
     char buf[65536];
     for (;;) {
@@ -147,15 +136,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         wait_ms = left > 0 ? static_cast<int>(left) : 0;
       }
-      pollfd pfd{out_pipe[0], POLLIN, 0};
+      pollfd pfd{out->read.get(), POLLIN, 0};
       int r = ::poll(&pfd, 1, wait_ms);
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) {  // timeout
-        ::kill(-pid, SIGKILL);
+        child.kill(SIGKILL);
         killed = true;
         break;
       }
-      ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+      ssize_t n = ::read(out->read.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       std::string_view chunk(buf, static_cast<size_t>(n));
@@ -172,20 +161,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       }
     }
     if (o.on_line && !pending.empty()) o.on_line(pending);
-    ::close(out_pipe[0]);
+    out->read.reset();
   } else if (o.timeout.count() > 0) {
     // No output to pump: poll the child until it ends or the deadline passes.
     for (;;) {
-      int status = 0;
-      pid_t w = ::waitpid(pid, &status, WNOHANG);
-      if (w == pid) {
-        result.signaled = WIFSIGNALED(status);
-        result.signal = result.signaled ? WTERMSIG(status) : 0;
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      if (auto status = child.try_wait()) {
+        set_status(result, *status);
         return result;
       }
       if (Clock::now() >= deadline) {
-        ::kill(-pid, SIGKILL);
+        child.kill(SIGKILL);
         killed = true;
         break;
       }
@@ -193,14 +178,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
   }
 
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error(errno_message("waitpid", errno));
-  }
+  set_status(result, child.wait());
   result.timed_out = killed;
-  result.signaled = WIFSIGNALED(status);
-  result.signal = result.signaled ? WTERMSIG(status) : 0;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
 

@@ -17,7 +17,9 @@ struct ProcessOptions {
   std::filesystem::path cwd;                                // empty: inherit
   std::vector<std::pair<std::string, std::string>> env;     // set or override
   std::vector<std::string> unset_env;                       // remove from the environment
-  bool merge_stderr = true;                                 // stderr into the same stream as stdout
+  bool inherit_env = true;                                  // false: `env` is the whole environment
+  bool own_process_group = true;                            // so that a timeout stops all of it
+  bool merge_stderr = true;                                 // stderr into the same stream as stdout (else ours)
   bool capture = false;                                     // keep output in ProcessResult::output
   bool inherit_output = false;                              // child writes straight to our stdout/stderr
   std::function<void(std::string_view line)> on_line;       // each output line, without '\n'

@@ -28,6 +28,19 @@ TEST(RunProcess, StreamsLinesAndPassesEnvironmentAndStdin) {
   EXPECT_EQ(lines, (std::vector<std::string>{"42", "from-stdin", "tail"}));
 }
 
+TEST(RunProcess, CanRunInExactlyTheGivenEnvironmentWithStderrLeftToUs) {
+  ::setenv("TAILOR_TEST_INHERITED", "yes", 1);
+  ProcessOptions o;
+  o.inherit_env = false;
+  o.env = {{"ONLY", "this"}};
+  o.merge_stderr = false;
+  o.capture = true;
+  ProcessResult r = run_process({"/bin/sh", "-c", "echo \"$ONLY ${TAILOR_TEST_INHERITED:-unset}\"; echo to-stderr >&2"}, o);
+  ::unsetenv("TAILOR_TEST_INHERITED");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.output, "this unset\n");
+}
+
 TEST(RunProcess, TimeoutKillsTheWholeProcessGroup) {
   ProcessOptions o;
   o.timeout = std::chrono::milliseconds(200);

@@ -9,9 +9,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/process_environment.h"
 #include "kconfig-analyzer/preprocessor.h"
-
-extern char** environ;
 
 namespace tailor::kconfig {
 
@@ -78,11 +77,7 @@ KbuildEnv kbuild_environment(const EnvOptions& opts) {
 
   std::map<std::string, std::string>& vars = env.vars;
   if (opts.use_process_env)
-    for (char** e = environ; *e; ++e) {
-      std::string kv = *e;
-      size_t eq = kv.find('=');
-      if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
+    for (auto& [k, v] : process_environment()) vars[k] = std::move(v);
   for (const auto& [k, v] : opts.base_env) vars[k] = v;
 
   std::map<std::string, std::string> make_vars(opts.make_vars.begin(), opts.make_vars.end());

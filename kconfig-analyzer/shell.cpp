@@ -1,11 +1,7 @@
 // $(shell,...) execution and its persistent memo (see shell.h).
 #include "kconfig-analyzer/shell.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +16,7 @@
 #include "common/file_lock.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "common/subprocess.h"
 #include "kconfig-analyzer/file_identity.h"
 
 namespace tailor::kconfig {
@@ -104,50 +101,14 @@ std::string ProcessShell::run(const std::string& command) {
     scratch_ = tmpl;
   });
   ++runs_;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env_) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
-  char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
-
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(errno_message("kconfig: pipe", errno));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addchdir_np(&fa, scratch_.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t def;
-  sigemptyset(&def);
-  sigaddset(&def, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(pipefd[1]);
-  if (rc != 0) {
-    ::close(pipefd[0]);
-    throw Error(errno_message("kconfig: cannot run /bin/sh for $(shell," + command + ")", rc));
-  }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(pipefd[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return out;
+  ProcessOptions o;
+  o.inherit_env = false;
+  o.env.assign(env_.begin(), env_.end());
+  o.cwd = scratch_;
+  o.capture = true;
+  o.merge_stderr = false;       // a command's complaints go to our stderr, as with make
+  o.own_process_group = false;  // Ctrl-C reaches it as it reaches us
+  return run_process({"/bin/sh", "-c", command}, o).output;
 }
 
 // ------------------------------------------------------------------ ShellMemo

@@ -13,7 +13,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/subprocess.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 #include "runner/calibrate.h"
 
 namespace tailor::runner {

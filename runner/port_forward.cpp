@@ -12,7 +12,7 @@
 
 #include "common/error.h"
 #include "runner/runner.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner {
 namespace {

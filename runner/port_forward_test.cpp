@@ -17,7 +17,7 @@
 #include "runner/net_addresses.h"
 #include "runner/qemu_backend.h"
 #include "runner/runner.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner {
 namespace {

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,11 +18,13 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "common/child_process.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
+#include "common/unique_fd.h"
 #include "runner/guest_abi.h"
 #include "runner/net_addresses.h"
-#include "runner/unique_fd.h"
 
 namespace tailor::runner {
 namespace {
@@ -68,56 +69,20 @@ UniqueFd listen_unix(const stdfs::path& path) {
   return fd;
 }
 
-// The QEMU child: killed and reaped if we leave early (exception, timeout).
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, int output_fd) {
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw Error(errno_message("QEMU backend: fork", errno), exit_codes::kMonitorFailed);
-    if (pid_ == 0) {
-      // Child: only async-signal-safe calls from here on.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the monitor
-      sigset_t none;  // the run blocks SIGINT/SIGTERM/SIGHUP (see Interrupts); QEMU must not inherit that
-      ::sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-      ::dup2(output_fd, 1);
-      ::dup2(output_fd, 2);
-      ::execvp(cargv[0], cargv.data());
-      const char msg[] = "cannot execute QEMU\n";
-      (void)!::write(2, msg, sizeof msg - 1);
-      ::_exit(127);
-    }
+// The QEMU child: killed and reaped if we leave early (exception, timeout);
+// it never outlives the monitor, and does not inherit the signals the run
+// blocks (see Interrupts).
+ChildProcess start_qemu(const std::vector<std::string>& argv, int output_fd) {
+  ChildOptions o;
+  o.stdout_fd = output_fd;
+  o.stderr_fd = output_fd;
+  o.die_with_parent = true;
+  try {
+    return ChildProcess(find_program(argv[0]).value_or(argv[0]), argv, o);
+  } catch (const Error& e) {
+    throw Error(std::string("QEMU backend: ") + e.what(), exit_codes::kMonitorFailed);
   }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  void kill() {
-    if (!reaped_) ::kill(pid_, SIGKILL);
-  }
-  int wait() {
-    if (!reaped_) {
-      while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-      }
-      reaped_ = true;
-    }
-    return status_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool reaped_ = false;
-};
+}
 
 // SIGINT, SIGTERM and SIGHUP, while a run lasts, arrive on a descriptor that
 // the run's poll loop watches, instead of ending tailor on the spot: the run
@@ -369,7 +334,7 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   UniqueFd out_read(pipefd[0]);
   UniqueFd out_write(pipefd[1]);
   // The child's copy must not be close-on-exec: dup2 in the child clears the flag.
-  Child child(qemu_arguments(spec, qemu, accel, cmdline, ep), out_write.get());
+  ChildProcess child = start_qemu(qemu_arguments(spec, qemu, accel, cmdline, ep), out_write.get());
   out_write.reset();
 
   const bool has_deadline = spec.timeout.count() > 0;
@@ -441,14 +406,14 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
                     128 + stop_signal);
       if (!has_deadline || Clock::now() < deadline) continue;
       timed_out = true;
-      child.kill();
+      child.kill(SIGKILL);
       continue;
     }
     for (nfds_t k = 0; k < n; ++k) {
       if (!pfds[k].revents) continue;
       int w = what[k];
       if (w == 20) {
-        // Leaving by exception: Child kills and reaps QEMU, TempDir removes the sockets.
+        // Leaving by exception: ChildProcess kills and reaps QEMU, TempDir removes the sockets.
         const int sig = interrupts.take();
         // The first signal asks the guest to stop, when it has a stop channel
         // (QEMU connected to it); a second one, or the grace time, stops it.

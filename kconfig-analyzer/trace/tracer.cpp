@@ -19,7 +19,9 @@
 #include <set>
 #include <thread>
 
+#include "common/child_process.h"
 #include "common/error.h"
+#include "common/process_environment.h"
 #include "common/subprocess.h"
 
 namespace tailor::trace {
@@ -160,13 +162,9 @@ TraceResult trace_command(const TraceOptions& options) {
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0)
     throw Error(errno_message("trace: pipe", errno));
 
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> argv, envp;
-  for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  // Its own fork (the child asks for ptrace and stops before it execs), with
+  // the argv and environment built the way every child's are.
+  const ExecStrings argv(options.argv), envp(environment_entries(options.env));
 
   auto start = std::chrono::steady_clock::now();
   pid_t child = fork();
@@ -188,8 +186,8 @@ TraceResult trace_command(const TraceOptions& options) {
       _exit(127);
     }
     raise(SIGSTOP);
-    execve(argv[0], argv.data(), envp.data());
-    dprintf(err_pipe[1], "cannot run %s: %s", argv[0], strerror(errno));
+    execve(argv.data()[0], argv.data(), envp.data());
+    dprintf(err_pipe[1], "cannot run %s: %s", argv.data()[0], strerror(errno));
     _exit(127);
   }
   close(out_pipe[1]);

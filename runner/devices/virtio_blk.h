@@ -6,7 +6,7 @@
 #include <string>
 
 #include "runner/devices/virtio_mmio.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner::devices {
 

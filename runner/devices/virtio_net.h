@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "runner/devices/virtio_mmio.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner::devices {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner::vmm {
 

@@ -10,7 +10,7 @@
 
 #include "runner/devices/bus.h"
 #include "runner/devices/uart_16550.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tailor::runner::vmm {
 

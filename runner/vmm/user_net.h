@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "runner/runner.h"
-#include "runner/unique_fd.h"
+#include "common/unique_fd.h"
 
 struct Slirp;
 

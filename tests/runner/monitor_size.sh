@@ -21,7 +21,7 @@ cd "$root/runner"
 budget=3500
 files=$(ls boot/*.h boot/*.cpp devices/*.h devices/*.cpp vmm/*.h vmm/*.cpp \
            run_report.h run_report.cpp event_stream.h event_stream.cpp mapped_file.h mapped_file.cpp \
-           unique_fd.h vmm_main.cpp boot_cli.h boot_cli.cpp |
+           ../common/unique_fd.h vmm_main.cpp boot_cli.h boot_cli.cpp |
         grep -v '_test\.cpp$' | grep -v -E '^(vmm/modules\.cpp|vmm/user_net|devices/virtio)' | sort)
 wc -l $files
 total=$(cat $files | wc -l)

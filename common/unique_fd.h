@@ -1,11 +1,12 @@
-// An owned file descriptor, closed when it goes away.
+// An owned file descriptor, closed when it goes away (the monitor's sockets and
+// devices, the pipes of child processes).
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace tailor::runner {
+namespace tailor {
 
 class UniqueFd {
  public:
@@ -33,4 +34,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace tailor::runner
+}  // namespace tailor
