@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "common/config_line.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
@@ -65,13 +66,6 @@ Compression choose_compression(const Manifest& m, const std::string& config_text
   for (Compression c : kPreference)
     if (config_enables(config_text, rd_symbol(c))) return c;
   return Compression::Gzip;
-}
-
-// "CONFIG_X=y" and "# CONFIG_X is not set" -> "CONFIG_X".
-std::string config_line_symbol(const std::string& line) {
-  size_t start = line.find("CONFIG_");
-  size_t end = line.find_first_of("= ", start);
-  return line.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 void notice(const ImageBuildOptions& o, const std::string& line) {
@@ -190,7 +184,7 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
   for (const auto& u : result.kernel.unmet_requests) {
     bool from_manifest = false;
     for (const auto& line : m.kernel.extra)
-      if (u.rfind(config_line_symbol(line) + ":", 0) == 0) from_manifest = true;
+      if (auto c = parse_config_line(line); c && u.rfind(c->symbol() + ":", 0) == 0) from_manifest = true;
     if (from_manifest)
       throw Error(m.path.string() + ": [kernel] extra: " + u + " (a symbol it depends on is off; add that too)");
     notice(options, "kernel config: " + u);

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/config_line.h"
 #include "common/error.h"
 #include "common/file_lock.h"
 #include "common/fs.h"
@@ -67,13 +68,7 @@ std::map<std::string, std::string> config_assignments(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.rfind("CONFIG_", 0) == 0) {
-      size_t eq = line.find('=');
-      if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-    } else if (line.rfind("# CONFIG_", 0) == 0 && line.size() > 13 &&
-               line.compare(line.size() - 11, 11, " is not set") == 0) {
-      out[line.substr(2, line.size() - 13)] = "n";
-    }
+    if (auto c = parse_config_line(line)) out[c->symbol()] = std::move(c->value);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "common/config_line.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
@@ -62,14 +63,8 @@ bool config_enables(const std::string& text, const std::string& symbol) {
   std::istringstream in(text);
   std::string line;
   bool on = false;
-  while (std::getline(in, line)) {
-    if (line.rfind(symbol + "=", 0) == 0) {
-      std::string v = line.substr(symbol.size() + 1);
-      on = v == "y" || v == "m";
-    } else if (line == "# " + symbol + " is not set") {
-      on = false;
-    }
-  }
+  while (std::getline(in, line))
+    if (auto c = parse_config_line(line); c && c->symbol() == symbol) on = c->enabled();
   return on;
 }
 

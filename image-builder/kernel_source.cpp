@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <regex>
 #include <sstream>
 
 #include "common/error.h"
 #include "common/file_lock.h"
 #include "common/fs.h"
+#include "common/kernel_version.h"
 #include "common/sha256.h"
 #include "common/subprocess.h"
 #include "image-builder/archive_extract.h"
@@ -140,19 +140,10 @@ KernelTree unpack_tarball(const stdfs::path& tarball, const stdfs::path& cache, 
 }  // namespace
 
 std::string kernel_version_from_makefile(const std::string& makefile_text, const std::string& where) {
-  auto field = [&](const char* name) -> std::optional<std::string> {
-    std::regex re(std::string("^") + name + "\\s*=[ \\t]*([^\\s#]*)", std::regex::multiline);
-    std::smatch m;
-    if (std::regex_search(makefile_text, m, re)) return m[1].str();
-    return std::nullopt;
-  };
-  auto version = field("VERSION"), patch = field("PATCHLEVEL"), sub = field("SUBLEVEL");
-  if (!version || !patch || version->empty() || patch->empty())
+  const std::optional<KernelVersion> v = makefile_kernel_version(makefile_text);
+  if (!v || v->patchlevel.empty())
     throw Error(where + ": Makefile has no VERSION/PATCHLEVEL lines; not a Linux source tree");
-  std::string v = *version + "." + *patch;
-  if (sub && !sub->empty()) v += "." + *sub;
-  if (auto extra = field("EXTRAVERSION"); extra) v += *extra;
-  return v;
+  return v->text();
 }
 
 stdfs::path debian_source_tarball(const std::string& version) {

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/kernel_version.h"
 #include "common/process_environment.h"
 #include "kconfig-analyzer/preprocessor.h"
 
@@ -32,37 +33,6 @@ std::string subarch_of(std::string m) {
   return m;
 }
 
-bool parse_kernel_version(const std::string& makefile, int& version, int& patchlevel, std::string& kernelversion) {
-  std::map<std::string, std::string> v;
-  std::istringstream in(makefile);
-  std::string line;
-  int seen = 0;
-  while (std::getline(in, line) && seen < 40) {
-    ++seen;
-    for (const char* key : {"VERSION", "PATCHLEVEL", "SUBLEVEL", "EXTRAVERSION"}) {
-      std::string k = key;
-      if (line.compare(0, k.size(), k) != 0) continue;
-      size_t eq = line.find('=', k.size());
-      if (eq == std::string::npos || line.find_first_not_of(" \t", k.size()) != eq) continue;
-      std::string val = line.substr(eq + 1);
-      val.erase(0, val.find_first_not_of(" \t"));
-      val.erase(val.find_last_not_of(" \t\r") + 1);
-      v[k] = val;
-    }
-  }
-  if (!v.count("VERSION") || v["VERSION"].empty()) return false;
-  version = std::atoi(v["VERSION"].c_str());
-  patchlevel = std::atoi(v["PATCHLEVEL"].c_str());
-  // $(VERSION)$(if $(PATCHLEVEL),.$(PATCHLEVEL)$(if $(SUBLEVEL),.$(SUBLEVEL)))$(EXTRAVERSION)
-  kernelversion = v["VERSION"];
-  if (!v["PATCHLEVEL"].empty()) {
-    kernelversion += "." + v["PATCHLEVEL"];
-    if (!v["SUBLEVEL"].empty()) kernelversion += "." + v["SUBLEVEL"];
-  }
-  kernelversion += v["EXTRAVERSION"];
-  return true;
-}
-
 KbuildEnv kbuild_environment(const EnvOptions& opts) {
   KbuildEnv env;
   std::error_code ec;
@@ -71,8 +41,11 @@ KbuildEnv kbuild_environment(const EnvOptions& opts) {
   std::filesystem::path makefile = env.srctree / "Makefile";
   if (!std::filesystem::exists(makefile))
     throw Error(makefile.string() + ": no such file; --srctree must name the top of a kernel source tree");
-  if (!parse_kernel_version(read_file(makefile), env.version, env.patchlevel, env.kernelversion))
-    throw Error(makefile.string() + ": no VERSION/PATCHLEVEL header; is this a kernel source tree?");
+  const std::optional<KernelVersion> version = makefile_kernel_version(read_file(makefile));
+  if (!version) throw Error(makefile.string() + ": no VERSION/PATCHLEVEL header; is this a kernel source tree?");
+  env.version = std::atoi(version->version.c_str());
+  env.patchlevel = std::atoi(version->patchlevel.c_str());
+  env.kernelversion = version->text();
   env.dialect = (env.version > 6 || (env.version == 6 && env.patchlevel >= 11)) ? Dialect::Modern : Dialect::Classic;
 
   std::map<std::string, std::string>& vars = env.vars;

@@ -48,7 +48,4 @@ void add_computed_variables(KbuildEnv& env, ShellRunner& shell);
 // scripts/subarch.include's mapping of `uname -m`.
 std::string subarch_of(std::string machine);
 
-// "VERSION = 6" ... from a Makefile's text; false when absent.
-bool parse_kernel_version(const std::string& makefile, int& version, int& patchlevel, std::string& kernelversion);
-
 }  // namespace tailor::kconfig

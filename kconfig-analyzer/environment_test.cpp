@@ -30,14 +30,6 @@ TEST(Environment, SubarchMapsMachineNames) {
   EXPECT_EQ(subarch_of("riscv64"), "riscv");
 }
 
-TEST(Environment, KernelVersionFromTheMakefile) {
-  int v, p;
-  std::string kv;
-  ASSERT_TRUE(parse_kernel_version("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL =\nEXTRAVERSION =\n", v, p, kv));
-  EXPECT_EQ(kv, "6.12");
-  EXPECT_FALSE(parse_kernel_version("all:\n\ttrue\n", v, p, kv));
-}
-
 TEST(Environment, ExportsWhatKbuildExports) {
   auto dir = fake_tree("x86", "1");
   EnvOptions o;

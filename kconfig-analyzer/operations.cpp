@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "common/config_line.h"
 #include "kconfig-analyzer/config_io.h"
 #include "kconfig-analyzer/diagnostics.h"
 
@@ -111,21 +112,8 @@ bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c =
 
 // The symbol a fragment line sets, as merge_config.sh's sed expressions find it.
 std::string fragment_symbol(std::string_view line) {
-  auto name_end = [&](size_t from) {
-    size_t i = from;
-    while (i < line.size() && is_word(line[i])) ++i;
-    return i;
-  };
-  if (line.substr(0, 7) == "CONFIG_") {
-    size_t e = name_end(7);
-    if (e < line.size() && line[e] == '=') return std::string(line.substr(0, e));
-    return {};
-  }
-  if (line.substr(0, 9) == "# CONFIG_") {
-    size_t e = name_end(9);
-    if (line.substr(e) == " is not set") return std::string(line.substr(2, e - 2));
-  }
-  return {};
+  auto c = parse_config_line(line);
+  return c ? c->symbol() : std::string();
 }
 
 // grep -w: `word` occurs with no word character on either side.

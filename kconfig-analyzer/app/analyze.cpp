@@ -5,6 +5,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "common/config_line.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "image-builder/kernel_source.h"
@@ -16,13 +17,8 @@ std::vector<std::string> options_on(const std::string& dotconfig) {
   std::vector<std::string> out;
   std::istringstream in(dotconfig);
   std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("CONFIG_", 0) != 0) continue;
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    auto value = line.substr(eq + 1);
-    if (value == "y" || value == "m") out.push_back(line.substr(7, eq - 7));
-  }
+  while (std::getline(in, line))
+    if (auto c = parse_config_line(line); c && c->enabled()) out.push_back(c->name);
   std::sort(out.begin(), out.end());
   return out;
 }

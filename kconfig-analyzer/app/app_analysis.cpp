@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/config_line.h"
 #include "common/error.h"
 
 namespace tailor::app {
@@ -220,16 +221,10 @@ AppAnalysis analyze_app(const AppInput& in, const knowledge::SyscallKnowledge& k
   if (in.trace) c.add_trace(*in.trace);
   for (const auto& line : in.extra) {
     // "CONFIG_X=y" / "CONFIG_X=m" / "# CONFIG_X is not set"
-    std::string sym, value;
-    if (line.rfind("# CONFIG_", 0) == 0 && line.size() > 9) {
-      sym = line.substr(9, line.find(' ', 9) - 9);
-      value = "n";
-    } else if (line.rfind("CONFIG_", 0) == 0 && line.find('=') != std::string::npos) {
-      sym = line.substr(7, line.find('=') - 7);
-      value = line.substr(line.find('=') + 1);
-    } else {
+    const std::optional<ConfigLine> config = parse_config_line(line);
+    if (!config)
       throw Error("[kernel] extra: '" + line + "' is not a config line (CONFIG_X=y or \"# CONFIG_X is not set\")");
-    }
+    const auto& [sym, value] = *config;
     if (value == "y" || value == "n") c.add({"config:" + sym + "=" + value, {"[kernel] extra in the manifest"}, "manifest"});
     else out.notes.push_back("[kernel] extra " + line + " is passed to the build as it is (not a y/n option)");
   }
