@@ -11,6 +11,7 @@
 #include "common/progress.h"
 #include "kconfig-analyzer/explain.h"
 #include "kconfig-analyzer/kconfig.h"
+#include "kconfig-analyzer/tinyconfig.h"
 
 namespace tailor::cli {
 namespace {
@@ -141,19 +142,7 @@ void add_tinyconfig(CLI::App& kconfig, const GlobalOptions& global) {
   cmd->add_option("--out,-o", *out, "Where to write the result ('-': standard output)")->required();
   cmd->callback([=, &global] {
     auto tree = args->load(global);
-    const stdfs::path& src = tree->env().srctree;
-    std::optional<kc::ConfigText> base;
-    std::error_code ec;
-    if (stdfs::exists(src / "kernel/configs/tiny-base.config", ec))
-      base = kc::ConfigText{"kernel/configs/tiny-base.config", read_file(src / "kernel/configs/tiny-base.config")};
-    kc::ModeResult no = kc::run_mode(tree->model_ptr(), kc::Mode::AllNoConfig, base);
-    print_warnings(no.warnings, args->quiet);
-    std::vector<kc::ConfigText> fragments;
-    for (stdfs::path f : {src / "kernel/configs/tiny.config", src / "arch" / tree->env().srcarch / "configs/tiny.config"})
-      if (stdfs::exists(f, ec)) fragments.push_back({f.string(), read_file(f)});
-    if (fragments.empty()) throw Error(src.string() + ": no tiny.config fragments in kernel/configs or arch/*/configs");
-    std::string merged = kc::merge_config_fragments(no.output, fragments);
-    kc::ModeResult r = kc::run_mode(tree->model_ptr(), kc::Mode::OldDefConfig, kc::ConfigText{".config", merged});
+    kc::ModeResult r = kc::tinyconfig(*tree);
     print_warnings(r.warnings, args->quiet);
     print_unmet(r.state, args->quiet);
     write_output(*out, r.output);

@@ -17,6 +17,7 @@ add_library(tailor_kconfig STATIC
   ${CMAKE_CURRENT_LIST_DIR}/preprocessor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/shell.cpp
   ${CMAKE_CURRENT_LIST_DIR}/source_files.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tinyconfig.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tree_cache.cpp)
 target_include_directories(tailor_kconfig PUBLIC ${CMAKE_SOURCE_DIR})
 target_link_libraries(tailor_kconfig PUBLIC tailor_common nlohmann_json::nlohmann_json)
@@ -35,6 +36,7 @@ tailor_unit_test(kconfig_engine_test
     ${CMAKE_CURRENT_LIST_DIR}/parser_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/preprocessor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/shell_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tinyconfig_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tree_cache_test.cpp
   LIBS tailor_kconfig)
 
