@@ -110,6 +110,25 @@ stdfs::path default_kml_series() {
   return stdfs::path(TAILOR_SOURCE_DIR) / "kml-patches" / "series";
 }
 
+std::optional<PatchSeries> kml_patches(const Manifest& m, const stdfs::path& series_file) {
+  if (!m.kernel.kml) return std::nullopt;
+  std::error_code ec;
+  if (!stdfs::is_regular_file(series_file, ec))
+    throw Error(m.path.string() + ": [kernel] kml = true, but there is no KML patch series at " +
+                series_file.string() + " (set TAILOR_KML_PATCHES to its series file)");
+  return load_series(series_file);
+}
+
+KernelTree manifest_kernel_tree(const Manifest& m, const std::string& version, const stdfs::path& series_file,
+                                const stdfs::path& cache, Progress& progress) {
+  const std::optional<PatchSeries> patches = kml_patches(m, series_file);  // before minutes of unpacking
+  KernelSourceSpec spec;
+  spec.version = version;
+  KernelTree tree = provision_source(spec, cache, progress);
+  if (patches) tree = apply_series(tree, *patches, cache, progress);
+  return tree;
+}
+
 ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options, const stdfs::path& cache,
                              Progress& progress) {
   if (options.out_dir.empty()) throw Error("no output directory given");
@@ -128,14 +147,10 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
     for (const auto& line : m.kernel.extra) text += line + "\n";
     fragments.push_back({"[kernel] extra", text});
   }
-  std::optional<PatchSeries> patches;
-  if (m.kernel.kml) {
-    std::error_code ec;
-    if (!stdfs::is_regular_file(options.kml_series, ec))
-      throw Error(m.path.string() + ": [kernel] kml = true, but there is no KML patch series at " +
-                  options.kml_series.string() + " (set TAILOR_KML_PATCHES to its series file)");
-    patches = load_series(options.kml_series);
+  const std::optional<PatchSeries> patches = kml_patches(m, options.kml_series);
+  if (patches) {
     // The series' own fragment (kml-patches/kml.config) when it has one.
+    std::error_code ec;
     const stdfs::path kml_config = options.kml_series.parent_path() / "kml.config";
     fragments.push_back({"kml.config", stdfs::is_regular_file(kml_config, ec) ? read_file(kml_config)
                                                                             : std::string("CONFIG_KERNEL_MODE_LINUX=y\n")});

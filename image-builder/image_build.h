@@ -15,6 +15,7 @@
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_config_source.h"
 #include "image-builder/manifest.h"
+#include "image-builder/patch_series.h"
 
 namespace tailor {
 
@@ -61,5 +62,17 @@ ImageBuildResult build_image(const Manifest& manifest, const ImageBuildOptions& 
 // The KML patch series shipped with this source tree (kml-patches/series),
 // or $TAILOR_KML_PATCHES when set.
 std::filesystem::path default_kml_series();
+
+// The patches a manifest's kernel source needs: none unless [kernel] kml =
+// true, then the series at `series_file`. Throws Error naming the manifest
+// when that file is missing: a KML manifest never gets an unpatched tree.
+std::optional<PatchSeries> kml_patches(const Manifest& manifest, const std::filesystem::path& series_file);
+
+// The kernel source tree a manifest's kernel is built from: Debian's
+// linux-source-<version>, patched with kml_patches() (the tree build_image
+// builds, and the one the analyzer reads).
+KernelTree manifest_kernel_tree(const Manifest& manifest, const std::string& version,
+                                const std::filesystem::path& series_file, const std::filesystem::path& cache,
+                                Progress& progress);
 
 }  // namespace tailor

@@ -34,7 +34,9 @@ void stage_payload(const PayloadTree& tree, const std::filesystem::path& dir);
 trace::TraceResult trace_manifest(const Manifest& manifest, const PayloadTree& tree, const std::filesystem::path& cache,
                                   std::chrono::seconds timeout);
 
-// The kernel source tree a manifest's kernel is built from (patched for KML).
+// The kernel source tree a manifest's kernel is built from (patched for KML;
+// an error when the manifest wants KML and the series is missing):
+// manifest_kernel_tree() with the default series.
 KernelTree kernel_tree_for(const Manifest& manifest, const std::string& version, const std::filesystem::path& cache,
                            Progress& progress);
 
