@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/sha256.h"
+#include "image-builder/exec_chain.h"
 #include "kconfig-analyzer/elf/elf_file.h"
 #include "kconfig-analyzer/elf/library_search.h"
 
@@ -25,22 +26,6 @@ using elf::ParseDepth;
 std::string join_list(const std::vector<std::string>& items) {
   std::string s;
   for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s;
-}
-
-std::string printable_head(const std::string& head) {
-  std::string s;
-  for (char c : head.substr(0, 16)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
-      s += c;
-    } else {
-      static const char* hex = "0123456789abcdef";
-      s += "\\x";
-      s += hex[u >> 4];
-      s += hex[u & 15];
-    }
-  }
   return s;
 }
 
@@ -86,59 +71,14 @@ class Closure {
 
   static bool looks_like_library(const std::string& path) { return path.find(".so") != std::string::npos; }
 
-  [[noreturn]] void fail_argv(const std::string& what) const {
-    std::string where = options_.argv0_where.empty() ? "" : options_.argv0_where + ": ";
-    throw Error(where + what);
-  }
-
-  // argv[0] -> #! interpreter -> ... -> the ELF program.
+  // argv[0] -> #! interpreter -> ... -> the ELF program (its real path).
   std::string resolve_exec_chain() {
-    std::string path = options_.argv0;
-    std::string via;  // the script whose #! named `path`
-    for (int depth = 0; depth < 5; ++depth) {
-      result_.exec_chain.push_back(path);
-      std::string real;
-      const PayloadNode* node = payload_.lookup(path, &real);
-      if (!node && !via.empty()) {
-        ensure_exact(path, "#! interpreter of " + via);
-        node = payload_.lookup(path, &real);
-      }
-      if (!node) {
-        if (payload_.find(path))
-          fail_argv("argv[0] " + path + " is a symbolic link that leads nowhere in the image");
-        fail_argv((via.empty() ? "argv[0] " + path : "the #! interpreter " + path + " of " + via) +
-                  " is not in the image: no [[payload]] provides it (add it with host = [...], deb = [...] or files = {...})");
-      }
-      if (node->type != NodeType::File)
-        fail_argv("argv[0] " + path + " is a " + node_type_name(node->type) + " in the image, not a program");
-      if ((node->mode & 0111) == 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", node->mode & 07777);
-        fail_argv((via.empty() ? "argv[0] " : "the #! interpreter ") + path + " is not executable (mode " + mode +
-                  ", from " + node->source + ")");
-      }
-      const std::string head = elf::read_head(node->content.file, 256);
-      if (elf::has_elf_magic(head)) {
-        elf::ElfIdentity info = elf::identify(head, path);
-        if (!info.is_x86_64())
-          fail_argv("argv[0] " + path + " is an " + info.describe() + " program; the guest runs x86-64 programs");
-        return real;
-      }
-      if (head.rfind("#!", 0) == 0) {
-        std::string line = head.substr(2, head.find('\n') == std::string::npos ? std::string::npos : head.find('\n') - 2);
-        size_t b = line.find_first_not_of(" \t");
-        if (b == std::string::npos) fail_argv(path + ": empty #! line");
-        size_t e = line.find_first_of(" \t\r", b);
-        std::string interp = line.substr(b, e == std::string::npos ? std::string::npos : e - b);
-        if (interp.front() != '/') fail_argv(path + ": #! interpreter '" + interp + "' is not an absolute path");
-        via = path;
-        path = normalize_image_path(interp);
-        continue;
-      }
-      fail_argv("argv[0] " + path + " is neither an ELF executable nor a #! script (it starts with \"" +
-                printable_head(head) + "\")");
-    }
-    fail_argv("argv[0] " + options_.argv0 + ": too many nested #! interpreters");
+    ExecChain chain = follow_exec_chain(payload_, options_.argv0, options_.argv0_where,
+                                        [this](const std::string& path, const std::string& via) {
+                                          ensure_exact(path, "#! interpreter of " + via);
+                                        });
+    result_.exec_chain = std::move(chain.paths);
+    return chain.program;
   }
 
   // A host file for an image path (symlinks followed on the host).

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/subprocess.h"
+#include "image-builder/exec_chain.h"
 #include "image-builder/test_support.h"
 
 namespace tailor {
@@ -163,6 +164,32 @@ TEST(ElfClosure, ScriptsRunThroughTheirInterpreterWhichMayComeFromTheHost) {
   ASSERT_NE(t.find("/bin/sh"), nullptr);
   EXPECT_EQ(t.find("/bin/sh")->reason, "#! interpreter of /run.sh");
   EXPECT_THAT(r.added, Contains("/lib/x86_64-linux-gnu/libc.so.6"));
+}
+
+TEST(ExecChain, AFinishedPayloadsChainIsFollowedWithoutAddingAnything) {
+  // What the analyzer reads: scripts through their interpreters to the ELF
+  // program, which may sit behind a symbolic link.
+  auto dir = testing_support::scratch_dir("exec-chain");
+  write_file_atomic(dir / "run.sh", "#!/usr/bin/env2 -S x\n", std::filesystem::perms(0755));
+  write_file_atomic(dir / "env2", "#!/bin/sh\n", std::filesystem::perms(0755));
+  PayloadTree t;
+  add_host(t, "/run.sh", dir / "run.sh");
+  add_host(t, "/usr/bin/env2", dir / "env2");
+  add_host(t, "/usr/bin/dash", fixtures() / "bin" / "hello_musl_static");
+  PayloadNode sh;
+  sh.type = NodeType::Symlink;
+  sh.link_target = "/usr/bin/dash";
+  t.put("/bin/sh", sh);
+  ExecChain chain = follow_exec_chain(t, "/run.sh", "m.toml");
+  EXPECT_THAT(chain.paths, ElementsAre("/run.sh", "/usr/bin/env2", "/bin/sh"));
+  EXPECT_EQ(chain.program, "/usr/bin/dash");
+  t.remove("/usr/bin/dash");
+  try {
+    follow_exec_chain(t, "/run.sh", "m.toml");
+    ADD_FAILURE() << "followed a dangling link";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("m.toml: argv[0] /bin/sh is a symbolic link that leads nowhere in the image"));
+  }
 }
 
 TEST(ElfClosure, Argv0ProblemsAreErrorsAtTheManifestLine) {

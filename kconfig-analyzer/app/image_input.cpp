@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "image-builder/exec_chain.h"
 #include "image-builder/image_build.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/patch_series.h"
@@ -25,16 +26,6 @@ namespace {
 
 // Bump when the analysis' results change for the same inputs.
 constexpr int kAnalysisVersion = 1;
-
-// "#!/bin/sh -e" -> "/bin/sh"
-std::string shebang_interpreter(const std::string& head) {
-  auto end = head.find('\n');
-  auto line = head.substr(2, end == std::string::npos ? std::string::npos : end - 2);
-  auto b = line.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  auto e = line.find_first_of(" \t\r", b);
-  return line.substr(b, e == std::string::npos ? std::string::npos : e - b);
-}
 
 }  // namespace
 
@@ -53,22 +44,8 @@ AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
   if (m.app.argv.empty()) throw Error(m.path.string() + ": [app] argv is empty");
 
   // The exec chain: argv[0], through #! interpreters, to an ELF program.
-  std::string path = m.app.argv[0];
-  for (int depth = 0; depth < 5; ++depth) {
-    std::string real;
-    const PayloadNode* n = tree.lookup(path, &real);
-    if (!n || n->type != NodeType::File) throw Error(m.path.string() + ": " + path + " is not a file in the image");
-    in.exec_chain.push_back(path);
-    auto head = elf::read_head(n->content.file, 256);
-    if (elf::has_elf_magic(head)) {
-      in.program = path;
-      break;
-    }
-    if (head.rfind("#!", 0) != 0) throw Error(m.path.string() + ": " + path + " is neither an ELF program nor a #! script");
-    path = shebang_interpreter(head);
-    if (path.empty()) throw Error(m.path.string() + ": " + in.exec_chain.back() + " has an empty #! line");
-  }
-  if (in.program.empty()) throw Error(m.path.string() + ": #! scripts nest too deeply from " + m.app.argv[0]);
+  in.exec_chain = follow_exec_chain(tree, m.app.argv[0], m.path.string()).paths;
+  in.program = in.exec_chain.back();
 
   // Every other ELF file: programs with their closures, and shared objects
   // nothing links against (plugins the app may load).
@@ -213,15 +190,7 @@ trace::TraceResult trace_manifest(const Manifest& m, const PayloadTree& tree, co
 
 KernelTree kernel_tree_for(const Manifest& m, const std::string& version, const stdfs::path& cache,
                            Progress& progress) {
-  KernelSourceSpec spec;
-  spec.version = version;
-  KernelTree tree = provision_source(spec, cache, progress);
-  if (m.kernel.kml) {
-    auto series = default_kml_series();
-    std::error_code ec;
-    if (stdfs::is_regular_file(series, ec)) tree = apply_series(tree, load_series(series), cache, progress);
-  }
-  return tree;
+  return manifest_kernel_tree(m, version, default_kml_series(), cache, progress);
 }
 
 CachedAnalysis analyze_image(const Manifest& m, const PayloadTree& tree, const std::string& version,
