@@ -61,6 +61,9 @@ std::vector<Allowed> allow_list(pid_t self) {
       {SCMP_SYS(ioctl), ioctl_request(KVM_IRQ_LINE)},
       {SCMP_SYS(ioctl), ioctl_request(KVM_GET_REGS)},
       {SCMP_SYS(ioctl), ioctl_request(KVM_GET_SREGS)},
+      // The dump's disassembler: capstone sorts a table with qsort on first
+      // use, and glibc's qsort asks sysinfo how much memory there is.
+      {SCMP_SYS(sysinfo)},
       // Console and messages (stdout, stderr), eventfds, TAP frames in and out.
       {SCMP_SYS(read)}, {SCMP_SYS(write)}, {SCMP_SYS(writev)},
       // virtio-blk requests.
