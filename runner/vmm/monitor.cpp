@@ -163,6 +163,9 @@ class Machine {
     const Ending ending = *ending_;
     BootResult result = report_.finish(Backend::Kvm, "tailor-vmm (KVM)", ending.outcome, ending.detail);
     result.dump = ending.dump;
+    // A guest that hung: where each vCPU was when it was stopped.
+    if (ending.outcome == Outcome::Timeout)
+      for (auto& v : vcpus_) result.dump += dump(v);
     result.seccomp = confined;
     rusage usage{};
     if (::getrusage(RUSAGE_SELF, &usage) == 0) {

@@ -240,6 +240,9 @@ def nested(a):
           dump[:2000])
     check_ending("hang", case("guest-hang"), 251, "timeout")
     check(case("guest-hang")[3] < 30, "hang: stopped soon after the 3 s timeout", f"{case('guest-hang')[3]:.1f} s")
+    hang_dump = parse_json(case("guest-hang")[1]).get("dump", "")
+    check("vCPU 0 state:" in hang_dump and "rip=" in hang_dump, "hang: the report shows where the vCPU was stopped",
+          hang_dump[-800:] or case("guest-hang")[1][-800:])
     check_ending("i8042 reset", case("guest-reset"), 250, "guest-stopped", "i8042")
     check_boot("small kernel, 1 vCPU, nested KVM", case("smp1"), 7,
                ["TAILOR-E2E-MARKER: init running, cpus online [0], status 7"])
