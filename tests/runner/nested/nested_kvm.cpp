@@ -25,6 +25,7 @@
 #include "image-builder/payload_tree.h"
 #include "runner/runner.h"
 #include "tests/runner/nested/l1_kernel.h"
+#include "tests/runner/nested/l1_watch.h"
 
 namespace {
 
@@ -47,6 +48,10 @@ void put_directory(PayloadTree& tree, const std::string& guest) {
   node.mode = 0755;
   tree.put(normalize_image_path("/" + guest), std::move(node));
 }
+
+// While a case runs, L1 prints "@@NESTED-ALIVE <uptime>" this often; the
+// watch (l1_watch.h) allows several missed beats before it calls L1 stuck.
+constexpr int kHeartbeatSeconds = 5;
 
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
@@ -79,7 +84,13 @@ std::string l1_init(const json& plan) {
     const int timeout = c.value("timeout_s", 120);
     s += fmt::format("echo '@@CASE-BEGIN {}'\n", name);
     s += fmt::format("start=$(cut -d' ' -f1 /proc/uptime)\n");
+    // The heartbeat: while a case runs, L1 says it is alive every few
+    // seconds (the case's own output only comes back at its end). It stops
+    // before the output, which it must not interleave with.
+    s += fmt::format("(while :; do sleep {}; echo \"@@NESTED-ALIVE $(cut -d' ' -f1 /proc/uptime)\"; done) & hb=$!\n",
+                     kHeartbeatSeconds);
     s += fmt::format("timeout -s KILL {}{} > /tmp/out 2> /tmp/err < /dev/null; rc=$?\n", timeout, argv);
+    s += "kill $hb; wait $hb 2>/dev/null\n";
     s += "end=$(cut -d' ' -f1 /proc/uptime)\n";
     s += "echo '@@CASE-STDOUT'; base64 /tmp/out; echo '@@CASE-STDERR'; base64 /tmp/err\n";
     s += fmt::format("echo \"@@CASE-END {} $rc $start $end\"\n", name);
@@ -196,26 +207,54 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   spec.qemu_machine = l1.value("machine", std::string("pc"));
   // An SVM-capable CPU model: without it kvm-amd finds no hardware support.
   spec.qemu_extra_args = {"-cpu", l1.value("cpu", std::string("EPYC"))};
+  const stdfs::path monitor = work.path() / "monitor";
+  for (auto& a : L1Watch::monitor_args(monitor)) spec.qemu_extra_args.push_back(a);
+  // How long L1 may print nothing: before it is ready (its boot prints
+  // nothing, 5-40 s here under load), and while cases run (the heartbeat).
+  const auto silence = std::chrono::seconds(l1.value("silence_s", 60));
+  const auto boot_silence = std::chrono::seconds(l1.value("boot_silence_s", 240));
+  std::optional<L1Watch> watch;
   std::string console;
   spec.console = [&](std::string_view bytes) {
     console.append(bytes);
+    watch->heard(bytes);
     if (verbose) std::fwrite(bytes.data(), 1, bytes.size(), stderr);
   };
   spec.notice = [](const std::string&) {};
-  // L1 (a Debian kernel under TCG, emulating SVM) now and then hangs in its own
-  // boot with 2 vCPUs, before it runs anything (seen once in ~8 runs of
-  // kml.stress_nested_kvm). No case has run then, so booting it again is safe
-  // and says nothing about the cases: one more try, and the report says so.
+  // L1 (a Debian kernel under QEMU TCG, which emulates SVM) now and then
+  // stops making progress altogether, before or while it runs a case: its
+  // console goes silent and the case's own `timeout` (an L1 timer) never
+  // fires. CI saw it as kml.stress_nested_kvm (2 vCPUs) silent for 600 s
+  // after "@@CASE-BEGIN" with a 360 s case timeout, and runner.service_nested
+  // silent for 1500 s with a 1200 s one. The watch stops such an L1 after
+  // silence_s of silence, the heartbeat included, and keeps its CPU state.
+  // Nothing a case does outlives L1 (it works on the initramfs's copies of
+  // the plan's files), so booting L1 again and running every case again
+  // reports only what that second run did: one more try, and the report
+  // keeps the stuck attempt's state (l1_stuck). An L1 stuck twice fails; a
+  // case that hangs while L1 stays alive is never retried (its timeout ends it).
   const auto t0 = std::chrono::steady_clock::now();
   runner::BootResult result;
   int attempts = 0;
+  json stuck = json::array();
   for (;;) {
     console.clear();
     ++attempts;
+    watch.emplace(monitor, boot_silence, silence, "@@NESTED-READY");
     result = runner::boot(spec);
-    if (attempts >= 2 || console.find("@@NESTED-READY") != std::string::npos) break;
-    std::fprintf(stderr, "nested-kvm: L1 never became ready (%s); booting it once more\n",
-                 std::string(runner::outcome_name(result.outcome)).c_str());
+    watch->stop();
+    const bool ready = console.find("@@NESTED-READY") != std::string::npos;
+    if (watch->fired())
+      stuck.push_back({{"attempt", attempts},
+                       {"silent_s", watch->silent_seconds()},
+                       {"ready", ready},
+                       {"state", watch->state()},
+                       {"console_tail", console.size() > 3000 ? console.substr(console.size() - 3000) : console}});
+    if (attempts >= 2 || (ready && !watch->fired())) break;
+    const std::string why = watch->fired()
+                                ? fmt::format("printed nothing for {:.0f} s (stuck)", watch->silent_seconds())
+                                : fmt::format("never became ready ({})", runner::outcome_name(result.outcome));
+    std::fprintf(stderr, "nested-kvm: L1 %s; booting it once more\n", why.c_str());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -225,6 +264,15 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   report["l1_detail"] = result.detail;
   report["l1_seconds"] = seconds;
   report["l1_attempts"] = attempts;
+  if (!stuck.empty()) report["l1_stuck"] = stuck;
+  if (watch->fired()) {
+    report["l1_outcome"] = "stuck";
+    report["l1_detail"] = fmt::format(
+        "L1 printed nothing for {:.0f} s ({}): L1 itself made no progress (QEMU TCG), and was stopped; "
+        "its CPU state is in l1_stuck",
+        watch->silent_seconds(),
+        report["l1_ready"].get<bool>() ? "no heartbeat while a case ran" : "before it became ready");
+  }
   if (!report["l1_done"].get<bool>()) {
     // Show the end of the console: why L1 did not finish.
     report["l1_console_tail"] = console.size() > 6000 ? console.substr(console.size() - 6000) : console;
@@ -236,6 +284,9 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   for (const auto& c : report["cases"])
     std::fprintf(stderr, "  %-24s exit %3d  %6.2f s\n", c["name"].get<std::string>().c_str(), c["exit_code"].get<int>(),
                  c["seconds"].get<double>());
+  if (watch->fired())
+    std::fprintf(stderr, "nested-kvm: %s\n%s\n", report["l1_detail"].get<std::string>().c_str(),
+                 watch->state().c_str());
   return report["l1_done"].get<bool>() ? 0 : 1;
 }
 
