@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/human_bytes.h"
 #include "common/progress.h"
 #include "common/sha256.h"
 #include "image-builder/fleet/fleet_build.h"
@@ -24,12 +25,6 @@ namespace tailor::cli {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-std::string human_bytes(std::uint64_t b) {
-  if (b >= (1u << 20)) return fmt::format("{:.1f} MiB", b / double(1u << 20));
-  if (b >= (1u << 10)) return fmt::format("{:.1f} KiB", b / double(1u << 10));
-  return fmt::format("{} B", b);
-}
 
 // --max-unpacked-size: build, run and image ls read the same archives.
 void add_max_unpacked_option(CLI::App& cmd, std::uint64_t& bytes) {

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/human_bytes.h"
 #include "common/progress.h"
 #include "image-builder/fleet/kernel_store.h"
 #include "image-builder/kernel_build.h"
@@ -59,13 +60,6 @@ struct SourceOptions {
     return tree;
   }
 };
-
-std::string human_bytes(std::uintmax_t b) {
-  if (b >= (1u << 30)) return fmt::format("{:.1f} GiB", b / double(1u << 30));
-  if (b >= (1u << 20)) return fmt::format("{:.1f} MiB", b / double(1u << 20));
-  if (b >= (1u << 10)) return fmt::format("{:.1f} KiB", b / double(1u << 10));
-  return fmt::format("{} B", b);
-}
 
 std::string format_time(std::chrono::system_clock::time_point t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
