@@ -233,11 +233,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
 
     spec.stop_channel = true;
     spec.stop_grace = std::chrono::seconds(m.run.stop_timeout_s + 5);
-    spec.kernel = img.boot_kernel;
-    if (!img.embedded) spec.initrd = img.initramfs;
-    spec.cmdline = img.cmdline;
-    spec.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
-    spec.cpus = static_cast<std::uint32_t>(m.kernel.smp);
+    runner::set_guest(spec, guest_image(img, m));
     // A service (with [net]) runs until it is stopped, unless the manifest says otherwise.
     const double seconds = *timeout >= 0 ? *timeout : (m.net.present && !m.run.timeout_set ? 0 : m.run.timeout_s);
     spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));

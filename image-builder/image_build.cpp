@@ -105,6 +105,16 @@ std::string image_cmdline(const Manifest& m) {
   return c;
 }
 
+runner::GuestImage guest_image(const ImageBuildResult& r, const Manifest& m) {
+  runner::GuestImage g;
+  g.kernel = r.boot_kernel;
+  if (!r.embedded) g.initrd = r.initramfs;
+  g.cmdline = r.cmdline;
+  g.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
+  g.cpus = static_cast<std::uint32_t>(m.kernel.smp);
+  return g;
+}
+
 stdfs::path default_kml_series() {
   if (const char* env = std::getenv("TAILOR_KML_PATCHES"); env && *env) return env;
   return stdfs::path(TAILOR_SOURCE_DIR) / "kml-patches" / "series";

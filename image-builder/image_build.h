@@ -16,6 +16,7 @@
 #include "image-builder/kernel_config_source.h"
 #include "image-builder/manifest.h"
 #include "image-builder/patch_series.h"
+#include "runner/guest_image.h"
 
 namespace tailor {
 
@@ -47,6 +48,11 @@ struct ImageBuildResult {
   InitramfsInfo initramfs_info;
   std::string lock_json;       // image.lock.json's text
 };
+
+// What a monitor boots for this build of `manifest`: the boot kernel, the
+// initramfs unless it is built in, the command line, [run] memory_mib and
+// [kernel] smp vCPUs.
+runner::GuestImage guest_image(const ImageBuildResult& result, const Manifest& manifest);
 
 // The kernel command line for a manifest: serial console, panic ends the run,
 // quiet kernel (the console is the app's), pti=off with KML (it needs page
