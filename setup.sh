@@ -15,12 +15,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   # libraries
   libarchive-dev libcli11-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev
-  libcapstone-dev libelf-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libcapstone-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
+  libgtest-dev libgmock-dev
   libseccomp-dev
   # tailor-vmm's user-mode networking (issue 14); glib is libslirp's pkg-config dependency
   libslirp-dev libglib2.0-dev
-  # kernel builds (kbuild's own needs) and our source trees
+  # kernel builds (kbuild's own needs: libelf-dev for objtool) and our source trees
   flex bison bc cpio kmod patch xz-utils ccache libelf-dev dwarves
   # kbuild's compressors: lz4 for the LZ4 kernels tailor builds (KERNEL_LZ4),
   # zstd for the tests that unpack a zstd initramfs with the system tool
@@ -30,7 +30,7 @@ PACKAGES=(
   qemu-system-x86 busybox-static musl-tools musl-dev
   # [[volume]] images: mke2fs -d makes them without root, e2fsck checks them
   e2fsprogs
-  # test oracles and scripts
+  # test oracles and scripts; Kconfiglib is bench/kconfig_bench.py's comparison
   python3 python3-kconfiglib
   # image.oci_image: container images made by the real tools
   umoci skopeo
