@@ -95,7 +95,12 @@ std::string l1_init(const json& plan) {
     s += "echo '@@CASE-STDOUT'; base64 /tmp/out; echo '@@CASE-STDERR'; base64 /tmp/err\n";
     s += fmt::format("echo \"@@CASE-END {} $rc $start $end\"\n", name);
   }
-  s += "echo '@@NESTED-DONE'\npoweroff -f\n";
+  // The console must drain before the power goes: the kernel's own "reboot:
+  // Power down" bypasses the tty's buffer, and a host that reads slowly (a
+  // loaded machine) lost the end of the last case's output and the
+  // markers. Setting the console's own settings again goes through
+  // tcsetattr(TCSADRAIN) (busybox stty), which waits until all is sent.
+  s += "echo '@@NESTED-DONE'\nstty $(stty -g)\npoweroff -f\n";
   return s;
 }
 
