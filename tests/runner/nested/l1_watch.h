@@ -1,7 +1,9 @@
 // Test-only: the nested KVM harness's watch on L1 itself. Under QEMU TCG an
 // L1 that runs an L2 now and then stops making any progress at all: its
 // console goes silent, its own timers (the cases' `timeout`) never fire,
-// and only the outer QEMU timeout ended such a run, 600-1500 s later.
+// and only the outer QEMU timeout ended such a run, 600-1500 s later. (The
+// state caught: L1 halted with interrupts on and its timer's vector pending
+// in the local APIC, never delivered; see run_plan in nested_kvm.cpp.)
 // L1's /init prints a heartbeat while a case runs (nested_kvm.cpp); when the
 // console has been silent for longer than the watch allows, the watch asks
 // QEMU's human monitor for L1's CPU state (registers, local APIC, PIC), then

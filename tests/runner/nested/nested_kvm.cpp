@@ -233,6 +233,13 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   // after "@@CASE-BEGIN" with a 360 s case timeout, and runner.service_nested
   // silent for 1500 s with a 1200 s one. The watch stops such an L1 after
   // silence_s of silence, the heartbeat included, and keeps its CPU state.
+  // Caught once in 24 runs of runner.service_nested: L1's only CPU halted
+  // (HLT=1) with interrupts enabled (RFLAGS.IF) in the idle loop, its local
+  // APIC timer expired (current count 0) and vector 236, Linux's local
+  // timer, pending in the IRR (nothing in service, PPR 0x10). A deliverable
+  // interrupt that never wakes a halted CPU is the emulator's fault (QEMU
+  // TCG, seen only while L1 runs an L2), not anything L1's software or ours
+  // can cause or cure.
   // Nothing a case does outlives L1 (it works on the initramfs's copies of
   // the plan's files), so booting L1 again and running every case again
   // reports only what that second run did: one more try, and the report
