@@ -16,7 +16,7 @@
 #include "kconfig-analyzer/app/analyze.h"
 #include "kconfig-analyzer/app/image_input.h"
 #include "kconfig-analyzer/elf/elf_file.h"
-#include "kconfig-analyzer/app/union_analysis.h"
+#include "kconfig-analyzer/app/manifest_union.h"
 #include "kconfig-analyzer/report/report.h"
 #include "kconfig-analyzer/report/union_report.h"
 #include "kconfig-analyzer/trace/tracer.h"
@@ -107,34 +107,15 @@ std::vector<std::pair<std::string, std::string>> host_environment() {
 
 // --union: one configuration for all the manifests' apps.
 void run_union(const AnalyzeArgs& a, const stdfs::path& cache) {
-  if (a.manifests.size() < 2) throw Error("--union: give two or more manifests");
   if (!a.program.empty() || a.trace) throw Error("--union takes manifests only (no --program, no --trace)");
   Progress progress;
-  std::vector<app::AppInput> inputs;
-  app::AnalyzeOptions options;
-  std::string tree_id, tree_from;
-  // An AppInput reads its files through its plan's tree: the plans live as long as the inputs.
-  std::vector<std::unique_ptr<ImagePlan>> plans;
-  for (const auto& path : a.manifests) {
-    Manifest m = load_manifest(path);
-    plans.push_back(std::make_unique<ImagePlan>(plan_image(m, cache, progress)));
-    inputs.push_back(app::app_input_from_image(m, plans.back()->tree));
-    if (!a.kernel_src.empty()) continue;
-    // One kernel serves them all, so they must want the same tree (KML or not).
-    KernelTree tree = app::kernel_tree_for(m, a.version, cache, progress);
-    if (tree_id.empty()) {
-      tree_id = tree.id, tree_from = path;
-      options.kernel_tree = tree.dir;
-    } else if (tree.id != tree_id) {
-      throw Error(fmt::format("--union: {} and {} need different kernel trees ([kernel] kml differs); one kernel "
-                              "cannot serve both",
-                              tree_from, path));
-    }
-  }
-  if (!a.kernel_src.empty()) options.kernel_tree = a.kernel_src;
-  options.cache = cache;
-  if (!a.rules.empty()) options.rules = a.rules;
-  auto result = app::analyze_union(std::move(inputs), options, progress);
+  app::ManifestUnionRequest request;
+  request.manifests.assign(a.manifests.begin(), a.manifests.end());
+  request.kernel_version = a.version;
+  if (!a.kernel_src.empty()) request.kernel_src = a.kernel_src;
+  if (!a.rules.empty()) request.rules = a.rules;
+  request.cache = cache;
+  auto result = app::analyze_manifest_union(request, progress);
   progress.clear();
   auto text = report::union_report_text(result);
   if (!a.out_dir.empty()) {
