@@ -3,16 +3,20 @@
 #include <fmt/core.h>
 
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 
 #include "bench/backend_choice.h"
+#include "bench/image_rows.h"
 #include "bench/report.h"
+#include "bench/size_union.h"
 #include "bench/study_runner.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_source.h"
 #include "kconfig-analyzer/kconfig.h"
+#include "runner/boot_profile.h"
 
 namespace tailor::bench {
 
@@ -65,6 +69,24 @@ GenericConfigs engine_configs(const KernelTree& tree, const std::optional<stdfs:
   return g;
 }
 
+// One deterministic boot (virtual time is the same on every run): the
+// guest's own clock at /init's exec of the app.
+void measure_virtual_boot(Study& study, StudyRun& run, const std::string& variant, const GuestImage& guest) {
+  Measurement& m = study.measurement(key("boot-to-app (virtual)", variant, "ms", 1));
+  if (!m.samples.empty()) return;
+  run.show_progress(variant + ": deterministic boot");
+  const runner::BootResult r = runner::boot(deterministic_boot(guest, guest.memory_mib, std::chrono::seconds(600)));
+  const runner::BootProfile p = runner::profile_boot(r.console, r.timings.guest_clock);
+  if (!p.app_exec_ns) {
+    m.errors.push_back(fmt::format("{}: {} (no clock stamp from /init)", runner::outcome_name(r.outcome), r.detail));
+    run.save();
+    throw Error(fmt::format("size: {} did not report its virtual boot time: {}: {}", variant,
+                            runner::outcome_name(r.outcome), r.detail));
+  }
+  m.samples = {static_cast<double>(*p.app_exec_ns) / 1e6};
+  run.save();
+}
+
 }  // namespace
 
 int options_on(const std::string& dotconfig) {
@@ -94,6 +116,8 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   const bool full = c.full;
   const int repeats = opt.repeats > 0 ? opt.repeats : full ? 10 : 3;
   if (opt.manifests.empty()) throw Error("bench size: no app manifest given (--manifest FILE)");
+  if (opt.union_kernel && opt.manifests.size() < 2)
+    throw Error("bench size --union: give two or more apps (--manifest, repeatable)");
   if (opt.microvm_config) {
     std::error_code ec;
     if (!stdfs::is_regular_file(*opt.microvm_config, ec))
@@ -126,6 +150,17 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     fresh.variants.push_back(v);
     apps.push_back({label, std::move(img)});
   }
+  std::optional<UnionImages> on_union;
+  // The deterministic yardstick, when QEMU can run it: virtual time does not
+  // depend on this machine's load, so own and union kernels compare exactly.
+  bool virtual_boots = false;
+  std::string no_virtual_boots;
+  if (opt.union_kernel) {
+    on_union = build_union_images(c, opt.manifests, progress);
+    const runner::Capabilities caps = runner::probe_capabilities();
+    virtual_boots = caps.qemu.usable;
+    no_virtual_boots = caps.qemu.reason;
+  }
 
   // The generic kernels: counted with the engine; built and booted in full mode.
   Progress quiet(false);
@@ -157,6 +192,28 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     if (!g.files.empty()) v.details["reference_file"] = g.files.front().string();
     fresh.variants.push_back(v);
   }
+  if (on_union) {
+    for (const auto& u : on_union->apps) {
+      Variant v{u.variant, "the image of " + u.name + " on the union kernel of all the study's apps", u.image.details};
+      v.details["cmdline"] = u.image.guest.cmdline;
+      v.details["union_config"] = "configs/union.config";
+      v.details["options_added"] = u.cost.extra;
+      v.details["options_missing"] = u.cost.missing;
+      fresh.variants.push_back(v);
+      fresh.comparisons.push_back({u.name + " on the union kernel against its own (positive: what the union costs it)",
+                                   "app-" + u.name, u.variant});
+    }
+    fresh.notes.push_back(
+        "union-APP: APP's image on one kernel for all the study's apps (the analyzer's union, as `tailor analyze "
+        "--union`); options-added counts the options on in the union and off in APP's own kernel (the variant's "
+        "details list them, and options_missing those its own kernel had that the union met another way).");
+    fresh.notes.push_back(
+        virtual_boots
+            ? "boot-to-app (virtual): the deterministic yardstick, QEMU -M microvm under TCG with instruction counting "
+              "(1 ns per instruction, idle skipped): one boot each, the same number on every run, so a difference "
+              "between an app's own and union kernel is a difference of work."
+            : "boot-to-app (virtual) was not measured: QEMU is not usable here (" + no_virtual_boots + ").");
+  }
   for (const auto& g : generics)
     for (const auto& a : apps)
       fresh.comparisons.push_back({a.variant + " against " + g.variant + " (negative: smaller or faster)", g.variant,
@@ -183,17 +240,28 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   Study study = open_study(c.out_dir, fresh, c.restart);
   StudyRun run(study, c.out_dir, progress);
 
+  // Every image measured: each app's own, then (--union) each on the union kernel.
+  std::vector<std::pair<std::string, std::reference_wrapper<const BuiltImage>>> images;
+  for (const auto& a : apps) images.emplace_back(a.variant, std::cref(a.image));
+  if (on_union)
+    for (const auto& u : on_union->apps) images.emplace_back(u.variant, std::cref(u.image));
+
   // Sizes and counts: one exact sample each.
-  for (const auto& a : apps) {
-    const std::string config = read_file(a.image.result.kernel_config);
+  for (const auto& [variant, image] : images) {
+    const ImageBuildResult& r = image.get().result;
+    const std::string config = read_file(r.kernel_config);
     auto set = [&](const std::string& w, const std::string& metric, double v) {
-      Measurement& m = study.measurement(key(w, a.variant, metric, 1));
+      Measurement& m = study.measurement(key(w, variant, metric, 1));
       m.samples = {v};
     };
     set("options-on", "options", options_on(config));
-    set("bzImage", "bytes", static_cast<double>(stdfs::file_size(a.image.result.bzimage)));
-    set("initramfs", "bytes", static_cast<double>(stdfs::file_size(a.image.result.initramfs)));
+    set("bzImage", "bytes", static_cast<double>(stdfs::file_size(r.bzimage)));
+    set("initramfs", "bytes", static_cast<double>(stdfs::file_size(r.initramfs)));
   }
+  if (on_union)
+    for (const auto& u : on_union->apps)
+      study.measurement(Measurement::wanted("options-added", u.variant, "options", false, 1)).samples = {
+          static_cast<double>(u.cost.extra.size())};
   for (const auto& g : generics) {
     study.measurement(key("options-on", g.variant, "options", 1)).samples = {static_cast<double>(options_on(g.config))};
     Measurement& bz = study.measurement(key("bzImage", g.variant, "bytes", 1));
@@ -207,7 +275,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   // Boots: every per-app image, then (full mode) each generic kernel built
   // with the first app's initramfs.
   std::vector<std::pair<std::string, GuestImage>> boots;
-  for (const auto& a : apps) boots.emplace_back(a.variant, a.image.guest);
+  for (const auto& [variant, image] : images) boots.emplace_back(variant, image.get().guest);
   if (full) {
     for (const auto& g : generics) {
       KernelBuildRequest req;
@@ -230,6 +298,8 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     run.save();
   }
   measure_then_report(study, c.out_dir, progress, [&] {
+    if (virtual_boots)
+      for (const auto& [variant, image] : images) measure_virtual_boot(study, run, variant, image.get().guest);
     for (const auto& [variant, image] : boots) {
       Measurement& m = study.measurement(key("boot-to-app", variant, "ms", repeats));
       while (static_cast<int>(m.samples.size()) < repeats) {

@@ -5,6 +5,7 @@
 // (counted with tailor's Kconfig engine on the same source tree) and, in full
 // mode, bzImage and boot-to-app time of a real build booting the first app's
 // initramfs. Quick mode builds no generic kernel and says so in the report.
+// With union_kernel, every app also on the union of all the apps' configs.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,11 @@ struct SizeStudyOptions {
   std::vector<std::filesystem::path> manifests;  // the apps (at least one)
   std::optional<std::filesystem::path> microvm_config;  // a full 6.1 .config; nullopt: left out
   int repeats = 0;  // boots per kernel (default: 3 quick, 10 full)
+  // --union: also one kernel for all the apps (the analyzer's union), each
+  // app's image on it compared with the same app on its own kernel: options,
+  // sizes, boot-to-app (wall clock, and virtual time under the deterministic
+  // yardstick when QEMU is usable).
+  bool union_kernel = false;
 };
 
 void run_size_study(const SizeStudyOptions& options, Progress& progress);

@@ -204,18 +204,30 @@ void add_size(CLI::App& bench, const GlobalOptions& global) {
       "the microVM reference config (--microvm-config FILE; default $TAILOR_MICROVM_CONFIG or the\n"
       "project's shared reference data): options on from tailor's Kconfig engine; in --full mode also\n"
       "their bzImage and boot-to-app time (real builds, 15-30 min each here). Quick mode builds no\n"
-      "generic kernel and marks those cells \"not built in quick mode\".");
+      "generic kernel and marks those cells \"not built in quick mode\".\n"
+      "\n"
+      "--union adds one kernel for all the apps (the analyzer's union, as `tailor analyze --union`):\n"
+      "each app's image on it (variant union-APP) against its own kernel (app-APP): options on and\n"
+      "added, bzImage, initramfs, boot-to-app, and boot-to-app in virtual time under the deterministic\n"
+      "yardstick (QEMU TCG with instruction counting) when QEMU is usable. One more kernel build.");
   auto flags = std::make_shared<StudyFlags>();
   auto manifests = std::make_shared<std::vector<std::string>>();
   auto microvm = std::make_shared<std::string>();
   auto repeats = std::make_shared<int>(0);
+  auto union_kernel = std::make_shared<bool>(false);
   flags->add_to(*cmd, "size");
   cmd->add_option("--manifest", *manifests, "An app manifest (repeatable)");
   cmd->add_option("--microvm-config", *microvm, "The microVM reference kernel .config (a full 6.1 config)");
   cmd->add_option("--repeats", *repeats, "Boots per kernel (default: 3 quick, 10 full)");
+  cmd->add_flag("--union", *union_kernel,
+                "Also one kernel for all the apps (the analyzer's union): what it costs each app against its own");
   cmd->callback([=, &global] {
     bench::SizeStudyOptions o;
     o.manifests = app_manifests(*manifests, {"hello", "redis"});
+    o.union_kernel = *union_kernel;
+    if (o.union_kernel && (flags->fixed_config || !flags->kernel_config.empty()))
+      throw Error("bench size --union compares each app's own analyzer kernel with the union's: drop "
+                  "--fixed-config and --kernel-config");
     if (!microvm->empty()) o.microvm_config = stdfs::absolute(*microvm);
     else o.microvm_config = bench::default_microvm_config();
     o.repeats = *repeats;

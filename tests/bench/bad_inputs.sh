@@ -5,6 +5,7 @@
 #   Env: TAILOR, BENCH_WORK
 set -euo pipefail
 : "${TAILOR:?}" "${BENCH_WORK:?}"
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$BENCH_WORK/bad-inputs
 rm -rf "$work"
 mkdir -p "$work"
@@ -37,6 +38,8 @@ printf 'name = "broken"\n[app]\nargv = 42\n' > "$work/broken.toml"
 expect_fail "malformed manifest" "$work/broken.toml:3" bench smp --manifest "$work/broken.toml" -o "$work/broken"
 expect_fail "bad worker list" "--workers '1,x'" bench smp --workers 1,x -o "$work/w"
 expect_fail "workers out of range" "--workers: 5000 is out of range" bench smp --workers 5000 -o "$work/w"
+expect_fail "union of one app" "--union: give two or more apps" bench size --union --manifest "$root/manifests/hello.toml" -o "$work/u1"
+expect_fail "union on the fixed config" "drop --fixed-config and --kernel-config" bench size --union --fixed-config -o "$work/u2"
 expect_fail "missing microVM config" "$work/none.config" bench size --microvm-config "$work/none.config" -o "$work/mv"
 expect_fail "missing kernel config" "$work/none.config" bench smp --kernel-config "$work/none.config" -o "$work/kc"
 expect_fail "extra kernel without --deterministic" "--kernel needs --deterministic" bench boot --kernel "x=$work/none" -o "$work/k1"
