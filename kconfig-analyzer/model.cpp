@@ -221,7 +221,7 @@ SymbolId Model::lookup(std::string_view name, bool is_const) {
   NameIndex& table = is_const ? const_by_name_ : by_name_;
   SymbolId found = table.find(name, names);
   if (found != kNone) return found;
-  SymbolId id = add_symbol(name, is_const ? kSymConst : 0);
+  SymbolId id = add_symbol(name, is_const ? uint32_t{kSymConst} : 0u);
   table.insert(id, name, names);
   return id;
 }

@@ -107,8 +107,12 @@ TEST(ModelCodec, FinalPoolListsOperandsFirstAndSharesEqualExpressions) {
   const Model& m = t->model();
   for (ExprId e = 0; e < m.exprs.size(); ++e) {
     const ExprNode& n = m.exprs[e];
-    if (n.kind == ExprKind::And || n.kind == ExprKind::Or) EXPECT_LT(n.right, e);
-    if (n.kind == ExprKind::And || n.kind == ExprKind::Or || n.kind == ExprKind::Not) EXPECT_LT(n.left, e);
+    if (n.kind == ExprKind::And || n.kind == ExprKind::Or) {
+      EXPECT_LT(n.right, e);
+    }
+    if (n.kind == ExprKind::And || n.kind == ExprKind::Or || n.kind == ExprKind::Not) {
+      EXPECT_LT(n.left, e);
+    }
     for (ExprId f = 0; f < e; ++f)
       EXPECT_FALSE(m.exprs[f].kind == n.kind && m.exprs[f].left == n.left && m.exprs[f].right == n.right)
           << "expressions " << f << " and " << e << " are equal";

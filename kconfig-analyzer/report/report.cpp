@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -22,8 +21,6 @@ namespace {
 std::string name_of(const app::AnalyzeResult& r, int nr) {
   return r.knowledge ? r.knowledge->name_of(nr) : "syscall_" + std::to_string(nr);
 }
-
-std::string base_name(const std::string& p) { return std::filesystem::path(p).filename().string(); }
 
 // Syscall numbers seen statically (all programs) and by the trace.
 struct SyscallSets {
