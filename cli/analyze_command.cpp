@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/process_environment.h"
 #include "common/progress.h"
 #include "common/subprocess.h"
 #include "image-builder/kernel_source.h"
@@ -95,16 +96,6 @@ void write_outputs(const AnalyzeArgs& a, const app::AnalyzeResult& result, const
   write_file_atomic(stdfs::path(a.out_dir) / "report.txt", text);
 }
 
-std::vector<std::pair<std::string, std::string>> host_environment() {
-  std::vector<std::pair<std::string, std::string>> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
-}
-
 // --union: one configuration for all the manifests' apps.
 void run_union(const AnalyzeArgs& a, const stdfs::path& cache) {
   if (!a.program.empty() || a.trace) throw Error("--union takes manifests only (no --program, no --trace)");
@@ -174,7 +165,7 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
     } else {
       to.argv = a.program;
       to.argv.front() = input.program;
-      to.env = host_environment();
+      to.env = process_environment();
       traced = trace::trace_command(to);
     }
     progress.clear();
