@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Distributed compiles (issue 19): two distccd daemons on loopback ports,
-# started and stopped here, compile the test kernel (test_kernel.sh) for
-# `tailor kernel build --distcc`. It passes when distcc's own statistics
-# (each daemon's --stats page) show compiles done by both daemons, none
-# failed, and the kernel is byte-identical to the kernel_small fixture's
-# local build with the same cache key. The distcc build goes into an empty
-# cache of its own (the fixture's tree is used in place) and without ccache,
-# so every compile really goes through distcc: one kernel build of CI time.
+# Distributed compiles and ccache's shared store (issue 19): two distccd
+# daemons and a redis-server on loopback ports, started and stopped here.
+# `tailor kernel build --distcc HOSTS --remote-cache redis://...` compiles
+# the test kernel (test_kernel.sh) through ccache (an empty CCACHE_DIR of the
+# test's own, so every compile is a miss) with distcc as ccache's prefix. It
+# passes when distcc's own statistics (each daemon's --stats page) show
+# compiles done by both daemons and none failed; when ccache's statistics
+# show it looked each miss up in the remote store and the store holds the
+# results it wrote (what a second machine would hit); and when the kernel is
+# byte-identical to the kernel_small fixture's local build with the same
+# cache key. The build goes into an empty tailor cache of its own (the
+# fixture's tree is used in place): one kernel build of CI time.
 #
 #   distcc.sh TAILOR_BINARY WORK_DIR
 set -euo pipefail
 tailor=${1:?usage: distcc.sh TAILOR_BINARY WORK_DIR}
 work=${2:?usage: distcc.sh TAILOR_BINARY WORK_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-for p in distcc distccd python3; do
+for p in distcc distccd ccache redis-server redis-cli python3; do
   command -v $p > /dev/null || { echo "SKIP: $p is not installed (./setup.sh installs it)"; exit 77; }
 done
 rm -rf "$work"
@@ -22,7 +26,7 @@ mkdir -p "$work"
 # Free loopback ports: the kernel picks them, we release and use them at once.
 read -r -a ports < <(/usr/bin/python3 -c '
 import socket
-ss = [socket.socket() for _ in range(4)]
+ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 
@@ -47,12 +51,21 @@ for i in 0 1; do
   stats "${ports[$((i + 2))]}" > /dev/null || { cat "$work/distccd-$i.log"; echo "FAIL: distccd $i did not start"; exit 1; }
 done
 hosts="127.0.0.1:${ports[0]}/2 127.0.0.1:${ports[1]}/2"
+# ccache's remote store, as another machine would share it.
+timeout 2400 redis-server --bind 127.0.0.1 --port "${ports[4]}" --save '' --appendonly no --dir "$work" \
+  > "$work/redis.log" 2>&1 &
+pids+=($!)
+rcli() { redis-cli -h 127.0.0.1 -p "${ports[4]}" "$@"; }
+for _ in $(seq 50); do [[ $(rcli ping 2> /dev/null) == PONG ]] && break; sleep 0.2; done
+[[ $(rcli ping) == PONG ]] || { cat "$work/redis.log"; echo "FAIL: redis-server did not start"; exit 1; }
+export CCACHE_DIR=$work/ccache
+mkdir -p "$CCACHE_DIR"
 
 source "$root/tests/kernel/test_kernel.sh"
 src=$("$tailor" kernel source)  # the fixture's tree, from the shared cache
 start=$(date +%s)
-"$tailor" --cache "$work/cache" kernel build --kernel-src "$src" "${TEST_KERNEL[@]}" --no-ccache \
-  --distcc "$hosts" --json -o "$work/kernel" > "$work/build.json"
+"$tailor" --cache "$work/cache" kernel build --kernel-src "$src" "${TEST_KERNEL[@]}" \
+  --distcc "$hosts" --remote-cache "redis://127.0.0.1:${ports[4]}" --json -o "$work/kernel" > "$work/build.json"
 echo "distcc build: $(( $(date +%s) - start )) s"
 
 ok=()
@@ -65,6 +78,18 @@ for i in 0 1; do
   [[ ${err:-0} -eq 0 ]] || { echo "FAIL: distccd $i reports failed compiles"; exit 1; }
   ok+=("$n")
 done
+# ccache's own statistics: every miss looked up in the remote store, the
+# results written there (ccache 4.7 counts remote lookups, not writes).
+ccache --print-stats > "$work/ccache-stats.txt"
+stat() { sed -n "s/^$1\t\([0-9]*\)$/\1/p" "$work/ccache-stats.txt"; }
+misses=$(stat cache_miss)
+remote_misses=$(stat remote_storage_miss)
+remote_errors=$(( $(stat remote_storage_error) + $(stat remote_storage_timeout) ))
+keys=$(rcli dbsize)
+echo "ccache: $misses misses, $remote_misses remote lookups that missed, $remote_errors remote errors; store: $keys keys"
+[[ ${remote_misses:-0} -gt 0 ]] || { echo "FAIL: ccache never asked its remote store"; exit 1; }
+[[ $remote_errors -eq 0 ]] || { echo "FAIL: ccache's remote store reported errors"; exit 1; }
+[[ ${keys:-0} -ge ${misses:-1} ]] || { echo "FAIL: the store holds $keys entries for $misses compiles"; exit 1; }
 grep -q '"cache_hit": false' "$work/build.json" || { echo "FAIL: the distcc build came from a cache"; exit 1; }
 /usr/bin/python3 - "$work/build.json" "$work/cache" <<'PY'
 import json, pathlib, sys
