@@ -3,6 +3,8 @@
 // Config API the analyzer builds on.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "kconfig-analyzer/test_support.h"
 
 namespace tailor::kconfig {
@@ -184,6 +186,27 @@ TEST(ConfigApi, UnknownSymbolsInAConfigAreWarnedAboutNotFatal) {
   ASSERT_EQ(c.warnings().size(), 1u);
   EXPECT_EQ(c.warnings()[0], "in.config:1:warning: unknown symbol: GONE");
   EXPECT_EQ(c.value("A"), "y");
+}
+
+// Options on are what .config says is y or m: not the choice itself, not
+// ints or strings, not a symbol .config does not write (no prompt, no
+// default), and a module counts.
+TEST(ConfigApi, OptionsOnCountsWhatDotconfigWritesAsYOrM) {
+  auto t = tree_of(std::string(kModules) +
+                   "choice\n\tprompt \"pick\"\nconfig P1\n\tbool \"p1\"\nconfig P2\n\tbool \"p2\"\nendchoice\n"
+                   "config MOD\n\ttristate \"mod\"\n\tdefault m\n"
+                   "config OFF\n\tbool \"off\"\n"
+                   "config HIDDEN\n\tbool\n"
+                   "config N\n\tint \"n\"\n\tdefault 3\n"
+                   "config S\n\tstring \"s\"\n\tdefault \"y\"\n");
+  Config c = Config::run(t, Mode::AllDefConfig);
+  const std::string dot = c.dotconfig();
+  int grep = 0;  // lines CONFIG_X=y or CONFIG_X=m
+  std::istringstream in(dot);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("CONFIG_") && (line.ends_with("=y") || line.ends_with("=m"))) ++grep;
+  EXPECT_EQ(c.options_on(), 3) << dot;  // MODULES, P1 (the choice's default), MOD
+  EXPECT_EQ(c.options_on(), grep) << dot;
 }
 
 }  // namespace

@@ -272,4 +272,15 @@ std::string Config::dotconfig() { return write_config(ev_); }
 
 std::string Config::savedefconfig() { return write_defconfig(ev_); }
 
+int Config::options_on() {
+  int n = 0;
+  const Model& m = tree_->model();
+  for (SymbolId s : m.walk_order) {
+    const Symbol& sym = m.symbols[s];
+    if (sym.name.empty() || (sym.type != SymbolType::Bool && sym.type != SymbolType::Tristate)) continue;
+    if (written(s) && tri(s) != Tri::No) ++n;
+  }
+  return n;
+}
+
 }  // namespace tailor::kconfig

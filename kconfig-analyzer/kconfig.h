@@ -120,6 +120,10 @@ class Config {
 
   std::string dotconfig();
   std::string savedefconfig();
+  // Options on: named bool and tristate symbols that dotconfig() writes as y
+  // or m (what `grep -c '=[ym]$'` counts in conf's .config, from the
+  // evaluation itself).
+  int options_on();
 
   // Warnings from reads (conf's "name:line:warning: ...").
   const std::vector<std::string>& warnings() const { return warnings_; }
