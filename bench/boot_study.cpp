@@ -178,17 +178,9 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
           Measurement& app = study.measurement(key("boot-to-app", img.app, mon.variant));
           if (static_cast<int>(app.samples.size()) > round) continue;
           run.show_progress(fmt::format("{} {}: boot {}", img.app, mon.variant, round + 1));
-          runner::BootSpec spec;
-          spec.kernel = img.built.guest.kernel;
-          spec.initrd = img.built.guest.initrd;
-          spec.cmdline = img.built.guest.cmdline;
-          spec.memory_mib = img.built.guest.memory_mib;
+          runner::BootSpec spec = captured_boot(img.built.guest, std::chrono::seconds(300));
           spec.backend = mon.backend;
           if (!mon.machine.empty()) spec.qemu_machine = mon.machine;
-          spec.timeout = std::chrono::seconds(300);
-          spec.capture_console = true;
-          spec.console = [](std::string_view) {};
-          spec.notice = [](const std::string&) {};
           runner::BootResult r = runner::boot(spec);
           for (auto& v : study.variants)
             if (v.name == mon.variant) v.details["ran_as"] = r.backend_detail;

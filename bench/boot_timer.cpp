@@ -2,6 +2,7 @@
 // (bench/boot_bench.py). It runs where the tailor CLI cannot — inside the
 // nested KVM harness's initramfs — so that tailor-vmm and QEMU are timed by
 // the same code (runner::boot, timings from this process's start).
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 

@@ -66,14 +66,8 @@ Study deterministic_study(const std::string& name, const std::string& title, con
 
 runner::BootSpec deterministic_boot(const GuestImage& guest, std::uint32_t memory_mib,
                                     std::chrono::milliseconds timeout) {
-  runner::BootSpec spec;
-  spec.kernel = guest.kernel;
-  spec.initrd = guest.initrd;
-  spec.cmdline = guest.cmdline;
+  runner::BootSpec spec = captured_boot(guest, timeout);
   spec.memory_mib = memory_mib;
-  spec.timeout = timeout;
-  spec.console = [](std::string_view) {};
-  spec.notice = [](const std::string&) {};
   runner::make_deterministic(spec, /*per_initcall=*/false);
   return spec;
 }

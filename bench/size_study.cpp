@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include "bench/backend_choice.h"
@@ -16,6 +17,7 @@
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_source.h"
 #include "kconfig-analyzer/kconfig.h"
+#include "kconfig-analyzer/tinyconfig.h"
 #include "runner/boot_profile.h"
 
 namespace tailor::bench {
@@ -33,34 +35,32 @@ Measurement key(const std::string& workload, const std::string& variant, const s
   return Measurement::wanted(workload, variant, metric, false, target);
 }
 
+// A source tree's Kconfig, loaded by tailor's engine (parsed-tree cache).
+std::shared_ptr<const kc::Tree> engine_tree(const stdfs::path& srctree, const stdfs::path& cache) {
+  kc::TreeOptions o;
+  o.srctree = srctree;
+  o.arch = "x86_64";
+  o.shell_cache_dir = cache / "kconfig-shell";
+  o.tree_cache_dir = cache / "kconfig-tree";
+  return kc::Tree::load(o);
+}
+
+// Options on in a .config, as the engine reads it on the tree it is for.
+int options_on(const std::shared_ptr<const kc::Tree>& tree, const std::string& dotconfig) {
+  kc::Config config(tree);
+  config.read(dotconfig);
+  return config.options_on();
+}
+
 // The generic configurations as conf would write them, from tailor's engine.
 struct GenericConfigs {
   std::string tinyconfig, defconfig, microvm;
 };
 
-GenericConfigs engine_configs(const KernelTree& tree, const std::optional<stdfs::path>& microvm,
-                              const stdfs::path& cache) {
-  kc::TreeOptions o;
-  o.srctree = tree.dir;
-  o.arch = "x86_64";
-  o.shell_cache_dir = cache / "kconfig-shell";
-  o.tree_cache_dir = cache / "kconfig-tree";
-  auto t = kc::Tree::load(o);
-  const stdfs::path& src = t->env().srctree;
+GenericConfigs engine_configs(const std::shared_ptr<const kc::Tree>& t, const std::optional<stdfs::path>& microvm) {
   GenericConfigs g;
-  // make tinyconfig: allnoconfig with tiny-base.config, tiny.config merged, olddefconfig.
-  std::optional<kc::ConfigText> base;
-  std::error_code ec;
-  if (stdfs::exists(src / "kernel/configs/tiny-base.config", ec))
-    base = kc::ConfigText{"tiny-base.config", read_file(src / "kernel/configs/tiny-base.config")};
-  kc::ModeResult no = kc::run_mode(t->model_ptr(), kc::Mode::AllNoConfig, base);
-  std::vector<kc::ConfigText> fragments;
-  for (stdfs::path f : {src / "kernel/configs/tiny.config", src / "arch" / t->env().srcarch / "configs/tiny.config"})
-    if (stdfs::exists(f, ec)) fragments.push_back({f.string(), read_file(f)});
-  g.tinyconfig = kc::run_mode(t->model_ptr(), kc::Mode::OldDefConfig,
-                              kc::ConfigText{".config", kc::merge_config_fragments(no.output, fragments)})
-                     .output;
-  const stdfs::path defconfig = src / "arch" / t->env().srcarch / "configs" / t->env().defconfig;
+  g.tinyconfig = kc::tinyconfig(*t).output;
+  const stdfs::path defconfig = t->env().srctree / "arch" / t->env().srcarch / "configs" / t->env().defconfig;
   g.defconfig = kc::run_mode(t->model_ptr(), kc::Mode::DefConfig, kc::ConfigText{defconfig.string(), read_file(defconfig)})
                     .output;
   if (microvm)
@@ -89,24 +89,12 @@ void measure_virtual_boot(Study& study, StudyRun& run, const std::string& varian
 
 }  // namespace
 
-int options_on(const std::string& dotconfig) {
-  std::istringstream in(dotconfig);
-  int n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("CONFIG_", 0) == 0 && (line.size() > 2 && (line.ends_with("=y") || line.ends_with("=m")))) ++n;
-  return n;
-}
-
 std::filesystem::path shipped_manifest(const std::string& name) {
   return stdfs::path(TAILOR_SOURCE_DIR) / "manifests" / (name + ".toml");
 }
 
 std::optional<std::filesystem::path> default_microvm_config() {
   if (const char* env = std::getenv("TAILOR_MICROVM_CONFIG"); env && *env) return stdfs::path(env);
-  const stdfs::path shared = stdfs::path(TAILOR_SOURCE_DIR).parent_path() / "shared" / "data" / "reference-configs" /
-                             "firecracker-microvm-x86_64-6.1.config";
-  std::error_code ec;
-  if (stdfs::is_regular_file(shared, ec)) return shared;
   return std::nullopt;
 }
 
@@ -167,7 +155,18 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   KernelSourceSpec spec;
   KernelTree tree = provision_source(spec, c.cache, quiet);
   if (c.notice) c.notice("counting the options of tinyconfig, x86_64_defconfig and the microVM config (Kconfig engine)");
-  GenericConfigs generic = engine_configs(tree, opt.microvm_config, c.cache);
+  // The engine on the trees the kernels were built from: the plain tree, and
+  // the KML-patched one for a kml = true app (its KML options count too).
+  std::map<bool, std::shared_ptr<const kc::Tree>> engine_trees;
+  auto engine_for = [&](bool kml) -> std::shared_ptr<const kc::Tree> {
+    auto& t = engine_trees[kml];
+    if (t) return t;
+    if (!kml) return t = engine_tree(tree.dir, c.cache);
+    Manifest km;
+    km.kernel.kml = true;
+    return t = engine_tree(manifest_kernel_tree(km, spec.version, default_kml_series(), c.cache, quiet).dir, c.cache);
+  };
+  GenericConfigs generic = engine_configs(engine_for(false), opt.microvm_config);
   stdfs::create_directories(c.out_dir / "configs");
   struct Generic {
     std::string variant, what, config;
@@ -254,7 +253,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
       Measurement& m = study.measurement(key(w, variant, metric, 1));
       m.samples = {v};
     };
-    set("options-on", "options", options_on(config));
+    set("options-on", "options", options_on(engine_for(image.get().details.value("kml", false)), config));
     set("bzImage", "bytes", static_cast<double>(stdfs::file_size(r.bzimage)));
     set("initramfs", "bytes", static_cast<double>(stdfs::file_size(r.initramfs)));
   }
@@ -263,7 +262,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
       study.measurement(Measurement::wanted("options-added", u.variant, "options", false, 1)).samples = {
           static_cast<double>(u.cost.extra.size())};
   for (const auto& g : generics) {
-    study.measurement(key("options-on", g.variant, "options", 1)).samples = {static_cast<double>(options_on(g.config))};
+    study.measurement(key("options-on", g.variant, "options", 1)).samples = {static_cast<double>(options_on(engine_for(false), g.config))};
     Measurement& bz = study.measurement(key("bzImage", g.variant, "bytes", 1));
     if (!full) bz.note = "not built in quick mode";
     Measurement& boot = study.measurement(key("boot-to-app", g.variant, "ms", repeats));
@@ -304,17 +303,9 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
       Measurement& m = study.measurement(key("boot-to-app", variant, "ms", repeats));
       while (static_cast<int>(m.samples.size()) < repeats) {
         run.show_progress(variant + ": boot " + std::to_string(m.samples.size() + 1));
-        runner::BootSpec spec;
-        spec.kernel = image.kernel;
-        spec.initrd = image.initrd;
-        spec.cmdline = image.cmdline;
-        spec.memory_mib = image.memory_mib;
+        runner::BootSpec spec = captured_boot(image, std::chrono::seconds(300));
         spec.backend = backend.backend;
         spec.qemu_machine = kSizeStudyQemuMachine;
-        spec.timeout = std::chrono::seconds(300);
-        spec.capture_console = true;
-        spec.console = [](std::string_view) {};
-        spec.notice = [](const std::string&) {};
         runner::BootResult r = runner::boot(spec);
         if (r.timings.app_exec) {
           m.samples.push_back(r.timings.app_exec->count() / 1000.0);

@@ -31,15 +31,11 @@ struct SizeStudyOptions {
 
 void run_size_study(const SizeStudyOptions& options, Progress& progress);
 
-// The reference microVM config when one can be found without being told:
-// $TAILOR_MICROVM_CONFIG, else the project's shared reference data beside the
-// source tree (../shared/data/reference-configs/firecracker-microvm-x86_64-6.1.config).
+// The reference microVM config when none is given on the command line:
+// $TAILOR_MICROVM_CONFIG (it is not part of tailor: its path is an input).
 std::optional<std::filesystem::path> default_microvm_config();
 
 // The tailor manifests shipped with this source tree (manifests/NAME.toml).
 std::filesystem::path shipped_manifest(const std::string& name);
-
-// Options on (=y or =m) in a .config text.
-int options_on(const std::string& dotconfig);
 
 }  // namespace tailor::bench

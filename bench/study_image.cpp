@@ -48,10 +48,7 @@ BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const
   b.result = build_image(m, o, common.cache, progress);
   progress.clear();
   const ImageBuildResult& r = b.result;
-  b.guest.kernel = r.boot_kernel;
-  if (!r.embedded) b.guest.initrd = r.initramfs;
-  b.guest.cmdline = r.cmdline;
-  b.guest.memory_mib = static_cast<std::uint32_t>(m.run.memory_mib);
+  b.guest = guest_image(r, m);
   stdfs::create_directories(common.out_dir / "configs");
   copy_file_atomic(r.kernel_config, common.out_dir / "configs" / (label + ".config"));
   b.details = {{"kernel_key", r.kernel.key},

@@ -49,6 +49,15 @@ void StudyRun::show_progress(const std::string& detail) {
                    fmt::format("{}/{} samples; {}", done, total, detail));
 }
 
+runner::BootSpec captured_boot(const GuestImage& guest, std::chrono::milliseconds timeout) {
+  runner::BootSpec spec = runner::boot_spec_for(guest);
+  spec.timeout = timeout;
+  spec.capture_console = true;
+  spec.console = [](std::string_view) {};
+  spec.notice = [](const std::string&) {};
+  return spec;
+}
+
 int StudyRun::run(const std::string& variant, const GuestImage& image, const BootSettings& settings,
                   const std::vector<PlanStep>& steps) {
   auto find_measurement = [&](const std::string& id) -> Measurement& {
@@ -83,11 +92,8 @@ int StudyRun::run(const std::string& variant, const GuestImage& image, const Boo
       save();
       show_progress(variant + ": " + step.text());
     });
-    runner::BootSpec spec;
-    spec.kernel = image.kernel;
-    spec.initrd = image.initrd;
+    runner::BootSpec spec = runner::boot_spec_for(image);
     spec.cmdline = cmdline;
-    spec.memory_mib = image.memory_mib;
     spec.cpus = settings.cpus;
     spec.backend = settings.backend;
     spec.qemu_machine = settings.qemu_machine;

@@ -14,17 +14,19 @@
 #include "bench/guest_plan.h"
 #include "bench/study.h"
 #include "common/progress.h"
+#include "runner/guest_image.h"
 #include "runner/runner.h"
 
 namespace tailor::bench {
 
-// A bootable image: kernel, initramfs and the command line it boots with.
-struct GuestImage {
-  std::filesystem::path kernel;
-  std::optional<std::filesystem::path> initrd;
-  std::string cmdline;  // the plan and `settings` are appended
-  std::uint32_t memory_mib = 256;
-};
+// A bootable image: kernel, initramfs, the command line it boots with (a
+// study appends its plan and `settings`), memory; vCPUs come from BootSettings.
+using GuestImage = runner::GuestImage;
+
+// A boot of `guest` (runner::boot_spec_for) whose console is captured in
+// BootResult::console and not shown, notices dropped: where the studies that
+// read a boot's timings and console start from.
+runner::BootSpec captured_boot(const GuestImage& guest, std::chrono::milliseconds timeout);
 
 struct BootSettings {
   runner::Backend backend = runner::Backend::Auto;

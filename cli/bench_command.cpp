@@ -201,8 +201,8 @@ void add_size(CLI::App& bench, const GlobalOptions& global) {
   cmd->footer(
       "For each app (--manifest, repeatable; default manifests/hello.toml and redis.toml): options on,\n"
       "bzImage and initramfs size, boot-to-app time of its image. For tinyconfig, x86_64_defconfig and\n"
-      "the microVM reference config (--microvm-config FILE; default $TAILOR_MICROVM_CONFIG or the\n"
-      "project's shared reference data): options on from tailor's Kconfig engine; in --full mode also\n"
+      "the microVM reference config (--microvm-config FILE, else $TAILOR_MICROVM_CONFIG; left out\n"
+      "when neither is given): options on from tailor's Kconfig engine; in --full mode also\n"
       "their bzImage and boot-to-app time (real builds, 15-30 min each here). Quick mode builds no\n"
       "generic kernel and marks those cells \"not built in quick mode\".\n"
       "\n"
