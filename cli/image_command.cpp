@@ -1,5 +1,6 @@
 // `tailor build`, `tailor run`, `tailor image ls`: manifests into images, and
 // images booted with the runner.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <cstdio>

@@ -1,5 +1,6 @@
 // `tailor boot` (boot any kernel + initrd) and `tailor doctor` (what this host
 // can run): wiring over runner/runner.h.
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <cstdio>

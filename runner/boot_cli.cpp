@@ -1,6 +1,7 @@
 // The shared boot command: options -> BootSpec -> boot() -> output, exit code.
 #include "runner/boot_cli.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>

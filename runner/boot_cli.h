@@ -2,11 +2,14 @@
 // standalone tailor-vmm, so both accept the same flags and report alike.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
 #include "runner/runner.h"
+
+namespace CLI {
+class App;  // CLI11: the callers parse with it; the runner library does not expose it
+}
 
 namespace tailor::runner {
 

@@ -1,5 +1,6 @@
 // tailor-vmm: the standalone KVM monitor. Same options and exit codes as
 // `tailor boot --backend kvm`; see runner/README.md.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
