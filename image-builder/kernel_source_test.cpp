@@ -9,17 +9,10 @@
 namespace tailor {
 namespace {
 
+using testing_support::error_message;
 using testing_support::make_fake_kernel_tree;
 using testing_support::scratch_dir;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A tarball shaped like Debian's linux-source: one top folder holding the tree.
 fs::path make_source_tarball(const fs::path& dir) {
@@ -33,7 +26,7 @@ TEST(KernelVersion, ReadsTheMakefileHeader) {
             "6.1.192");
   EXPECT_EQ(kernel_version_from_makefile("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION = -rc1\n", "x"),
             "6.12.0-rc1");
-  EXPECT_NE(error_of([] { kernel_version_from_makefile("all:\n\techo\n", "/t/Makefile"); }).find("/t/Makefile"),
+  EXPECT_NE(error_message([] { kernel_version_from_makefile("all:\n\techo\n", "/t/Makefile"); }).find("/t/Makefile"),
             std::string::npos);
 }
 
@@ -59,7 +52,7 @@ TEST(ProvisionSource, CorruptTarballLeavesNoTreeAndALaterGoodRunWorks) {
   fs::path bad = dir / "bad.tar.xz";
   write_file_atomic(bad, bytes.substr(0, bytes.size() - 40));
   Progress quiet(false);
-  std::string err = error_of([&] {
+  std::string err = error_message([&] {
     provision_source({KernelSourceSpec::Kind::Tarball, "", bad}, dir / "cache", quiet);
   });
   EXPECT_NE(err.find("bad.tar.xz"), std::string::npos) << err;
@@ -86,12 +79,12 @@ TEST(ProvisionSource, DirectoryIdentityFollowsItsFiles) {
 TEST(ProvisionSource, MissingOrNonKernelDirectoryIsAClearError) {
   fs::path dir = scratch_dir("prov-baddir");
   Progress quiet(false);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(error_message([&] {
               provision_source({KernelSourceSpec::Kind::Directory, "", dir / "nope"}, dir / "cache", quiet);
             }).find("no such directory"),
             std::string::npos);
   fs::create_directories(dir / "empty");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(error_message([&] {
               provision_source({KernelSourceSpec::Kind::Directory, "", dir / "empty"}, dir / "cache", quiet);
             }).find("not a Linux source tree"),
             std::string::npos);
@@ -100,7 +93,7 @@ TEST(ProvisionSource, MissingOrNonKernelDirectoryIsAClearError) {
 
 TEST(ProvisionSource, UnknownVersionListsTheChoices) {
   Progress quiet(false);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(error_message([&] {
               provision_source({KernelSourceSpec::Kind::Version, "5.4", {}}, "/tmp/tailor-unused", quiet);
             }).find("supported: 6.1, 6.12"),
             std::string::npos);
@@ -146,7 +139,7 @@ TEST_F(ApplySeriesTest, FailingPatchIsNamedWithItsHunkAndNothingIsKept) {
       "--- a/kernel/fork.c\n+++ b/kernel/fork.c\n@@ -1,3 +1,3 @@\n int not_there;\n-int nor_this;\n"
       "+int replacement;\n int third_line;\n");
   Progress quiet(false);
-  std::string err = error_of([&] { apply_series(base_, s, dir_ / "cache", quiet); });
+  std::string err = error_message([&] { apply_series(base_, s, dir_ / "cache", quiet); });
   EXPECT_NE(err.find("patch 0002-second.patch"), std::string::npos) << err;
   EXPECT_NE(err.find("Hunk #1 FAILED"), std::string::npos) << err;
   EXPECT_NE(err.find("+int replacement;"), std::string::npos) << err;  // the hunk is quoted

@@ -19,14 +19,7 @@ Manifest manifest(bool kml) {
                         "/m/hi.toml");
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing_support::error_message;
 
 TEST(KmlPatches, NoneWithoutKmlWhateverTheSeriesFile) {
   EXPECT_FALSE(kml_patches(manifest(false), "/nonexistent/series"));
@@ -42,12 +35,12 @@ TEST(KmlPatches, AKmlManifestGetsTheSeries) {
 }
 
 TEST(KmlPatches, AMissingSeriesIsAnErrorNamingTheManifestNotAnUnpatchedTree) {
-  const std::string what = error_of([] { kml_patches(manifest(true), "/nonexistent/series"); });
+  const std::string what = error_message([] { kml_patches(manifest(true), "/nonexistent/series"); });
   EXPECT_NE(what.find("/m/hi.toml: [kernel] kml = true, but there is no KML patch series at /nonexistent/series"),
             std::string::npos)
       << what;
   // manifest_kernel_tree checks before it provisions anything (minutes of unpacking).
-  const std::string tree_error = error_of([] {
+  const std::string tree_error = error_message([] {
     Progress progress;
     manifest_kernel_tree(manifest(true), "6.1", "/nonexistent/series", "/nonexistent/cache", progress);
   });
