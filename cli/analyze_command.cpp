@@ -16,7 +16,7 @@
 #include "image-builder/manifest.h"
 #include "kconfig-analyzer/app/analyze.h"
 #include "kconfig-analyzer/app/image_input.h"
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 #include "kconfig-analyzer/app/manifest_union.h"
 #include "kconfig-analyzer/report/report.h"
 #include "kconfig-analyzer/report/union_report.h"

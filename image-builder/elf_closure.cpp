@@ -13,8 +13,8 @@
 #include "common/error.h"
 #include "common/sha256.h"
 #include "image-builder/exec_chain.h"
-#include "kconfig-analyzer/elf/elf_file.h"
-#include "kconfig-analyzer/elf/library_search.h"
+#include "common/elf/elf_file.h"
+#include "common/elf/library_search.h"
 
 namespace tailor {
 namespace {

@@ -2,7 +2,7 @@
 // through #! scripts) and every other ELF file in the payload, find its
 // interpreter (PT_INTERP) and libraries (DT_NEEDED via DT_RPATH, LD_LIBRARY_PATH,
 // DT_RUNPATH and the loader's standard directories: the rules of
-// kconfig-analyzer/elf/library_search.h) the way the guest's dynamic loader
+// common/elf/library_search.h) the way the guest's dynamic loader
 // will, and add what is missing: from the payload first, then
 // from a pool of candidate files (the packages' dependencies), then from the host.
 #pragma once

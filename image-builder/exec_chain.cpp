@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 
 namespace tailor {
 namespace {

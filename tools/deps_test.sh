@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/deps.py on this tree (no cycle but the known one) and on two small
+# tools/deps.py on this tree (no cycle but known ones) and on two small
 # trees: one whose folders include each other and one whose libraries link
 # each other, which it must refuse.
 #

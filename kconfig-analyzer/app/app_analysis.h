@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/progress.h"
-#include "kconfig-analyzer/elf/library_closure.h"
+#include "common/elf/library_closure.h"
 #include "kconfig-analyzer/knowledge/rules.h"
 #include "kconfig-analyzer/knowledge/syscall_knowledge.h"
 #include "kconfig-analyzer/minimizer/minimizer.h"

@@ -14,7 +14,7 @@
 #include "image-builder/image_build.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/patch_series.h"
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 #include "kconfig-analyzer/knowledge/rules.h"
 #include "kconfig-analyzer/report/report.h"
 

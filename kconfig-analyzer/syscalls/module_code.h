@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 #include "kconfig-analyzer/syscalls/x86_decoder.h"
 
 namespace tailor::syscalls {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <optional>
 
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 #include "kconfig-analyzer/syscalls/busybox.h"
 #include "kconfig-analyzer/syscalls/function_analysis.h"
 #include "kconfig-analyzer/syscalls/module_code.h"

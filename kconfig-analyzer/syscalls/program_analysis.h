@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "kconfig-analyzer/elf/library_closure.h"
+#include "common/elf/library_closure.h"
 
 namespace tailor::syscalls {
 

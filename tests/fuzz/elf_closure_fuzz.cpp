@@ -1,6 +1,6 @@
 // libFuzzer target: the image builder's shared-library closure
 // (image-builder/elf_closure.h) and the analyzer's
-// (kconfig-analyzer/elf/library_closure.h). The input is the app's program
+// (common/elf/library_closure.h). The input is the app's program
 // at /app/prog in an image that also holds it as its own interpreter and as
 // every library it names, so that the walks follow PT_INTERP, DT_NEEDED,
 // RPATH and RUNPATH chains through files with the same hostile headers. The
@@ -11,8 +11,8 @@
 
 #include "common/sha256.h"
 #include "image-builder/elf_closure.h"
-#include "kconfig-analyzer/elf/elf_file.h"
-#include "kconfig-analyzer/elf/library_closure.h"
+#include "common/elf/elf_file.h"
+#include "common/elf/library_closure.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -1,13 +1,13 @@
 // libFuzzer target: the ELF reader and the loader's library search rules
-// (kconfig-analyzer/elf/). The input is an ELF file image, parsed in memory
+// (common/elf/). The input is an ELF file image, parsed in memory
 // at both depths; every accessor the analyzer and the closure use is then
 // asked about the addresses and names the file itself declares.
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
-#include "kconfig-analyzer/elf/elf_file.h"
-#include "kconfig-analyzer/elf/library_search.h"
+#include "common/elf/elf_file.h"
+#include "common/elf/library_search.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

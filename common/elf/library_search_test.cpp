@@ -1,7 +1,7 @@
 // The loader's search rules shared by the image builder's closure and the
 // analyzer's: the order of the directories, which RPATHs count, token
 // expansion, and the candidates tried for a name.
-#include "kconfig-analyzer/elf/library_search.h"
+#include "common/elf/library_search.h"
 
 #include <gtest/gtest.h>
 

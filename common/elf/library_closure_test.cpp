@@ -1,5 +1,5 @@
 // library_closure: the loader's search order, over the host and over a staged image.
-#include "kconfig-analyzer/elf/library_closure.h"
+#include "common/elf/library_closure.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kconfig-analyzer/elf/byte_view.h"
+#include "common/elf/byte_view.h"
 
 namespace tailor::elf {
 

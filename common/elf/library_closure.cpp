@@ -1,12 +1,12 @@
 // Dynamic-loader-style library resolution (see library_closure.h).
-#include "kconfig-analyzer/elf/library_closure.h"
+#include "common/elf/library_closure.h"
 
 #include <deque>
 #include <set>
 
 #include "common/error.h"
-#include "kconfig-analyzer/elf/elf_file.h"
-#include "kconfig-analyzer/elf/library_search.h"
+#include "common/elf/elf_file.h"
+#include "common/elf/library_search.h"
 
 namespace tailor::elf {
 

@@ -1,5 +1,5 @@
 // Parsing of x86-64 ELF files over checked byte views (see elf_file.h).
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 
 #include <elf.h>
 

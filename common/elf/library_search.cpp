@@ -1,5 +1,5 @@
 // The loader's library search rules (see library_search.h).
-#include "kconfig-analyzer/elf/library_search.h"
+#include "common/elf/library_search.h"
 
 #include <filesystem>
 #include <set>

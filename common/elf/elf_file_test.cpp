@@ -2,7 +2,7 @@
 // output (the analyzer's test programs and the image builder's small ELF
 // fixtures), the identity of other architectures' files, and clear errors for
 // malformed input.
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>

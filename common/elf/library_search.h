@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kconfig-analyzer/elf/elf_file.h"
+#include "common/elf/elf_file.h"
 
 namespace tailor::elf {
 
