@@ -246,14 +246,18 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     for (const auto& u : on_union->apps) images.emplace_back(u.variant, std::cref(u.image));
 
   // Sizes and counts: one exact sample each.
-  for (const auto& [variant, image] : images) {
-    const ImageBuildResult& r = image.get().result;
+  for (const auto& entry : images) {
+    // Named, not a structured binding: the lambda below captures it (C++20
+    // leaves capturing a binding to the compiler; clang 14 refuses).
+    const std::string& variant = entry.first;
+    const BuiltImage& image = entry.second.get();
+    const ImageBuildResult& r = image.result;
     const std::string config = read_file(r.kernel_config);
     auto set = [&](const std::string& w, const std::string& metric, double v) {
       Measurement& m = study.measurement(key(w, variant, metric, 1));
       m.samples = {v};
     };
-    set("options-on", "options", options_on(engine_for(image.get().details.value("kml", false)), config));
+    set("options-on", "options", options_on(engine_for(image.details.value("kml", false)), config));
     set("bzImage", "bytes", static_cast<double>(stdfs::file_size(r.bzimage)));
     set("initramfs", "bytes", static_cast<double>(stdfs::file_size(r.initramfs)));
   }
