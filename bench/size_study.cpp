@@ -263,7 +263,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   }
   if (on_union)
     for (const auto& u : on_union->apps)
-      study.measurement(Measurement::wanted("options-added", u.variant, "options", false, 1)).samples = {
+      study.measurement(key("options-added", u.variant, "options", 1)).samples = {
           static_cast<double>(u.cost.extra.size())};
   for (const auto& g : generics) {
     study.measurement(key("options-on", g.variant, "options", 1)).samples = {static_cast<double>(options_on(engine_for(false), g.config))};
