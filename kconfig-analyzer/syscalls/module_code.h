@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/elf/elf_file.h"
-#include "kconfig-analyzer/syscalls/x86_decoder.h"
+#include "kconfig-analyzer/syscalls/x86_vocabulary.h"
 
 namespace tailor::syscalls {
 

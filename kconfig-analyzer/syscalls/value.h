@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "kconfig-analyzer/syscalls/x86_decoder.h"
+#include "kconfig-analyzer/syscalls/x86_vocabulary.h"
 
 namespace tailor::syscalls {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace tailor::syscalls {
+namespace tailor::x86 {
 
 // General-purpose registers by their hardware number.
 enum Reg : uint8_t { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, kNoReg = 0xff };
@@ -70,4 +70,4 @@ class X86Decoder {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace tailor::syscalls
+}  // namespace tailor::x86

@@ -1,9 +1,9 @@
 // X86Decoder: the instruction facts the analysis relies on, from known encodings.
-#include "kconfig-analyzer/syscalls/x86_decoder.h"
+#include "common/x86/x86_decoder.h"
 
 #include <gtest/gtest.h>
 
-namespace tailor::syscalls {
+namespace tailor::x86 {
 namespace {
 
 // Machine code as a string literal (which may hold NUL bytes).
@@ -99,4 +99,4 @@ TEST(X86Decoder, InvalidBytesAreNotAnInstruction) {
 }
 
 }  // namespace
-}  // namespace tailor::syscalls
+}  // namespace tailor::x86

@@ -1,11 +1,11 @@
 // Capstone-backed instruction decoding for the syscall analysis (see x86_decoder.h).
-#include "kconfig-analyzer/syscalls/x86_decoder.h"
+#include "common/x86/x86_decoder.h"
 
 #include <capstone/capstone.h>
 
 #include "common/error.h"
 
-namespace tailor::syscalls {
+namespace tailor::x86 {
 
 const char* reg_name(Reg r) {
   static const char* names[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -209,4 +209,4 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
   return out;
 }
 
-}  // namespace tailor::syscalls
+}  // namespace tailor::x86
