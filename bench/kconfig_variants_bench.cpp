@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "kconfig-analyzer/kconfig.h"
+#include "kconfig-analyzer/kconfig/kconfig.h"
 
 namespace kc = tailor::kconfig;
 using Clock = std::chrono::steady_clock;

@@ -16,8 +16,8 @@
 #include "common/fs.h"
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_source.h"
-#include "kconfig-analyzer/kconfig.h"
-#include "kconfig-analyzer/tinyconfig.h"
+#include "kconfig-analyzer/kconfig/kconfig.h"
+#include "kconfig-analyzer/kconfig/tinyconfig.h"
 #include "runner/boot_profile.h"
 
 namespace tailor::bench {

@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "image-builder/kernel_config_source.h"
-#include "kconfig-analyzer/app/manifest_union.h"
+#include "pipeline/manifest_union.h"
 
 namespace tailor::bench {
 
@@ -20,10 +20,10 @@ std::string union_variant(const std::string& app) { return "union-" + app; }
 
 UnionImages build_union_images(const StudyCommon& c, const std::vector<stdfs::path>& manifests, Progress& progress) {
   if (c.notice) c.notice("deriving the union configuration of the apps (tailor analyze --union)");
-  app::ManifestUnionRequest request;
+  pipeline::ManifestUnionRequest request;
   request.manifests = manifests;
   request.cache = c.cache;
-  const app::UnionResult u = app::analyze_manifest_union(request, progress);
+  const app::UnionResult u = pipeline::analyze_manifest_union(request, progress);
   progress.clear();
   if (!u.config.unmet.empty())
     throw Error(fmt::format("bench size --union: the union leaves {} requirement(s) unmet; `tailor analyze --union` "

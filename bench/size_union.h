@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bench/study_image.h"
-#include "kconfig-analyzer/app/union_analysis.h"
+#include "kconfig-analyzer/analyzer/app/union_analysis.h"
 
 namespace tailor::bench {
 

@@ -14,13 +14,13 @@
 #include "image-builder/kernel_source.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/manifest.h"
-#include "kconfig-analyzer/app/analyze.h"
-#include "kconfig-analyzer/app/image_input.h"
+#include "kconfig-analyzer/analyzer/app/analyze.h"
+#include "pipeline/image_analysis.h"
 #include "common/elf/elf_file.h"
-#include "kconfig-analyzer/app/manifest_union.h"
-#include "kconfig-analyzer/report/report.h"
-#include "kconfig-analyzer/report/union_report.h"
-#include "kconfig-analyzer/trace/tracer.h"
+#include "pipeline/manifest_union.h"
+#include "kconfig-analyzer/analyzer/report/report.h"
+#include "kconfig-analyzer/analyzer/report/union_report.h"
+#include "kconfig-analyzer/analyzer/trace/tracer.h"
 
 namespace tailor::cli {
 namespace {
@@ -100,13 +100,13 @@ void write_outputs(const AnalyzeArgs& a, const app::AnalyzeResult& result, const
 void run_union(const AnalyzeArgs& a, const stdfs::path& cache) {
   if (!a.program.empty() || a.trace) throw Error("--union takes manifests only (no --program, no --trace)");
   Progress progress;
-  app::ManifestUnionRequest request;
+  pipeline::ManifestUnionRequest request;
   request.manifests.assign(a.manifests.begin(), a.manifests.end());
   request.kernel_version = a.version;
   if (!a.kernel_src.empty()) request.kernel_src = a.kernel_src;
   if (!a.rules.empty()) request.rules = a.rules;
   request.cache = cache;
-  auto result = app::analyze_manifest_union(request, progress);
+  auto result = pipeline::analyze_manifest_union(request, progress);
   progress.clear();
   auto text = report::union_report_text(result);
   if (!a.out_dir.empty()) {
@@ -147,8 +147,8 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
   if (!a.manifests.empty()) {
     manifest = load_manifest(a.manifests.front());
     plan = plan_image(*manifest, cache, progress);
-    input = app::app_input_from_image(*manifest, plan->tree);
-    options.kernel_tree = a.kernel_src.empty() ? app::kernel_tree_for(*manifest, a.version, cache, progress).dir
+    input = pipeline::app_input_from_image(*manifest, plan->tree);
+    options.kernel_tree = a.kernel_src.empty() ? pipeline::kernel_tree_for(*manifest, a.version, cache, progress).dir
                                                : stdfs::path(a.kernel_src);
   } else {
     input = host_program_input(a.program);
@@ -161,7 +161,7 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
     trace::TraceOptions to;
     to.timeout = std::chrono::seconds(a.trace_timeout);
     if (manifest) {
-      traced = app::trace_manifest(*manifest, plan->tree, cache, std::chrono::seconds(a.trace_timeout));
+      traced = pipeline::trace_manifest(*manifest, plan->tree, cache, std::chrono::seconds(a.trace_timeout));
     } else {
       to.argv = a.program;
       to.argv.front() = input.program;
@@ -200,7 +200,7 @@ void add_analyze_command(CLI::App& app, const GlobalOptions& global) {
       "reachable code can make (syscall instructions with constant numbers, followed through the libc wrappers\n"
       "the program really calls), socket families and paths. --trace also runs the app under ptrace on this\n"
       "machine. Syscalls map to options by facts derived from the kernel tree itself (syscall table, sys_ni.c,\n"
-      "Kbuild, #ifdefs; cached per tree); kconfig-analyzer/knowledge/rules.toml adds what syscalls do not show.\n"
+      "Kbuild, #ifdefs; cached per tree); kconfig-analyzer/analyzer/knowledge/rules.toml adds what syscalls do not show.\n"
       "The minimizer starts from allnoconfig + EXPERT and resolves dependencies with tailor's Kconfig engine.\n"
       "--union A.toml B.toml ...: each app is analysed and minimized on its own, then the minimizer runs on all\n"
       "their requirements together; boot them with `tailor run M --kernel-config DIR/kernel.config`.\n"

@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "image-builder/image_build.h"
-#include "kconfig-analyzer/app/image_input.h"
+#include "pipeline/config_choice.h"
 
 namespace tailor::cli {
 namespace {
@@ -59,21 +59,10 @@ struct StudyFlags {
     c.jobs = jobs;
     c.ccache = !no_ccache;
     c.notice = [](const std::string& line) { std::fprintf(stderr, "tailor: %s\n", line.c_str()); };
-    // Like `tailor build`: the manifest's [kernel] config, else the analyzer,
-    // unless told otherwise.
-    if (!kernel_config.empty()) {
-      const stdfs::path file = stdfs::absolute(kernel_config);
-      std::error_code ec;
-      if (!stdfs::is_regular_file(file, ec)) throw Error(kernel_config + ": --kernel-config: no such file");
-      c.config_source = [file](const Manifest&, const PayloadTree&) { return config_file_plan(file); };
-      c.config_origin = "the .config " + file.string();
-    } else if (fixed_config) {
-      c.config_source = manifest_or(fixed_app_config);
-      c.config_origin = "the fixed fragments (tinyconfig + small.config + apps.config)";
-    } else {
-      c.config_source = manifest_or(app::analyzer_config_source(c.cache, "6.1", c.notice));
-      c.config_origin = "the analyzer's per-app configuration";
-    }
+    // Like `tailor build`.
+    auto choice = pipeline::choose_config_source({kernel_config, fixed_config}, c.cache, "6.1", c.notice);
+    c.config_source = std::move(choice.source);
+    c.config_origin = std::move(choice.origin);
     stdfs::create_directories(c.out_dir);
     return c;
   }

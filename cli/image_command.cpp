@@ -17,7 +17,7 @@
 #include "image-builder/image_check.h"
 #include "image-builder/image_plan.h"
 #include "image-builder/manifest.h"
-#include "kconfig-analyzer/app/image_input.h"
+#include "pipeline/config_choice.h"
 #include "runner/boot_cli.h"
 #include "runner/boot_profile.h"
 #include "runner/runner.h"
@@ -64,16 +64,11 @@ struct BuildFlags {
   ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out, const stdfs::path& cache) const {
     ImageBuildOptions o;
     o.out_dir = out.empty() ? default_out : stdfs::path(out);
-    // The kernel config: the manifest's [kernel] config, else the analyzer's
-    // (kconfig-analyzer/app/image_input.h), unless told otherwise here.
-    if (!fixed_config)
-      o.config_source = manifest_or(app::analyzer_config_source(cache, o.kernel_version, [](const std::string& line) {
-        std::fprintf(stderr, "tailor: %s\n", line.c_str());
-      }));
-    if (!kernel_config.empty()) {
-      const stdfs::path file = stdfs::absolute(kernel_config);
-      o.config_source = [file](const Manifest&, const PayloadTree&) { return config_file_plan(file); };
-    }
+    o.config_source = pipeline::choose_config_source({kernel_config, fixed_config}, cache, o.kernel_version,
+                                                     [](const std::string& line) {
+                                                       std::fprintf(stderr, "tailor: %s\n", line.c_str());
+                                                     })
+                          .source;
     o.kml_series = default_kml_series();
     o.ccache = !no_ccache;
     o.jobs = jobs;

@@ -1,5 +1,5 @@
 // `tailor kconfig ...`: conf's configuration modes and `explain`, on top of
-// the Kconfig engine (kconfig-analyzer/kconfig.h).
+// the Kconfig engine (kconfig-analyzer/kconfig/kconfig.h).
 #include <fmt/core.h>
 
 #include <chrono>
@@ -9,9 +9,9 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/progress.h"
-#include "kconfig-analyzer/explain.h"
-#include "kconfig-analyzer/kconfig.h"
-#include "kconfig-analyzer/tinyconfig.h"
+#include "kconfig-analyzer/kconfig/explain.h"
+#include "kconfig-analyzer/kconfig/kconfig.h"
+#include "kconfig-analyzer/kconfig/tinyconfig.h"
 
 namespace tailor::cli {
 namespace {

@@ -1,6 +1,8 @@
 // Reading a kernel Makefile's version header (see kernel_version.h).
 #include "common/kernel_version.h"
 
+#include "common/error.h"
+
 namespace tailor {
 namespace {
 
@@ -41,6 +43,13 @@ std::optional<KernelVersion> makefile_kernel_version(std::string_view makefile) 
   }
   if (v.version.empty()) return std::nullopt;
   return v;
+}
+
+std::string kernel_version_from_makefile(const std::string& makefile_text, const std::string& where) {
+  const std::optional<KernelVersion> v = makefile_kernel_version(makefile_text);
+  if (!v || v->patchlevel.empty())
+    throw Error(where + ": Makefile has no VERSION/PATCHLEVEL lines; not a Linux source tree");
+  return v->text();
 }
 
 }  // namespace tailor

@@ -23,4 +23,8 @@ struct KernelVersion {
 // nullopt when there is no VERSION line with a value.
 std::optional<KernelVersion> makefile_kernel_version(std::string_view makefile);
 
+// "6.1.192" from a top-level kernel Makefile's text; throws Error naming
+// `where` when it has no VERSION/PATCHLEVEL lines (not a Linux source tree).
+std::string kernel_version_from_makefile(const std::string& makefile_text, const std::string& where);
+
 }  // namespace tailor

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.h"
+
 namespace tailor {
 namespace {
 
@@ -32,6 +34,19 @@ TEST(KernelVersion, NoVersionLineInTheHeaderIsNone) {
   EXPECT_FALSE(makefile_kernel_version("KERNELVERSION = 6\nVERSIONS = 2\n"));
   std::string late(40, '\n');
   EXPECT_FALSE(makefile_kernel_version(late + "VERSION = 6\n"));
+}
+
+TEST(KernelVersion, ReadsTheVersionAndNamesTheFileWithoutOne) {
+  EXPECT_EQ(kernel_version_from_makefile("VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\nEXTRAVERSION =\n", "x"),
+            "6.1.192");
+  EXPECT_EQ(kernel_version_from_makefile("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION = -rc1\n", "x"),
+            "6.12.0-rc1");
+  try {
+    kernel_version_from_makefile("all:\n\techo\n", "/t/Makefile");
+    ADD_FAILURE() << "a Makefile without VERSION/PATCHLEVEL was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/t/Makefile"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -139,13 +139,6 @@ KernelTree unpack_tarball(const stdfs::path& tarball, const stdfs::path& cache, 
 
 }  // namespace
 
-std::string kernel_version_from_makefile(const std::string& makefile_text, const std::string& where) {
-  const std::optional<KernelVersion> v = makefile_kernel_version(makefile_text);
-  if (!v || v->patchlevel.empty())
-    throw Error(where + ": Makefile has no VERSION/PATCHLEVEL lines; not a Linux source tree");
-  return v->text();
-}
-
 stdfs::path debian_source_tarball(const std::string& version) {
   return stdfs::path("/usr/src") / ("linux-source-" + version + ".tar.xz");
 }

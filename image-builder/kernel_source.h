@@ -40,8 +40,5 @@ KernelTree provision_source(const KernelSourceSpec& spec, const std::filesystem:
 KernelTree apply_series(const KernelTree& base, const PatchSeries& series, const std::filesystem::path& cache,
                         Progress& progress);
 
-// "6.1.192" from the VERSION/PATCHLEVEL/SUBLEVEL/EXTRAVERSION lines of a
-// top-level kernel Makefile; throws Error if they are missing.
-std::string kernel_version_from_makefile(const std::string& makefile_text, const std::string& where);
 
 }  // namespace tailor

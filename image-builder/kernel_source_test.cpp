@@ -21,15 +21,6 @@ fs::path make_source_tarball(const fs::path& dir) {
   return dir / "linux.tar.xz";
 }
 
-TEST(KernelVersion, ReadsTheMakefileHeader) {
-  EXPECT_EQ(kernel_version_from_makefile("VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\nEXTRAVERSION =\n", "x"),
-            "6.1.192");
-  EXPECT_EQ(kernel_version_from_makefile("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION = -rc1\n", "x"),
-            "6.12.0-rc1");
-  EXPECT_NE(error_message([] { kernel_version_from_makefile("all:\n\techo\n", "/t/Makefile"); }).find("/t/Makefile"),
-            std::string::npos);
-}
-
 TEST(ProvisionSource, UnpacksOnceAndReusesTheTree) {
   fs::path dir = scratch_dir("prov-tar");
   fs::path tarball = make_source_tarball(dir);

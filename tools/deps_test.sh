@@ -29,3 +29,12 @@ if out=$(python3 "$deps" "$scratch/links" --quiet); then
 fi
 grep -q 'CYCLE: library:one_lib <-> library:two_lib' <<<"$out" || { echo "FAIL: no library cycle named: $out"; exit 1; }
 echo "ok: a library cycle fails"
+
+mkdir -p "$scratch/layers/common" "$scratch/layers/cli"
+echo '#include "cli/wiring.h"' > "$scratch/layers/common/fs.h"
+echo '// nothing' > "$scratch/layers/cli/wiring.h"
+if out=$(python3 "$deps" "$scratch/layers" --quiet); then
+  echo "FAIL: common including cli passed: $out"; exit 1
+fi
+grep -q 'LAYER: common -> cli' <<<"$out" || { echo "FAIL: no layer violation named: $out"; exit 1; }
+echo "ok: an edge up the layers fails"

@@ -1,6 +1,6 @@
-// libFuzzer target: reading .config files (kconfig-analyzer/config_io.h) the
+// libFuzzer target: reading .config files (kconfig-analyzer/kconfig/config_io.h) the
 // way conf does, then writing the .config and the minimal config back. The
-// trees are the engine's golden test trees (kconfig-analyzer/testdata: every
+// trees are the engine's golden test trees (kconfig-analyzer/kconfig/testdata: every
 // symbol type, choices, ranges, modules, select/imply). An input may pick one
 // with a first line "# tree: NAME" or "# tree: NAME modern"; otherwise it is
 // read against the first.
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "kconfig-analyzer/kconfig.h"
+#include "kconfig-analyzer/kconfig/kconfig.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

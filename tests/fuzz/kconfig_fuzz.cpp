@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "kconfig-analyzer/kconfig.h"
+#include "kconfig-analyzer/kconfig/kconfig.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

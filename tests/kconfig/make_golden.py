@@ -2,7 +2,7 @@
 """(Re)generates the expected outputs of the engine's golden tests with the
 kernel's own conf.
 
-Each case is a folder kconfig-analyzer/testdata/<case>/ holding a Kconfig
+Each case is a folder kconfig-analyzer/kconfig/testdata/<case>/ holding a Kconfig
 tree (Kconfig and any files it sources), optionally input.config (the
 .config for olddefconfig/savedefconfig) and allconfig.config (a
 KCONFIG_ALLCONFIG fragment for allnoconfig/alldefconfig), and optionally a
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oracle  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-TESTDATA = REPO / "kconfig-analyzer/testdata"
+TESTDATA = REPO / "kconfig-analyzer/kconfig/testdata"
 
 
 def modes_for(case):
