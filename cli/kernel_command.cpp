@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
@@ -60,15 +59,6 @@ struct SourceOptions {
     return tree;
   }
 };
-
-std::string format_time(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
 
 void add_source(CLI::App& kernel, const GlobalOptions& global) {
   auto* cmd = kernel.add_subcommand("source", "Provision a kernel source tree in the cache and print its path");
@@ -147,17 +137,7 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
     if (!out->empty()) export_artifacts(a, *out);
     const stdfs::path shown = out->empty() ? a.dir : stdfs::path(*out);
     if (*json) {
-      nlohmann::json j = {{"key", a.key},
-                          {"version", a.version},
-                          {"cache_hit", a.cache_hit},
-                          {"fetched", a.fetched},
-                          {"build_seconds", a.build_seconds},
-                          {"bzImage", (shown / "bzImage").string()},
-                          {"vmlinux", (shown / "vmlinux").string()},
-                          {"System.map", (shown / "System.map").string()},
-                          {"config", (shown / ".config").string()},
-                          {"unmet_requests", a.unmet_requests}};
-      fmt::print("{}\n", j.dump(2));
+      fmt::print("{}\n", artifacts_json(a, shown).dump(2));
       return;
     }
     fmt::print("Linux {} {} (key {})\n", a.version,
@@ -180,12 +160,7 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
   list->callback([json, &global] {
     auto entries = list_kernel_cache(global.cache());
     if (*json) {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : entries)
-        j.push_back({{"key", e.key}, {"version", e.version}, {"tree_id", e.tree_id}, {"base", e.base},
-                     {"configs", e.configs}, {"bytes", e.bytes}, {"build_seconds", e.build_seconds},
-                     {"dir", e.dir.string()}, {"last_used", format_time(e.last_used)}});
-      fmt::print("{}\n", j.dump(2));
+      fmt::print("{}\n", cache_entries_json(entries).dump(2));
       return;
     }
     if (entries.empty()) {
@@ -200,7 +175,7 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
       std::string config = e.configs.empty() ? "-" : stdfs::path(e.configs.back()).filename().string();
       if (e.configs.size() > 1) config += fmt::format(" (+{})", e.configs.size() - 1);
       fmt::print("{:<16}  {:<9}  {:<12}  {:>9}  {:>6.0f}s  {:<16}  {}\n", e.key.substr(0, 16), e.version, e.base,
-                 human_bytes(e.bytes), e.build_seconds, format_time(e.last_used), config);
+                 human_bytes(e.bytes), e.build_seconds, utc_minute(e.last_used), config);
     }
     fmt::print("{} kernel(s), {}\n", entries.size(), human_bytes(total));
   });

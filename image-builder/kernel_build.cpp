@@ -510,4 +510,17 @@ void export_artifacts(const KernelArtifacts& a, const stdfs::path& out_dir) {
   copy_file_atomic(a.config, out_dir / ".config");
 }
 
+nlohmann::json artifacts_json(const KernelArtifacts& a, const std::filesystem::path& shown) {
+  return {{"key", a.key},
+          {"version", a.version},
+          {"cache_hit", a.cache_hit},
+          {"fetched", a.fetched},
+          {"build_seconds", a.build_seconds},
+          {"bzImage", (shown / "bzImage").string()},
+          {"vmlinux", (shown / "vmlinux").string()},
+          {"System.map", (shown / "System.map").string()},
+          {"config", (shown / ".config").string()},
+          {"unmet_requests", a.unmet_requests}};
+}
+
 }  // namespace tailor

@@ -3,6 +3,8 @@
 // returned without building.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -111,6 +113,11 @@ struct KernelArtifacts {
 // end of the build log and the log's path; nothing is added to the cache.
 KernelArtifacts build_kernel(const KernelBuildRequest& request, const std::filesystem::path& cache,
                              Progress& progress);
+
+// `tailor kernel build --json`: the build's key, version, provenance and
+// unmet requests, with the four files' paths under `shown` (the cache entry
+// or the directory they were exported to).
+nlohmann::json artifacts_json(const KernelArtifacts& artifacts, const std::filesystem::path& shown);
 
 // Copies bzImage, vmlinux, System.map and .config into `out_dir`, each file
 // written atomically.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -186,6 +187,24 @@ GcReport gc_kernel_cache(const stdfs::path& cache, const GcOptions& o) {
     }
   }
   return report;
+}
+
+std::string utc_minute(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+nlohmann::json cache_entries_json(const std::vector<KernelCacheEntry>& entries) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& e : entries)
+    j.push_back({{"key", e.key}, {"version", e.version}, {"tree_id", e.tree_id}, {"base", e.base},
+                 {"configs", e.configs}, {"bytes", e.bytes}, {"build_seconds", e.build_seconds},
+                 {"dir", e.dir.string()}, {"last_used", utc_minute(e.last_used)}});
+  return j;
 }
 
 }  // namespace tailor

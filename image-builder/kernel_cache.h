@@ -2,6 +2,8 @@
 // listing and garbage collection.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -46,6 +48,12 @@ struct KernelCacheEntry {
 
 // Complete entries, most recently used first.
 std::vector<KernelCacheEntry> list_kernel_cache(const std::filesystem::path& cache);
+
+// "2026-12-07 14:05": a time as `tailor kernel cache list` shows it (UTC, minutes).
+std::string utc_minute(std::chrono::system_clock::time_point t);
+
+// `tailor kernel cache list --json`: one object per entry, in the given order.
+nlohmann::json cache_entries_json(const std::vector<KernelCacheEntry>& entries);
 
 struct GcOptions {
   std::optional<std::chrono::hours> older_than;  // remove entries unused this long

@@ -139,5 +139,35 @@ TEST(ConfigBase, NamesRoundTripAndUnknownNamesListChoices) {
   EXPECT_THROW(parse_config_base("randconfig"), Error);
 }
 
+TEST(KernelCacheJson, ListsEachEntryWithItsLastUseInUtcMinutes) {
+  KernelCacheEntry e;
+  e.key = "abc";
+  e.version = "6.1.192";
+  e.configs = {"small.config"};
+  e.bytes = 42;
+  e.dir = "/c/kernels/abc";
+  e.last_used = std::chrono::system_clock::from_time_t(1796652300);  // 2026-12-07 14:05 UTC
+  EXPECT_EQ(utc_minute(e.last_used), "2026-12-07 14:05");
+  auto j = cache_entries_json({e});
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["key"], "abc");
+  EXPECT_EQ(j[0]["configs"], nlohmann::json::array({"small.config"}));
+  EXPECT_EQ(j[0]["bytes"], 42);
+  EXPECT_EQ(j[0]["last_used"], "2026-12-07 14:05");
+  EXPECT_TRUE(cache_entries_json({}).is_array());
+}
+
+TEST(KernelBuildJson, NamesTheFilesWhereTheyWereShown) {
+  KernelArtifacts a;
+  a.key = "k";
+  a.version = "6.1.192";
+  a.cache_hit = true;
+  auto j = artifacts_json(a, "/out");
+  EXPECT_EQ(j["bzImage"], "/out/bzImage");
+  EXPECT_EQ(j["config"], "/out/.config");
+  EXPECT_EQ(j["cache_hit"], true);
+  EXPECT_TRUE(j["unmet_requests"].is_array());
+}
+
 }  // namespace
 }  // namespace tailor

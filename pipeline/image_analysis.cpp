@@ -1,4 +1,4 @@
-// The analyzer as the image builder's config source (see image_input.h).
+// The analyzer as the image builder's config source (see image_analysis.h).
 #include "pipeline/image_analysis.h"
 
 #include <fmt/format.h>
