@@ -89,8 +89,8 @@ int run_boot_command(const BootOptions& options, const std::string& program,
   if (options.timings) std::fprintf(stderr, "%s", format_timings(result).c_str());
   if (options.deterministic || options.profile) print_virtual_timeline(result, options.profile, options.system_map);
   if (result.outcome != Outcome::AppExited && !options.json) {
-    std::fprintf(stderr, "%s: %s: %s (exit code %d)\n", program.c_str(), std::string(outcome_name(result.outcome)).c_str(),
-                 result.detail.c_str(), result.exit_code);
+    std::fprintf(stderr, "%s: %s: %s (exit code %d)\n", program.c_str(),
+                 std::string(outcome_name(result.outcome)).c_str(), result.detail.c_str(), result.exit_code);
     if (!result.dump.empty()) std::fprintf(stderr, "%s", result.dump.c_str());
   }
   return result.exit_code;

@@ -126,10 +126,12 @@ BootProfile profile_boot(std::string_view console, const Timings::GuestClock& cl
         std::uint64_t tsc = 0;
         std::string_view digits = std::string_view(m->text).substr(19);
         auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), tsc);
-        if (ec == std::errc{} && ptr == digits.data() + digits.size() && tsc >= m->ns) p.kernel_clock_origin_ns = tsc - m->ns;
+        if (ec == std::errc{} && ptr == digits.data() + digits.size() && tsc >= m->ns)
+          p.kernel_clock_origin_ns = tsc - m->ns;
       }
       if (auto done = initcall_returned(m->text, symbols))
-        p.initcalls.push_back({m->ns > done->second ? m->ns - done->second : 0, done->second, "initcall " + done->first});
+        p.initcalls.push_back(
+            {m->ns > done->second ? m->ns - done->second : 0, done->second, "initcall " + done->first});
       moments.push_back(std::move(*m));
     }
     pos = end + 1;
@@ -149,14 +151,17 @@ BootProfile profile_boot(std::string_view console, const Timings::GuestClock& cl
   if (p.kernel_clock_origin_ns) {
     moments.insert(moments.begin(), Moment{0, "reset"});
     const std::pair<std::optional<std::uint64_t>, const char*> stamps[] = {
-        {clock.init, "/init starts"}, {clock.app_exec, "/init execs the app (boot mark)"}, {clock.exit, "the app's exit"}};
+        {clock.init, "/init starts"},
+        {clock.app_exec, "/init execs the app (boot mark)"},
+        {clock.exit, "the app's exit"}};
     for (const auto& [at, what] : stamps)
       if (at) moments.push_back({*at, what});
     std::stable_sort(moments.begin(), moments.end(), [](const Moment& a, const Moment& b) { return a.ns < b.ns; });
   }
   for (std::size_t i = 1; i < moments.size(); ++i)
     if (moments[i].ns > moments[i - 1].ns)
-      p.gaps.push_back({moments[i - 1].ns, moments[i].ns - moments[i - 1].ns, describe_gap(moments[i - 1], moments[i], symbols)});
+      p.gaps.push_back(
+          {moments[i - 1].ns, moments[i].ns - moments[i - 1].ns, describe_gap(moments[i - 1], moments[i], symbols)});
   auto largest_first = [](const BootGap& a, const BootGap& b) {
     return a.length_ns != b.length_ns ? a.length_ns > b.length_ns : a.start_ns < b.start_ns;
   };

@@ -122,14 +122,15 @@ QemuProbe probe_qemu(bool want_version) {
 
 std::string capabilities_json(const Capabilities& c) {
   nlohmann::ordered_json j;
-  j["kvm"] = {{"device_present", c.kvm.device_present},
-              {"openable", c.kvm.openable},
-              {"api_version", c.kvm.api_version},
-              {"cpu_flag", c.kvm.cpu_flag},
-              {"cpl0_ns_per_iteration", c.kvm.cpl0_ns_per_iteration ? nlohmann::ordered_json(*c.kvm.cpl0_ns_per_iteration)
-                                                                    : nlohmann::ordered_json(nullptr)},
-              {"usable", c.kvm.usable},
-              {"reason", c.kvm.reason}};
+  j["kvm"] = {
+      {"device_present", c.kvm.device_present},
+      {"openable", c.kvm.openable},
+      {"api_version", c.kvm.api_version},
+      {"cpu_flag", c.kvm.cpu_flag},
+      {"cpl0_ns_per_iteration", c.kvm.cpl0_ns_per_iteration ? nlohmann::ordered_json(*c.kvm.cpl0_ns_per_iteration)
+                                                            : nlohmann::ordered_json(nullptr)},
+      {"usable", c.kvm.usable},
+      {"reason", c.kvm.reason}};
   j["qemu"] = {{"binary", c.qemu.binary ? c.qemu.binary->string() : std::string()},
                {"version", c.qemu.version},
                {"usable", c.qemu.usable},

@@ -108,7 +108,8 @@ class Interrupts {
   // The signal that arrived, or 0.
   int take() {
     signalfd_siginfo info{};
-    return ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
+    const bool whole = ::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info);
+    return whole ? static_cast<int>(info.ssi_signo) : 0;
   }
 
  private:
@@ -237,10 +238,12 @@ std::vector<std::string> qemu_arguments(const BootSpec& spec, const stdfs::path&
   }
   for (size_t i = 0; i < spec.nets.size(); ++i) {
     const auto& n = spec.nets[i];
-    a.insert(a.end(), {"-netdev", n.user ? user_netdev(n, i)
-                                         : fmt::format("tap,id=net{},ifname={},script=no,downscript=no", i, qemu_escape(n.tap)),
-                       "-device", fmt::format("virtio-net-{},netdev=net{}{}", transport, i,
-                                              n.mac ? ",mac=" + *n.mac : std::string())});
+    a.insert(a.end(),
+             {"-netdev",
+              n.user ? user_netdev(n, i)
+                     : fmt::format("tap,id=net{},ifname={},script=no,downscript=no", i, qemu_escape(n.tap)),
+              "-device",
+              fmt::format("virtio-net-{},netdev=net{}{}", transport, i, n.mac ? ",mac=" + *n.mac : std::string())});
   }
   // The stop channel: COM2 where Linux looks for it (ttyS1). microvm creates
   // one ISA serial port only, from -serial; this form works on both machines.
@@ -267,7 +270,8 @@ QemuVerdict judge_qemu_ending(const QemuEnding& e, std::chrono::milliseconds tim
     return {Outcome::Timeout, e.status,
             fmt::format("no exit within the {:.3g} s timeout; QEMU was stopped", timeout.count() / 1000.0)};
   if (e.status) return {Outcome::AppExited, e.status, fmt::format("the app exited with status {}", *e.status)};
-  if (e.signaled) return {Outcome::MonitorFailed, std::nullopt, with_stderr(fmt::format("QEMU was killed by signal {}", e.signal))};
+  if (e.signaled)
+    return {Outcome::MonitorFailed, std::nullopt, with_stderr(fmt::format("QEMU was killed by signal {}", e.signal))};
   if (e.exit_code == 0) {
     if (e.shutdown_reason == "guest-shutdown")
       return {Outcome::GuestStopped, std::nullopt, "the guest powered off without reporting a status"};
@@ -295,8 +299,8 @@ QemuVerdict judge_qemu_ending(const QemuEnding& e, std::chrono::milliseconds tim
 
 BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::string& qemu_version,
                     const std::string& accel, const std::string& cmdline, RunReport& report) {
-  const std::string detail =
-      fmt::format("{}{}{} -M {}, {}", qemu.filename().string(), qemu_version.empty() ? "" : " ", qemu_version, spec.qemu_machine, accel);
+  const std::string detail = fmt::format("{}{}{} -M {}, {}", qemu.filename().string(), qemu_version.empty() ? "" : " ",
+                                         qemu_version, spec.qemu_machine, accel);
   // Socket directories of runs killed too hard to clean up (SIGKILL) go first.
   for (const auto& left : abandoned_temps(stdfs::temp_directory_path(), ".tailor-qemu-")) {
     std::error_code ec;
@@ -323,14 +327,16 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
   if (spec.deterministic) {
     for (const char* end : {".in", ".out"})
       if (::mkfifo((ep.console.string() + end).c_str(), 0600) != 0)
-        throw Error(errno_message("QEMU backend: mkfifo " + ep.console.string() + end, errno), exit_codes::kMonitorFailed);
+        throw Error(errno_message("QEMU backend: mkfifo " + ep.console.string() + end, errno),
+                    exit_codes::kMonitorFailed);
     console_fifo.reset(::open((ep.console.string() + ".out").c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!console_fifo) throw Error(errno_message("QEMU backend: open console FIFO", errno), exit_codes::kMonitorFailed);
     ::fcntl(console_fifo.get(), F_SETPIPE_SZ, 1 << 20);  // best effort: the default 64 KiB is often enough
   }
 
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw Error(errno_message("QEMU backend: pipe", errno), exit_codes::kMonitorFailed);
+  if (::pipe2(pipefd, O_CLOEXEC) != 0)
+    throw Error(errno_message("QEMU backend: pipe", errno), exit_codes::kMonitorFailed);
   UniqueFd out_read(pipefd[0]);
   UniqueFd out_write(pipefd[1]);
   // The child's copy must not be close-on-exec: dup2 in the child clears the flag.
@@ -425,8 +431,8 @@ BootResult run_qemu(const BootSpec& spec, const stdfs::path& qemu, const std::st
           continue;
         }
         if (sig)
-          throw Error(fmt::format("interrupted by SIG{} ({}); QEMU was stopped", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-                                  strsignal(sig)),
+          throw Error(fmt::format("interrupted by SIG{} ({}); QEMU was stopped",
+                                  sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", strsignal(sig)),
                       128 + sig);
         continue;
       }

@@ -112,7 +112,9 @@ BootResult boot(const BootSpec& spec) {
     kvm = probe_kvm(/*thorough=*/false);
     if (!kvm->usable) {
       if (backend == Backend::Kvm)
-        throw Error("KVM backend unusable: " + kvm->reason + " (the QEMU backend runs without it: tailor boot --backend qemu)", exit_codes::kNoBackend);
+        throw Error(
+            "KVM backend unusable: " + kvm->reason + " (the QEMU backend runs without it: tailor boot --backend qemu)",
+            exit_codes::kNoBackend);
     }
   }
   if (backend == Backend::Auto) backend = (!kvm || kvm->usable) ? Backend::Kvm : Backend::Qemu;

@@ -25,7 +25,8 @@ inline constexpr int kGuestStopped = 250;   // guest reset, rebooted, powered of
 inline constexpr int kTimeout = 251;        // --timeout elapsed; the guest was stopped
 inline constexpr int kGuestCrashed = 252;   // triple fault, KVM internal/emulation error, unhandled exit
 inline constexpr int kBadImage = 253;       // kernel/initrd unreadable, not a kernel, truncated, does not fit in --mem
-inline constexpr int kNoBackend = 254;      // no usable backend (no or unusable /dev/kvm and no QEMU, or the one asked for)
+inline constexpr int kNoBackend = 254;      // no usable backend (no or unusable /dev/kvm and no QEMU, or the
+                                            // one asked for)
 inline constexpr int kMonitorFailed = 255;  // host-side failure (ioctl, mmap, QEMU could not start or died)
 }  // namespace exit_codes
 

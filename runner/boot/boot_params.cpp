@@ -33,7 +33,8 @@ std::vector<E820Entry> e820_map(std::uint64_t ram_bytes) {
   map.push_back({layout::kLowRamEnd, 0xa0000 - layout::kLowRamEnd, kE820Reserved});
   map.push_back({layout::kMpTable, layout::kMpTableMax, kE820Reserved});
   const std::uint64_t low_end = low_ram_end(ram_bytes);
-  if (low_end > layout::kHighRamStart) map.push_back({layout::kHighRamStart, low_end - layout::kHighRamStart, kE820Ram});
+  if (low_end > layout::kHighRamStart)
+    map.push_back({layout::kHighRamStart, low_end - layout::kHighRamStart, kE820Ram});
   if (ram_bytes > low_end) map.push_back({std::uint64_t{1} << 32, ram_bytes - low_end, kE820Ram});
   return map;
 }

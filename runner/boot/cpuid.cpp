@@ -74,7 +74,8 @@ std::uint64_t boot_xcr0(const std::vector<kvm_cpuid_entry2>& cpuid) {
   };
   constexpr std::uint64_t kX87 = 1, kSse = 2, kYmm = 4, kAvx512 = 0xe0;  // OPMASK, ZMM_Hi256, Hi16_ZMM
   if (!(reg(1, &kvm_cpuid_entry2::ecx) & (1u << 26))) return kX87;     // no XSAVE
-  const std::uint64_t offered = reg(0xd, &kvm_cpuid_entry2::eax) | std::uint64_t{reg(0xd, &kvm_cpuid_entry2::edx)} << 32;
+  const std::uint64_t offered =
+      reg(0xd, &kvm_cpuid_entry2::eax) | std::uint64_t{reg(0xd, &kvm_cpuid_entry2::edx)} << 32;
   std::uint64_t xcr0 = kX87 | (offered & kSse);
   if ((xcr0 & kSse) && (offered & kYmm) && (reg(1, &kvm_cpuid_entry2::ecx) & (1u << 28))) xcr0 |= kYmm;
   if ((xcr0 & kYmm) && (offered & kAvx512) == kAvx512 && (reg(7, &kvm_cpuid_entry2::ebx) & (1u << 16))) xcr0 |= kAvx512;

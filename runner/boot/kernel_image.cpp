@@ -47,7 +47,9 @@ bool looks_like_bzimage(const Bytes& b) {
   return b.has(setup::kHeader, 4) && b.get<std::uint32_t>(setup::kHeader, "header") == setup::kHdrS;
 }
 
-bool looks_like_elf(const Bytes& b) { return b.has(0, SELFMAG) && std::memcmp(b.sub(0, SELFMAG).data(), ELFMAG, SELFMAG) == 0; }
+bool looks_like_elf(const Bytes& b) {
+  return b.has(0, SELFMAG) && std::memcmp(b.sub(0, SELFMAG).data(), ELFMAG, SELFMAG) == 0;
+}
 
 KernelImage parse_bzimage(const Bytes& b) {
   KernelImage k;

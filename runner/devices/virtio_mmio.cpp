@@ -40,8 +40,9 @@ bool Virtqueue::pop(vmm::GuestMemory& m, std::uint16_t& head, std::vector<VirtqB
   // At most `size` chains can be outstanding: an index further ahead is a
   // broken driver, and following it would serve stale ring entries again.
   if (static_cast<std::uint16_t>(avail_idx - last_avail_) > size)
-    throw Error(fmt::format("virtqueue: the driver moved the available index from {} to {}, more than the queue size {}",
-                            last_avail_, avail_idx, size));
+    throw Error(
+        fmt::format("virtqueue: the driver moved the available index from {} to {}, more than the queue size {}",
+                    last_avail_, avail_idx, size));
   std::atomic_thread_fence(std::memory_order_acquire);  // ring entry after index
   head = load<std::uint16_t>(m, avail + 4 + 2ull * (last_avail_ % size));
   ++last_avail_;
@@ -84,7 +85,8 @@ void VirtioMmio::read(std::uint64_t offset, std::span<std::uint8_t> data) {
 
 void VirtioMmio::write(std::uint64_t offset, std::span<const std::uint8_t> data) {
   std::lock_guard lock(mutex_);
-  if (offset < kConfig && data.size() == 4) write_register(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(load_le(data)));
+  if (offset < kConfig && data.size() == 4)
+    write_register(static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(load_le(data)));
 }
 
 std::uint32_t VirtioMmio::read_register(std::uint32_t offset) {
@@ -95,7 +97,8 @@ std::uint32_t VirtioMmio::read_register(std::uint32_t offset) {
     case kVersion: return 2;
     case kDeviceId: return device_->device_id();
     case kVendorId: return 0x524c4954;  // "TILR"
-    case kDeviceFeatures: return device_features_sel_ < 2 ? static_cast<std::uint32_t>(features >> (32 * device_features_sel_)) : 0;
+    case kDeviceFeatures:
+      return device_features_sel_ < 2 ? static_cast<std::uint32_t>(features >> (32 * device_features_sel_)) : 0;
     case kQueueNumMax: return q ? q->max_size : 0;
     case kQueueReady: return q && q->ready;
     case kInterruptStatus: return interrupt_status_;
@@ -108,7 +111,9 @@ std::uint32_t VirtioMmio::read_register(std::uint32_t offset) {
 void VirtioMmio::write_register(std::uint32_t offset, std::uint32_t v) {
   Virtqueue* q = queue_sel_ < queues_.size() ? &queues_[queue_sel_] : nullptr;
   auto set_low = [](std::uint64_t& field, std::uint32_t v) { field = (field & ~0xffffffffull) | v; };
-  auto set_high = [](std::uint64_t& field, std::uint32_t v) { field = (field & 0xffffffffull) | (std::uint64_t{v} << 32); };
+  auto set_high = [](std::uint64_t& field, std::uint32_t v) {
+    field = (field & 0xffffffffull) | (std::uint64_t{v} << 32);
+  };
   switch (offset) {
     case kDeviceFeaturesSel: device_features_sel_ = v; break;
     case kDriverFeaturesSel: driver_features_sel_ = v; break;

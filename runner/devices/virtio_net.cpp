@@ -53,7 +53,9 @@ std::array<std::uint8_t, 6> VirtioNet::mac_address(const std::string& text, cons
   std::array<std::uint8_t, 6> mac{0x52, 0x54, 0x00, 0, 0, 0};
   if (text.empty()) {
     const std::size_t h = std::hash<std::string>{}(seed);
-    mac[3] = static_cast<std::uint8_t>(h), mac[4] = static_cast<std::uint8_t>(h >> 8), mac[5] = static_cast<std::uint8_t>(h >> 16);
+    mac[3] = static_cast<std::uint8_t>(h);
+    mac[4] = static_cast<std::uint8_t>(h >> 8);
+    mac[5] = static_cast<std::uint8_t>(h >> 16);
     return mac;
   }
   unsigned v[6];

@@ -54,7 +54,8 @@ std::string disassemble(const kvm_regs& regs, const kvm_sregs& sregs, const Phys
   cs_insn* insn = nullptr;
   const std::size_t n = cs_disasm(handle, code.data(), code.size(), rip, 8, &insn);
   for (std::size_t i = 0; i < n; ++i)
-    out += fmt::format("  {}{:#018x}  {} {}\n", i == 0 ? "=>" : "  ", insn[i].address, insn[i].mnemonic, insn[i].op_str);
+    out +=
+        fmt::format("  {}{:#018x}  {} {}\n", i == 0 ? "=>" : "  ", insn[i].address, insn[i].mnemonic, insn[i].op_str);
   if (n == 0) out += "  (not a valid instruction)\n";
   cs_free(insn, n);
   cs_close(&handle);
@@ -81,7 +82,8 @@ std::string dump_vcpu(int index, const kvm_regs& r, const kvm_sregs& s, const Ph
   out += fmt::format("gdt base={:#x} limit={:#x}  idt base={:#x} limit={:#x}\n", s.gdt.base, s.gdt.limit, s.idt.base,
                      s.idt.limit);
   // KVM on AMD resets the vCPU at a shutdown intercept: the faulting state is gone.
-  if (is_reset_state(r, s)) return out + "this is the x86 reset state: the hypervisor reset the vCPU, so the fault cannot be shown\n";
+  if (is_reset_state(r, s))
+    return out + "this is the x86 reset state: the hypervisor reset the vCPU, so the fault cannot be shown\n";
   return out + disassemble(r, s, read);
 }
 

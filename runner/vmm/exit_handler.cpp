@@ -59,10 +59,12 @@ ExitResult handle_exit(kvm_run& run, std::size_t run_size, devices::Bus& pio, de
       return {Kind::Crashed, fmt::format("KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY, hardware reason {:#x})",
                                          run.fail_entry.hardware_entry_failure_reason)};
     case KVM_EXIT_INTERNAL_ERROR: {
-      const char* what = run.internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? "instruction emulation failed"
-                         : run.internal.suberror == KVM_INTERNAL_ERROR_SIMUL_EX ? "exception while delivering an exception"
-                         : run.internal.suberror == KVM_INTERNAL_ERROR_DELIVERY_EV ? "event delivery failed"
-                                                                                    : "internal error";
+      const char* what = "internal error";
+      switch (run.internal.suberror) {
+        case KVM_INTERNAL_ERROR_EMULATION: what = "instruction emulation failed"; break;
+        case KVM_INTERNAL_ERROR_SIMUL_EX: what = "exception while delivering an exception"; break;
+        case KVM_INTERNAL_ERROR_DELIVERY_EV: what = "event delivery failed"; break;
+      }
       return {Kind::Crashed, fmt::format("KVM {} (KVM_EXIT_INTERNAL_ERROR, suberror {})", what, run.internal.suberror)};
     }
     case KVM_EXIT_SYSTEM_EVENT:

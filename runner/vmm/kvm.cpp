@@ -40,7 +40,8 @@ constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 // A buffer holding a fixed header followed by `count` entries.
 template <typename Header, typename Entry>
 struct FlexBuffer {
-  explicit FlexBuffer(std::size_t count) : storage(std::make_unique<std::uint64_t[]>((sizeof(Header) + count * sizeof(Entry) + 7) / 8)) {}
+  explicit FlexBuffer(std::size_t count)
+      : storage(std::make_unique<std::uint64_t[]>((sizeof(Header) + count * sizeof(Entry) + 7) / 8)) {}
   Header* header() { return reinterpret_cast<Header*>(storage.get()); }
   Entry* entries() { return reinterpret_cast<Entry*>(reinterpret_cast<std::uint8_t*>(storage.get()) + sizeof(Header)); }
   std::unique_ptr<std::uint64_t[]> storage;

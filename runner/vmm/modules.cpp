@@ -39,8 +39,8 @@ Modules attach_modules(const BootSpec& spec, const ModuleContext& ctx) {
   auto map = [&](std::unique_ptr<devices::VirtioDevice> device) {
     const std::uint32_t irq = kFreeIrqs[slot];
     const std::uint64_t base = layout::kVirtioMmioBase + slot * layout::kVirtioMmioSize;
-    auto transport = std::make_unique<devices::VirtioMmio>(std::move(device), ctx.memory,
-                                                           [irq, line = ctx.irq_line](bool level) { line(irq, level); });
+    auto transport = std::make_unique<devices::VirtioMmio>(
+        std::move(device), ctx.memory, [irq, line = ctx.irq_line](bool level) { line(irq, level); });
     ctx.mmio.add(base, layout::kVirtioMmioSize, *transport);
     m.cmdline += fmt::format(" virtio_mmio.device=4K@{:#x}:{}", base, irq);
     ++slot;

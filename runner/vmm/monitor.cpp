@@ -74,13 +74,17 @@ class Machine {
  public:
   Machine(const BootSpec& spec, const x86::KernelImage& image, RunReport& report)
       : spec_(spec), image_(image), report_(report), kvm_(Kvm::open()), pio_("port I/O"), mmio_("MMIO") {
-    for (auto [cap, name] : {std::pair{KVM_CAP_IRQCHIP, "IRQCHIP"}, {KVM_CAP_PIT2, "PIT2"}, {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
-                             {KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"}, {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+    for (auto [cap, name] : {std::pair{KVM_CAP_IRQCHIP, "IRQCHIP"},
+                             {KVM_CAP_PIT2, "PIT2"},
+                             {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+                             {KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"},
+                             {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
                              {KVM_CAP_XCRS, "XCRS"}})
       require_capability(kvm_, cap, name);
     const int max_vcpus = std::max(kvm_.check_extension(KVM_CAP_MAX_VCPUS), kvm_.check_extension(KVM_CAP_NR_VCPUS));
     if (static_cast<int>(spec.cpus) > max_vcpus)
-      throw Error(fmt::format("KVM: {} vCPUs requested, this host allows {}", spec.cpus, max_vcpus), exit_codes::kUsage);
+      throw Error(fmt::format("KVM: {} vCPUs requested, this host allows {}", spec.cpus, max_vcpus),
+                  exit_codes::kUsage);
     if (!image.has_64bit_entry)
       throw Error(spec.kernel.string() +
                       ": this bzImage has no 64-bit entry point (boot protocol before 2.12, or XLF_KERNEL_64 unset); "
@@ -306,7 +310,8 @@ class Machine {
     const bool tsc_deadline = kvm_.check_extension(KVM_CAP_TSC_DEADLINE_TIMER) > 0;
     for (std::uint32_t i = 0; i < spec_.cpus; ++i) {
       Vcpu& v = vcpus_.emplace_back(kvm_, *vm_, static_cast<int>(i));
-      const auto cpuid = x86::guest_cpuid(supported_cpuid_, {static_cast<int>(i), static_cast<int>(spec_.cpus), tsc_deadline});
+      const auto cpuid =
+          x86::guest_cpuid(supported_cpuid_, {static_cast<int>(i), static_cast<int>(spec_.cpus), tsc_deadline});
       v.set_cpuid(cpuid);
       v.set_xcr0(x86::boot_xcr0(cpuid));  // after the CPUID, which bounds the XCR0 KVM accepts
       v.set_msrs(x86::boot_msrs());
