@@ -148,7 +148,7 @@ void run_boot_study(const BootStudyOptions& opt, Progress& progress) {
   };
   std::vector<Image> images;
   for (const auto& path : opt.manifests) {
-    Manifest m = load_manifest(path);
+    image::Manifest m = image::load_manifest(path);
     m.check = {};
     images.push_back({m.name, build_study_image(c, m, m, "app-" + m.name, progress)});
     for (auto& v : fresh.variants) {

@@ -16,11 +16,11 @@ std::vector<ImageRow> image_rows(const StudyCommon& c, const std::vector<stdfs::
                                  Progress& progress) {
   if (manifests.empty()) throw Error("no app manifest given (--manifest FILE)");
   // Every input is checked before the first (long) kernel build.
-  std::vector<Manifest> apps;
+  std::vector<image::Manifest> apps;
   std::set<std::string> labels;
   for (const auto& path : manifests) {
-    apps.push_back(load_manifest(path));
-    const Manifest& m = apps.back();
+    apps.push_back(image::load_manifest(path));
+    const image::Manifest& m = apps.back();
     if (!labels.insert(m.name).second) throw Error(path.string() + ": a second manifest named '" + m.name + "'");
     if (need_check && !m.check.present)
       throw Error(path.string() + ": no [check] table: the study needs one to know that the app still works");
@@ -31,8 +31,8 @@ std::vector<ImageRow> image_rows(const StudyCommon& c, const std::vector<stdfs::
     if (!labels.insert(label).second) throw Error("--kernel " + label + ": that label names another row already");
   }
   std::vector<ImageRow> rows;
-  for (const Manifest& m : apps) {
-    Manifest unchecked = m;
+  for (const image::Manifest& m : apps) {
+    image::Manifest unchecked = m;
     unchecked.check = {};  // the check is the study's business, not the image's
     BuiltImage built = build_study_image(c, unchecked, unchecked, "app-" + m.name, progress);
     rows.push_back({m.name, built.guest, m, built.details.value("kernel_key", "")});

@@ -17,7 +17,7 @@ namespace tailor::bench {
 struct ImageRow {
   std::string label;  // the app's name, or the extra kernel's label
   GuestImage guest;
-  Manifest manifest;  // the app's (for an extra kernel: the first app's)
+  image::Manifest manifest;  // the app's (for an extra kernel: the first app's)
   std::string kernel_detail;  // the image's kernel key, or the extra kernel's path
   bool extra_kernel = false;  // a --kernel row: another kernel under the first app's image
 };

@@ -38,14 +38,14 @@ void run_kml_study(const KmlStudyOptions& opt, Progress& progress) {
 
   BackendChoice backend = choose_backend(c.backend);
 
-  Manifest app = opt.manifest ? load_manifest(*opt.manifest)
+  image::Manifest app = opt.manifest ? image::load_manifest(*opt.manifest)
                               : builtin_manifest(kRedisManifest, c.out_dir / "bench-kml.toml");
-  PayloadSpec nullsys;
+  image::PayloadSpec nullsys;
   const std::string nullsys_path = guest_program(c.cache, "kml-nullsys").string();
   nullsys.files = {{"/bin/kml-nullsys", nullsys_path}, {"/trusted/kml-nullsys", nullsys_path}};
-  Manifest normal = bench_manifest(app, c.cache, nullsys);
+  image::Manifest normal = bench_manifest(app, c.cache, nullsys);
   normal.kernel.kml = false;
-  Manifest kml = normal;
+  image::Manifest kml = normal;
   kml.kernel.kml = true;
   // Does the image have redis? Then the application part runs too.
   bool redis = false;

@@ -72,9 +72,9 @@ void run_memory_study(const MemoryStudyOptions& opt, Progress& progress) {
         }
         // Another kernel prints another version (hello checks `uname -r`):
         // there the app passes when it ends with the check's exit status.
-        CheckSpec wanted = row.manifest.check;
+        image::CheckSpec wanted = row.manifest.check;
         if (row.extra_kernel) wanted.stdout_has.clear();
-        const CheckOutcome check = evaluate_check(wanted, r.console, r.app_status, r.detail);
+        const image::CheckOutcome check = evaluate_check(wanted, r.console, r.app_status, r.detail);
         if (!check.passed) last_failure = fmt::format("{} MiB: {}", mib, check.summary());
         return check.passed;
       };

@@ -127,7 +127,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   };
   std::vector<App> apps;
   for (const auto& path : opt.manifests) {
-    Manifest m = load_manifest(path);
+    image::Manifest m = image::load_manifest(path);
     m.check = {};
     const std::string label = "app-" + m.name;
     BuiltImage img = build_study_image(c, m, m, label, progress);
@@ -152,8 +152,8 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
 
   // The generic kernels: counted with the engine; built and booted in full mode.
   Progress quiet(false);
-  KernelSourceSpec spec;
-  KernelTree tree = provision_source(spec, c.cache, quiet);
+  image::KernelSourceSpec spec;
+  image::KernelTree tree = provision_source(spec, c.cache, quiet);
   if (c.notice) c.notice("counting the options of tinyconfig, x86_64_defconfig and the microVM config (Kconfig engine)");
   // The engine on the trees the kernels were built from: the plain tree, and
   // the KML-patched one for a kml = true app (its KML options count too).
@@ -162,26 +162,26 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     auto& t = engine_trees[kml];
     if (t) return t;
     if (!kml) return t = engine_tree(tree.dir, c.cache);
-    Manifest km;
+    image::Manifest km;
     km.kernel.kml = true;
-    return t = engine_tree(manifest_kernel_tree(km, spec.version, default_kml_series(), c.cache, quiet).dir, c.cache);
+    return t = engine_tree(image::manifest_kernel_tree(km, spec.version, image::default_kml_series(), c.cache, quiet).dir, c.cache);
   };
   GenericConfigs generic = engine_configs(engine_for(false), opt.microvm_config);
   stdfs::create_directories(c.out_dir / "configs");
   struct Generic {
     std::string variant, what, config;
-    ConfigBase base;
+    image::ConfigBase base;
     std::vector<stdfs::path> files;
     bool bootable;
   };
   std::vector<Generic> generics = {
-      {"tinyconfig", "make tinyconfig", generic.tinyconfig, ConfigBase::Tinyconfig, {}, false},
+      {"tinyconfig", "make tinyconfig", generic.tinyconfig, image::ConfigBase::Tinyconfig, {}, false},
       {"x86_64_defconfig", "make defconfig (arch/x86/configs/x86_64_defconfig)", generic.defconfig,
-       ConfigBase::Defconfig, {}, true}};
+       image::ConfigBase::Defconfig, {}, true}};
   if (opt.microvm_config)
     generics.push_back({"microvm-reference", "microVM reference config " + opt.microvm_config->filename().string() +
                                                  " (olddefconfig on this tree)",
-                        generic.microvm, ConfigBase::None, {*opt.microvm_config}, true});
+                        generic.microvm, image::ConfigBase::None, {*opt.microvm_config}, true});
   else
     fresh.notes.push_back("No microVM reference config was given (--microvm-config FILE, or TAILOR_MICROVM_CONFIG): "
                           "that column is left out.");
@@ -251,7 +251,7 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
     // leaves capturing a binding to the compiler; clang 14 refuses).
     const std::string& variant = entry.first;
     const BuiltImage& image = entry.second.get();
-    const ImageBuildResult& r = image.result;
+    const image::ImageBuildResult& r = image.result;
     const std::string config = read_file(r.kernel_config);
     auto set = [&](const std::string& w, const std::string& metric, double v) {
       Measurement& m = study.measurement(key(w, variant, metric, 1));
@@ -281,14 +281,14 @@ void run_size_study(const SizeStudyOptions& opt, Progress& progress) {
   for (const auto& [variant, image] : images) boots.emplace_back(variant, image.get().guest);
   if (full) {
     for (const auto& g : generics) {
-      KernelBuildRequest req;
+      image::KernelBuildRequest req;
       req.tree = tree;
       req.base = g.base;
       req.configs = g.files;
       req.jobs = c.jobs;
-      req.toolchain = detect_toolchain(c.ccache);
+      req.toolchain = image::detect_toolchain(c.ccache);
       if (c.notice) c.notice("building the " + g.variant + " kernel (long; cached afterwards)");
-      KernelArtifacts k = build_kernel(req, c.cache, progress);
+      image::KernelArtifacts k = build_kernel(req, c.cache, progress);
       progress.clear();
       study.measurement(key("bzImage", g.variant, "bytes", 1)).samples = {static_cast<double>(stdfs::file_size(k.bzimage))};
       for (auto& v : study.variants)

@@ -38,10 +38,10 @@ UnionImages build_union_images(const StudyCommon& c, const std::vector<stdfs::pa
   // manifest's [kernel] says (that is what one kernel for many apps means).
   StudyCommon on_union = c;
   const stdfs::path config = stdfs::absolute(out.config);
-  on_union.config_source = [config](const Manifest&, const PayloadTree&) { return config_file_plan(config); };
+  on_union.config_source = [config](const image::Manifest&, const image::PayloadTree&) { return image::config_file_plan(config); };
   on_union.config_origin = "the union of the study's apps (configs/union.config)";
   for (const auto& path : manifests) {
-    Manifest m = load_manifest(path);
+    image::Manifest m = image::load_manifest(path);
     m.check = {};
     const auto cost = std::find_if(u.costs.begin(), u.costs.end(), [&](const auto& k) { return k.app == m.name; });
     if (cost == u.costs.end()) throw Error(path.string() + ": the union analysis has no app named " + m.name);

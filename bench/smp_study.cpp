@@ -58,15 +58,15 @@ void run_smp_study(const SmpStudyOptions& opt, Progress& progress) {
 
   // The image: the app's payload (or the workload image) plus make, tcc and
   // the runner; one per-app configuration for both kernels.
-  Manifest app = opt.manifest ? load_manifest(*opt.manifest)
+  image::Manifest app = opt.manifest ? image::load_manifest(*opt.manifest)
                               : builtin_manifest(kWorkloadManifest, c.out_dir / "bench-smp.toml");
-  PayloadSpec tools;
+  image::PayloadSpec tools;
   tools.deb = {"make", "tcc", "busybox-static"};
-  Manifest base = bench_manifest(app, c.cache, tools);
+  image::Manifest base = bench_manifest(app, c.cache, tools);
   base.kernel.smp = *std::max_element(cpus.begin(), cpus.end());
   base.kernel.kml = false;
   base.run.memory_mib = std::max(base.run.memory_mib, full ? 512 : 256);
-  Manifest smp = base, nosmp = base;
+  image::Manifest smp = base, nosmp = base;
   smp.kernel.extra.push_back("CONFIG_SMP=y");
   // More vCPUs than the configuration's CONFIG_NR_CPUS would leave some
   // offline (tinyconfig-based configs have 2).

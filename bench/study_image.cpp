@@ -11,9 +11,9 @@ namespace tailor::bench {
 
 namespace stdfs = std::filesystem;
 
-Manifest bench_manifest(Manifest app, const stdfs::path& cache, PayloadSpec extra_payload) {
+image::Manifest bench_manifest(image::Manifest app, const stdfs::path& cache, image::PayloadSpec extra_payload) {
   app.app.argv = {"/bench/smpbench", "plan"};
-  PayloadSpec runner;
+  image::PayloadSpec runner;
   runner.index = static_cast<int>(app.payloads.size()) + 1;
   runner.where = {app.path.string(), 0, 0};
   runner.files.emplace_back("/bench/smpbench", guest_program(cache, "smpbench").string());
@@ -26,29 +26,29 @@ Manifest bench_manifest(Manifest app, const stdfs::path& cache, PayloadSpec extr
   return app;
 }
 
-Manifest builtin_manifest(const std::string& toml, const stdfs::path& file) {
+image::Manifest builtin_manifest(const std::string& toml, const stdfs::path& file) {
   write_file_atomic(file, toml);
-  return load_manifest(file);
+  return image::load_manifest(file);
 }
 
-BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const Manifest& config_manifest,
+BuiltImage build_study_image(const StudyCommon& common, const image::Manifest& m, const image::Manifest& config_manifest,
                              const std::string& label, Progress& progress) {
-  ImageBuildOptions o;
+  image::ImageBuildOptions o;
   const std::string tag = sha256_hex(stdfs::absolute(common.out_dir).lexically_normal().string()).substr(0, 12);
   o.out_dir = common.cache / "bench" / "images" / (m.name + "-" + label + "-" + tag);
-  const KernelConfigSource source = common.config_source;
-  o.config_source = [source, config_manifest](const Manifest&, const PayloadTree& tree) {
+  const image::KernelConfigSource source = common.config_source;
+  o.config_source = [source, config_manifest](const image::Manifest&, const image::PayloadTree& tree) {
     return source(config_manifest, tree);
   };
-  o.kml_series = default_kml_series();
+  o.kml_series = image::default_kml_series();
   o.ccache = common.ccache;
   o.jobs = common.jobs;
   o.notice = common.notice;
   BuiltImage b;
-  b.result = build_image(m, o, common.cache, progress);
+  b.result = image::build_image(m, o, common.cache, progress);
   progress.clear();
-  const ImageBuildResult& r = b.result;
-  b.guest = guest_image(r, m);
+  const image::ImageBuildResult& r = b.result;
+  b.guest = image::guest_image(r, m);
   stdfs::create_directories(common.out_dir / "configs");
   copy_file_atomic(r.kernel_config, common.out_dir / "configs" / (label + ".config"));
   b.details = {{"kernel_key", r.kernel.key},

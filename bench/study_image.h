@@ -24,7 +24,7 @@ struct StudyCommon {
   bool restart = false;            // discard the samples in out_dir
   // How image kernels are configured (the analyzer, the fixed fragments or a
   // file), and a word for the record ("analyzer", "fixed", "file:PATH").
-  KernelConfigSource config_source;
+  image::KernelConfigSource config_source;
   std::string config_origin;
   int jobs = 0;                    // kernel build jobs (0: CPUs)
   bool ccache = true;
@@ -33,15 +33,15 @@ struct StudyCommon {
 
 // `app` turned into a bench image's manifest: its payload plus the guest
 // runner (/bench/smpbench) and `extra_payload`, the runner as the app.
-Manifest bench_manifest(Manifest app, const std::filesystem::path& cache, PayloadSpec extra_payload);
+image::Manifest bench_manifest(image::Manifest app, const std::filesystem::path& cache, image::PayloadSpec extra_payload);
 
 // A manifest from built-in TOML text (for studies whose default workload
 // image is not an app of manifests/), written to `file` (the study's record
 // of it; the image lock names it) and loaded from there.
-Manifest builtin_manifest(const std::string& toml, const std::filesystem::path& file);
+image::Manifest builtin_manifest(const std::string& toml, const std::filesystem::path& file);
 
 struct BuiltImage {
-  ImageBuildResult result;
+  image::ImageBuildResult result;
   GuestImage guest;
   nlohmann::json details;  // kernel key, sizes, config copy, cmdline
 };
@@ -50,7 +50,7 @@ struct BuiltImage {
 // with the study's config source applied to `config_manifest` (so variants
 // that differ only in [kernel] extra or kml share one per-app config), copies
 // the final kernel config to out_dir/configs/<label>.config.
-BuiltImage build_study_image(const StudyCommon& common, const Manifest& m, const Manifest& config_manifest,
+BuiltImage build_study_image(const StudyCommon& common, const image::Manifest& m, const image::Manifest& config_manifest,
                              const std::string& label, Progress& progress);
 
 }  // namespace tailor::bench

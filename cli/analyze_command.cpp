@@ -41,15 +41,15 @@ struct AnalyzeArgs {
   bool syscall_table = false;
 };
 
-KernelTree provision(const AnalyzeArgs& a, const stdfs::path& cache, Progress& progress) {
-  KernelSourceSpec spec;
+image::KernelTree provision(const AnalyzeArgs& a, const stdfs::path& cache, Progress& progress) {
+  image::KernelSourceSpec spec;
   if (!a.kernel_src.empty()) {
-    spec.kind = KernelSourceSpec::Kind::Directory;
+    spec.kind = image::KernelSourceSpec::Kind::Directory;
     spec.path = a.kernel_src;
   } else {
     spec.version = a.version;
   }
-  return provision_source(spec, cache, progress);
+  return image::provision_source(spec, cache, progress);
 }
 
 // The syscall -> option table derived from the tree, one line per syscall.
@@ -141,12 +141,12 @@ void run_analyze(const AnalyzeArgs& a, const GlobalOptions& global) {
 
   Progress progress;
   app::AppInput input;
-  std::optional<Manifest> manifest;
-  std::optional<ImagePlan> plan;
+  std::optional<image::Manifest> manifest;
+  std::optional<image::ImagePlan> plan;
   app::AnalyzeOptions options;
   if (!a.manifests.empty()) {
-    manifest = load_manifest(a.manifests.front());
-    plan = plan_image(*manifest, cache, progress);
+    manifest = image::load_manifest(a.manifests.front());
+    plan = image::plan_image(*manifest, cache, progress);
     input = pipeline::app_input_from_image(*manifest, plan->tree);
     options.kernel_tree = a.kernel_src.empty() ? pipeline::kernel_tree_for(*manifest, a.version, cache, progress).dir
                                                : stdfs::path(a.kernel_src);

@@ -24,9 +24,9 @@ struct ClusterFlags {
   bool icecc = false;
   std::string remote_cache;
   void add_to(CLI::App& cmd);
-  ClusterOptions options() const;
+  image::ClusterOptions options() const;
   // The shared kernel store of the remote cache, or null without one.
-  std::shared_ptr<KernelStore> store() const;
+  std::shared_ptr<image::KernelStore> store() const;
 };
 
 // Each adds one top-level subcommand (with its children) to `app`. Handlers

@@ -31,7 +31,7 @@ namespace stdfs = std::filesystem;
 void add_max_unpacked_option(CLI::App& cmd, std::uint64_t& bytes) {
   cmd.add_option("--max-unpacked-size", bytes,
                  "Most that one .deb or container image may unpack to (file bytes, sparse holes included, plus 4 KiB "
-                 "per member), e.g. 4G or 512M (default: " + size_text(kDefaultMaxUnpackedBytes) +
+                 "per member), e.g. 4G or 512M (default: " + image::size_text(image::kDefaultMaxUnpackedBytes) +
                      "); more is refused as a likely decompression bomb")
       ->transform(CLI::AsSizeValue(false));
 }
@@ -44,7 +44,7 @@ struct BuildFlags {
   bool kml = false;
   bool no_ccache = false;
   int jobs = 0;
-  std::uint64_t max_unpacked = kDefaultMaxUnpackedBytes;
+  std::uint64_t max_unpacked = image::kDefaultMaxUnpackedBytes;
   ClusterFlags cluster;
 
   void add_to(CLI::App& cmd, const std::string& out_help) {
@@ -61,15 +61,15 @@ struct BuildFlags {
     add_max_unpacked_option(cmd, max_unpacked);
   }
 
-  ImageBuildOptions options(const Manifest& m, const stdfs::path& default_out, const stdfs::path& cache) const {
-    ImageBuildOptions o;
+  image::ImageBuildOptions options(const image::Manifest& m, const stdfs::path& default_out, const stdfs::path& cache) const {
+    image::ImageBuildOptions o;
     o.out_dir = out.empty() ? default_out : stdfs::path(out);
     o.config_source = pipeline::choose_config_source({kernel_config, fixed_config}, cache, o.kernel_version,
                                                      [](const std::string& line) {
                                                        std::fprintf(stderr, "tailor: %s\n", line.c_str());
                                                      })
                           .source;
-    o.kml_series = default_kml_series();
+    o.kml_series = image::default_kml_series();
     o.ccache = !no_ccache;
     o.jobs = jobs;
     o.cluster = cluster.options();
@@ -81,13 +81,13 @@ struct BuildFlags {
   }
 };
 
-Manifest load(const std::string& path, bool force_kml) {
-  Manifest m = load_manifest(path);
+image::Manifest load(const std::string& path, bool force_kml) {
+  image::Manifest m = image::load_manifest(path);
   if (force_kml) m.kernel.kml = true;
   return m;
 }
 
-void print_build_summary(const Manifest& m, const ImageBuildResult& r) {
+void print_build_summary(const image::Manifest& m, const image::ImageBuildResult& r) {
   std::fprintf(stderr, "tailor: built %s in %s\n", m.name.c_str(), r.out_dir.string().c_str());
   std::fprintf(stderr, "  kernel     %s (%s), bzImage %s\n", r.kernel.version.c_str(),
                r.kernel.fetched     ? "fetched from the remote cache"
@@ -126,18 +126,18 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
     if (manifests->size() > 1) {
       if (*json) throw Error("--json prints one image's lock file: give one manifest (each image has its own)");
       Progress progress;
-      std::vector<Manifest> fleet;
+      std::vector<image::Manifest> fleet;
       for (const auto& path : *manifests) fleet.push_back(load(path, flags->kml));
       auto result = fleet::build_fleet(
           fleet, flags->out.empty() ? stdfs::path("out") : stdfs::path(flags->out),
-          [&](const Manifest& m) { return flags->options(m, {}, global.cache()); },
-          global.cache(), progress, [](const Manifest& m, const ImageBuildResult& r) { print_build_summary(m, r); });
+          [&](const image::Manifest& m) { return flags->options(m, {}, global.cache()); },
+          global.cache(), progress, [](const image::Manifest& m, const image::ImageBuildResult& r) { print_build_summary(m, r); });
       std::fputs(fleet::fleet_summary(result).c_str(), stderr);
       return;
     }
-    Manifest m = load(manifests->front(), flags->kml);
+    image::Manifest m = load(manifests->front(), flags->kml);
     Progress progress;
-    ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name, global.cache()), global.cache(), progress);
+    image::ImageBuildResult r = build_image(m, flags->options(m, stdfs::path("out") / m.name, global.cache()), global.cache(), progress);
     if (*json) std::fputs(r.lock_json.c_str(), stdout);
     print_build_summary(m, r);
   });
@@ -145,7 +145,7 @@ void add_build(CLI::App& app, const GlobalOptions& global) {
 
 // [net] and [[volume]] as the runner's devices. Forwarded ports are checked
 // here, before a volume is made, so that a taken port leaves nothing behind.
-void add_service_devices(const Manifest& m, runner::BootSpec& spec) {
+void add_service_devices(const image::Manifest& m, runner::BootSpec& spec) {
   if (!m.net.present) return;
   runner::NetDevice net;
   net.tap = m.net.tap;
@@ -205,21 +205,21 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
   auto profile = std::make_shared<bool>(false);
   runner::add_deterministic_flags(*cmd, *deterministic, *profile);
   cmd->callback([=, &global] {
-    Manifest m = load(*manifest, flags->kml);
+    image::Manifest m = load(*manifest, flags->kml);
     if (*check && !m.check.present) throw Error(m.path.string() + ": --check, but the manifest has no [check] table");
     const stdfs::path cache = global.cache();
     const stdfs::path default_out = cache / "images" / (m.name + "-" + sha256_hex(m.path.string()).substr(0, 12));
     // Services first: a taken port or a bad volume stops the run before any build.
     runner::BootSpec spec;
     add_service_devices(m, spec);
-    const std::vector<PreparedVolume> volumes = prepare_volumes(m);
+    const std::vector<image::PreparedVolume> volumes = image::prepare_volumes(m);
     for (const auto& v : volumes) spec.disks.push_back({v.image, v.read_only});
     Progress progress;
-    ImageBuildResult img;
+    image::ImageBuildResult img;
     try {
-      img = build_image(m, flags->options(m, default_out, cache), cache, progress);
+      img = image::build_image(m, flags->options(m, default_out, cache), cache, progress);
     } catch (...) {
-      remove_created_volumes(volumes);  // a failed run leaves no volume it made
+      image::remove_created_volumes(volumes);  // a failed run leaves no volume it made
       throw;
     }
     for (const auto& p : m.net.ports) std::fprintf(stderr, "tailor: %s: %s\n", m.name.c_str(), p.describe().c_str());
@@ -229,7 +229,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
 
     spec.stop_channel = true;
     spec.stop_grace = std::chrono::seconds(m.run.stop_timeout_s + 5);
-    runner::set_guest(spec, guest_image(img, m));
+    runner::set_guest(spec, image::guest_image(img, m));
     // A service (with [net]) runs until it is stopped, unless the manifest says otherwise.
     const double seconds = *timeout >= 0 ? *timeout : (m.net.present && !m.run.timeout_set ? 0 : m.run.timeout_s);
     spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
@@ -254,7 +254,7 @@ void add_run(CLI::App& app, const GlobalOptions& global) {
                    r.detail.c_str(), r.exit_code);
     int code = r.exit_code;
     if (*check) {
-      CheckOutcome c = evaluate_check(m.check, r.console, r.app_status, r.detail);
+      image::CheckOutcome c = evaluate_check(m.check, r.console, r.app_status, r.detail);
       std::fprintf(stderr, "tailor: check %s: %s\n", m.name.c_str(), c.passed ? "passed" : ("FAILED: " + c.summary()).c_str());
       code = c.passed ? 0 : 1;
     }
@@ -272,28 +272,28 @@ void add_image_ls(CLI::App& image, const GlobalOptions& global) {
   auto manifest = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto all = std::make_shared<bool>(false);
-  auto max_unpacked = std::make_shared<std::uint64_t>(kDefaultMaxUnpackedBytes);
+  auto max_unpacked = std::make_shared<std::uint64_t>(image::kDefaultMaxUnpackedBytes);
   cmd->add_option("manifest", *manifest, "The application manifest (TOML)")->required();
   cmd->add_flag("--json", *json, "Print JSON: one object per path");
   cmd->add_flag("--all", *all, "Also list directories");
   add_max_unpacked_option(*cmd, *max_unpacked);
   cmd->callback([=, &global] {
-    Manifest m = load_manifest(*manifest);
+    image::Manifest m = image::load_manifest(*manifest);
     Progress progress;
-    ImagePlan plan = plan_image(m, global.cache(), progress, *max_unpacked);
+    image::ImagePlan plan = plan_image(m, global.cache(), progress, *max_unpacked);
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     std::uint64_t files = 0, bytes = 0;
     for (const auto& [path, n] : plan.tree.nodes()) {
-      if (n.type == NodeType::File) ++files, bytes += n.content.size;
-      if (n.type == NodeType::Dir && !*all) continue;
+      if (n.type == image::NodeType::File) ++files, bytes += n.content.size;
+      if (n.type == image::NodeType::Dir && !*all) continue;
       if (*json) {
-        out.push_back({{"path", path}, {"type", node_type_name(n.type)}, {"size", n.content.size},
+        out.push_back({{"path", path}, {"type", image::node_type_name(n.type)}, {"size", n.content.size},
                        {"source", n.source}, {"reason", n.reason}});
         continue;
       }
-      std::string size = n.type == NodeType::File ? human_bytes(n.content.size)
-                         : n.type == NodeType::Symlink ? "-> " + n.link_target
-                                                       : node_type_name(n.type);
+      std::string size = n.type == image::NodeType::File ? human_bytes(n.content.size)
+                         : n.type == image::NodeType::Symlink ? "-> " + n.link_target
+                                                       : image::node_type_name(n.type);
       fmt::print("{:<56} {:>10}  {:<36}  {}\n", path, size, n.source, n.reason);
     }
     if (*json) {

@@ -39,13 +39,13 @@ struct SourceOptions {
                    "Apply a quilt-style patch series (path of its 'series' file) to a separate, cached copy");
   }
 
-  KernelSourceSpec spec() const {
-    KernelSourceSpec s;
+  image::KernelSourceSpec spec() const {
+    image::KernelSourceSpec s;
     if (!kernel_src.empty()) {
-      s.kind = KernelSourceSpec::Kind::Directory;
+      s.kind = image::KernelSourceSpec::Kind::Directory;
       s.path = kernel_src;
     } else if (!tarball.empty()) {
-      s.kind = KernelSourceSpec::Kind::Tarball;
+      s.kind = image::KernelSourceSpec::Kind::Tarball;
       s.path = tarball;
     } else {
       s.version = version;
@@ -53,9 +53,9 @@ struct SourceOptions {
     return s;
   }
 
-  KernelTree provision(const stdfs::path& cache, Progress& progress) const {
-    KernelTree tree = provision_source(spec(), cache, progress);
-    if (!patches.empty()) tree = apply_series(tree, load_series(patches), cache, progress);
+  image::KernelTree provision(const stdfs::path& cache, Progress& progress) const {
+    image::KernelTree tree = provision_source(spec(), cache, progress);
+    if (!patches.empty()) tree = image::apply_series(tree, image::load_series(patches), cache, progress);
     return tree;
   }
 };
@@ -72,7 +72,7 @@ void add_source(CLI::App& kernel, const GlobalOptions& global) {
   opts->add_to(*cmd);
   cmd->callback([opts, &global] {
     Progress progress;
-    KernelTree tree = opts->provision(global.cache(), progress);
+    image::KernelTree tree = opts->provision(global.cache(), progress);
     fmt::print("{}\n", tree.dir.string());
     fmt::print(stderr, "tailor: Linux {} ready (id {})\n", tree.version, tree.id);
   });
@@ -115,29 +115,29 @@ void add_build(CLI::App& kernel, const GlobalOptions& global) {
   cmd->add_flag("--json", *json, "Print the result as JSON");
   cmd->callback([=, &global] {
     const stdfs::path cache = global.cache();
-    KernelBuildRequest req;
-    req.base = parse_config_base(*base);
+    image::KernelBuildRequest req;
+    req.base = image::parse_config_base(*base);
     for (const auto& c : *configs) {
       std::error_code ec;
       if (!stdfs::is_regular_file(c, ec)) throw Error("--config " + c + ": no such file");
       req.configs.push_back(stdfs::absolute(c));
     }
-    if (req.base == ConfigBase::None && req.configs.empty())
+    if (req.base == image::ConfigBase::None && req.configs.empty())
       throw Error("no configuration: pass --config FILE (a .config), or --base tinyconfig|allnoconfig|... with fragments");
     req.jobs = *jobs;
-    req.toolchain = detect_toolchain(!*no_ccache);
-    use_cluster(req.toolchain, cluster->options());
+    req.toolchain = image::detect_toolchain(!*no_ccache);
+    image::use_cluster(req.toolchain, cluster->options());
     req.store = cluster->store();
     Progress progress;
     req.tree = opts->provision(cache, progress);
-    KernelArtifacts a = build_kernel(req, cache, progress);
+    image::KernelArtifacts a = build_kernel(req, cache, progress);
     for (const auto& u : a.unmet_requests) fmt::print(stderr, "tailor: warning: {}\n", u);
     if (*strict && !a.unmet_requests.empty())
       throw Error(fmt::format("{} requested config value(s) not met (see warnings above)", a.unmet_requests.size()));
-    if (!out->empty()) export_artifacts(a, *out);
+    if (!out->empty()) image::export_artifacts(a, *out);
     const stdfs::path shown = out->empty() ? a.dir : stdfs::path(*out);
     if (*json) {
-      fmt::print("{}\n", artifacts_json(a, shown).dump(2));
+      fmt::print("{}\n", image::artifacts_json(a, shown).dump(2));
       return;
     }
     fmt::print("Linux {} {} (key {})\n", a.version,
@@ -158,13 +158,13 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
   auto json = std::make_shared<bool>(false);
   list->add_flag("--json", *json, "Print the entries as JSON");
   list->callback([json, &global] {
-    auto entries = list_kernel_cache(global.cache());
+    auto entries = image::list_kernel_cache(global.cache());
     if (*json) {
-      fmt::print("{}\n", cache_entries_json(entries).dump(2));
+      fmt::print("{}\n", image::cache_entries_json(entries).dump(2));
       return;
     }
     if (entries.empty()) {
-      fmt::print("kernel cache is empty ({})\n", kernel_cache_dir(global.cache()).string());
+      fmt::print("kernel cache is empty ({})\n", image::kernel_cache_dir(global.cache()).string());
       return;
     }
     fmt::print("{:<16}  {:<9}  {:<12}  {:>9}  {:>7}  {:<16}  {}\n", "KEY", "VERSION", "BASE", "SIZE", "BUILD",
@@ -175,7 +175,7 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
       std::string config = e.configs.empty() ? "-" : stdfs::path(e.configs.back()).filename().string();
       if (e.configs.size() > 1) config += fmt::format(" (+{})", e.configs.size() - 1);
       fmt::print("{:<16}  {:<9}  {:<12}  {:>9}  {:>6.0f}s  {:<16}  {}\n", e.key.substr(0, 16), e.version, e.base,
-                 human_bytes(e.bytes), e.build_seconds, utc_minute(e.last_used), config);
+                 human_bytes(e.bytes), e.build_seconds, image::utc_minute(e.last_used), config);
     }
     fmt::print("{} kernel(s), {}\n", entries.size(), human_bytes(total));
   });
@@ -193,12 +193,12 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
   gc->add_flag("--sources", *sources, "Also remove unpacked source trees unused for that long");
   gc->add_flag("-n,--dry-run", *dry, "Only list what would be removed");
   gc->callback([=, &global] {
-    GcOptions o;
+    image::GcOptions o;
     o.older_than = std::chrono::hours(static_cast<long>(*days * 24));
     o.all = *all;
     o.dry_run = *dry;
     o.include_sources = *sources;
-    GcReport r = gc_kernel_cache(global.cache(), o);
+    image::GcReport r = gc_kernel_cache(global.cache(), o);
     for (const auto& p : r.removed) fmt::print("{} {}\n", *dry ? "would remove" : "removed", p);
     fmt::print("{} item(s), {} {}\n", r.removed.size(), human_bytes(r.bytes), *dry ? "would be freed" : "freed");
   });
@@ -206,8 +206,8 @@ void add_cache(CLI::App& kernel, const GlobalOptions& global) {
 
 }  // namespace
 
-std::shared_ptr<KernelStore> ClusterFlags::store() const {
-  const ClusterOptions o = options();
+std::shared_ptr<image::KernelStore> ClusterFlags::store() const {
+  const image::ClusterOptions o = options();
   return o.remote_cache.empty() ? nullptr : fleet::kernel_store(o.remote_cache, "--remote-cache");
 }
 
@@ -222,8 +222,8 @@ void ClusterFlags::add_to(CLI::App& cmd) {
                  "from it (digests checked) and published to it");
 }
 
-ClusterOptions ClusterFlags::options() const {
-  ClusterOptions o;
+image::ClusterOptions ClusterFlags::options() const {
+  image::ClusterOptions o;
   o.distcc_hosts = distcc;
   o.icecc = icecc;
   o.remote_cache = remote_cache;

@@ -16,7 +16,7 @@
 #include "common/sha256.h"
 #include "common/subprocess.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -258,4 +258,4 @@ std::vector<AptDeb> fetch_debs(const std::vector<std::string>& specs, const stdf
   return debs;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

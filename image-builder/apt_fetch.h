@@ -12,7 +12,7 @@
 #include "common/progress.h"
 #include "image-builder/deb_package.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct AptDeb {
   std::string spec;       // what was asked for: "sqlite3" or "sqlite3=3.40.1-2"
@@ -57,4 +57,4 @@ struct InstallRequest {
 // apt's own explanation.
 std::vector<ResolvedPackage> resolve_install_set(const InstallRequest& request, const std::filesystem::path& cache);
 
-}  // namespace tailor
+}  // namespace tailor::image

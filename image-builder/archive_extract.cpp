@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 
 void UnpackBudget::charge(std::uint64_t bytes, const std::string& what) {
   if (bytes > limit_ - used_)
@@ -167,4 +167,4 @@ std::string archive_message(struct archive* a) {
   return message ? message : "no message from libarchive (corrupt or truncated data)";
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

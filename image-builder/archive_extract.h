@@ -11,7 +11,7 @@
 
 struct archive;
 
-namespace tailor {
+namespace tailor::image {
 
 // libarchive's message for the last error of `a`. libarchive can fail without
 // setting one (archive_error_string() is then NULL, and appending NULL to a
@@ -71,4 +71,4 @@ std::uint64_t extract_archive(const std::filesystem::path& archive, const std::f
 // could make it land outside the directory it is unpacked into.
 bool has_dotdot_component(std::string_view name);
 
-}  // namespace tailor
+}  // namespace tailor::image

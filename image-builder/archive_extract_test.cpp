@@ -8,7 +8,7 @@
 #include "image-builder/test_support.h"
 #include "image-builder/testdata/archive_maker.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using testing_support::scratch_dir;
@@ -138,15 +138,15 @@ TEST(ExtractArchive, SparseFilesKeepTheirSizeAndSpecialFilesAreSkipped) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image
 
 TEST(HasDotdotComponent, OnlyAWholeDotdotComponentCounts) {
-  EXPECT_TRUE(tailor::has_dotdot_component(".."));
-  EXPECT_TRUE(tailor::has_dotdot_component("../etc/passwd"));
-  EXPECT_TRUE(tailor::has_dotdot_component("usr/../../etc"));
-  EXPECT_TRUE(tailor::has_dotdot_component("usr/lib/.."));
-  EXPECT_FALSE(tailor::has_dotdot_component("usr/lib/..hidden"));
-  EXPECT_FALSE(tailor::has_dotdot_component("a..b/c"));
-  EXPECT_FALSE(tailor::has_dotdot_component("./usr/bin"));
-  EXPECT_FALSE(tailor::has_dotdot_component(""));
+  EXPECT_TRUE(tailor::image::has_dotdot_component(".."));
+  EXPECT_TRUE(tailor::image::has_dotdot_component("../etc/passwd"));
+  EXPECT_TRUE(tailor::image::has_dotdot_component("usr/../../etc"));
+  EXPECT_TRUE(tailor::image::has_dotdot_component("usr/lib/.."));
+  EXPECT_FALSE(tailor::image::has_dotdot_component("usr/lib/..hidden"));
+  EXPECT_FALSE(tailor::image::has_dotdot_component("a..b/c"));
+  EXPECT_FALSE(tailor::image::has_dotdot_component("./usr/bin"));
+  EXPECT_FALSE(tailor::image::has_dotdot_component(""));
 }

@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -296,4 +296,4 @@ DebControl control_of(const UnpackedTree& tree) {
   return c;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,7 +12,7 @@
 
 #include "image-builder/unpacked_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct DebControl {
   std::string package, version, architecture, section;
@@ -65,4 +65,4 @@ UnpackedTree unpack_deb(const std::filesystem::path& deb, const std::filesystem:
 // The control fields stored with an unpacked package.
 DebControl control_of(const UnpackedTree& tree);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -13,7 +13,7 @@
 #include "image-builder/test_support.h"
 #include "image-builder/testdata/archive_maker.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -300,4 +300,4 @@ TEST(DebPackage, ProvidesAreVirtualNamesWithoutVersions) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 
 const std::vector<std::string>& installation_only_packages() {
   // Each is called by maintainer scripts or serves the package manager; none
@@ -114,4 +114,4 @@ std::vector<SelectedPackage> select_packages(const std::vector<DebControl>& reso
   return out;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,7 +12,7 @@
 
 #include "image-builder/deb_package.h"
 
-namespace tailor {
+namespace tailor::image {
 
 // Packages that serve installation only: the tools maintainer scripts call.
 // Sorted. A manifest's deb_include keeps one anyway.
@@ -44,4 +44,4 @@ std::vector<SelectedPackage> select_packages(const std::vector<DebControl>& reso
 // "libssl3 <- nginx <- nginx-light"
 std::string chain_text(const std::vector<std::string>& chain);
 
-}  // namespace tailor
+}  // namespace tailor::image

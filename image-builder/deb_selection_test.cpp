@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ::testing::ElementsAre;
@@ -102,4 +102,4 @@ TEST(DebSelection, TheInstallationOnlyListIsSortedForLookup) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -16,7 +16,7 @@
 #include "common/elf/elf_file.h"
 #include "common/elf/library_search.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -268,4 +268,4 @@ ClosureResult complete_closure(PayloadTree& payload, const ClosureOptions& optio
   return Closure(payload, options).run();
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -14,7 +14,7 @@
 
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct ClosureOptions {
   std::string argv0;                          // the app's program (image path)
@@ -40,4 +40,4 @@ struct ClosureResult {
 // other ELF file of the payload (a tool the app may never run) is a warning.
 ClosureResult complete_closure(PayloadTree& payload, const ClosureOptions& options);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -15,7 +15,7 @@
 #include "image-builder/exec_chain.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ::testing::Contains;
@@ -229,4 +229,4 @@ TEST(ElfClosure, GapsInToolsTheAppDoesNotStartWithAreWarnings) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

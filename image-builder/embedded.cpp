@@ -15,10 +15,10 @@ TAILOR_EMBEDDED(init)
 TAILOR_EMBEDDED(small_config)
 TAILOR_EMBEDDED(apps_config)
 
-namespace tailor {
+namespace tailor::image {
 
 std::string_view embedded_init_binary() { return bytes_init(); }
 std::string_view embedded_small_config() { return bytes_small_config(); }
 std::string_view embedded_apps_config() { return bytes_apps_config(); }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -4,10 +4,10 @@
 
 #include <string_view>
 
-namespace tailor {
+namespace tailor::image {
 
 std::string_view embedded_init_binary();   // tailor's static /init (image-builder/init/tailor_init.c)
 std::string_view embedded_small_config();  // image-builder/configs/small.config
 std::string_view embedded_apps_config();   // image-builder/configs/apps.config
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -6,7 +6,7 @@
 #include "common/error.h"
 #include "common/elf/elf_file.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 std::string printable_head(const std::string& head) {
@@ -83,4 +83,4 @@ ExecChain follow_exec_chain(const PayloadTree& payload, const std::string& argv0
   fail(where, "argv[0] " + argv0 + ": too many nested #! interpreters");
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

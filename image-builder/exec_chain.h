@@ -11,7 +11,7 @@
 
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct ExecChain {
   std::vector<std::string> paths;  // image paths: argv[0], each #! interpreter, the ELF program
@@ -29,4 +29,4 @@ using ProvideInterpreter = std::function<void(const std::string& path, const std
 ExecChain follow_exec_chain(const PayloadTree& payload, const std::string& argv0, const std::string& where,
                             const ProvideInterpreter& provide = {});
 
-}  // namespace tailor
+}  // namespace tailor::image

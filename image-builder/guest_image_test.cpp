@@ -4,7 +4,7 @@
 
 #include "image-builder/image_build.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 Manifest manifest() {
@@ -41,4 +41,4 @@ TEST(GuestImage, SettingTheGuestKeepsTheRestOfTheSpec) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -16,7 +16,7 @@
 #define TAILOR_SOURCE_DIR "."
 #endif
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -271,4 +271,4 @@ ImageBuildResult build_image(const Manifest& m, const ImageBuildOptions& options
   return result;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -18,7 +18,7 @@
 #include "image-builder/patch_series.h"
 #include "runner/guest_image.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct ImageBuildOptions {
   std::filesystem::path out_dir;
@@ -81,4 +81,4 @@ KernelTree manifest_kernel_tree(const Manifest& manifest, const std::string& ver
                                 const std::filesystem::path& series_file, const std::filesystem::path& cache,
                                 Progress& progress);
 
-}  // namespace tailor
+}  // namespace tailor::image

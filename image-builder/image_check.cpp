@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace tailor {
+namespace tailor::image {
 
 std::string CheckOutcome::summary() const {
   if (passed) return "passed";
@@ -29,4 +29,4 @@ CheckOutcome evaluate_check(const CheckSpec& check, const std::string& console, 
   return out;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

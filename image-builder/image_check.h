@@ -7,7 +7,7 @@
 
 #include "image-builder/manifest.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct CheckOutcome {
   bool passed = false;
@@ -21,4 +21,4 @@ struct CheckOutcome {
 CheckOutcome evaluate_check(const CheckSpec& check, const std::string& console, std::optional<int> status,
                             const std::string& how = {});
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -8,7 +8,7 @@
 #include "common/sha256.h"
 #include "image-builder/deb_selection.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ordered = nlohmann::ordered_json;
@@ -99,4 +99,4 @@ std::string image_lock_json(const Manifest& m, const ImagePlan& plan, const Lock
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -11,7 +11,7 @@
 #include "image-builder/kernel_build.h"
 #include "image-builder/kernel_config_source.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct LockKernel {
   std::string version;            // "6.1.192"
@@ -34,4 +34,4 @@ struct LockInitramfs {
 std::string image_lock_json(const Manifest& manifest, const ImagePlan& plan, const LockKernel& kernel,
                             const LockInitramfs& initramfs);
 
-}  // namespace tailor
+}  // namespace tailor::image

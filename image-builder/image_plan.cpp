@@ -9,7 +9,7 @@
 #include "common/sha256.h"
 #include "image-builder/embedded.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -212,4 +212,4 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
   return plan;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

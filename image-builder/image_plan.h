@@ -14,7 +14,7 @@
 #include "image-builder/manifest.h"
 #include "image-builder/payload_sources.h"
 
-namespace tailor {
+namespace tailor::image {
 
 // What /init reads from /tailor/init.conf (see image-builder/init/tailor_init.c).
 struct InitConfig {
@@ -57,4 +57,4 @@ ImagePlan plan_image(const Manifest& manifest, const std::filesystem::path& cach
 // Where the image's app runs from with KML: "/trusted" + its path.
 std::string trusted_path(const std::string& path);
 
-}  // namespace tailor
+}  // namespace tailor::image

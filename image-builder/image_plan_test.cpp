@@ -17,7 +17,7 @@
 #include "image-builder/test_support.h"
 #include "image-builder/testdata/archive_maker.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -210,4 +210,4 @@ TEST(KernelConfigSource, ManifestConfigFileWinsAndFragmentsAreContentAddressed) 
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

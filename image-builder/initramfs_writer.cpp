@@ -18,7 +18,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -236,4 +236,4 @@ InitramfsInfo write_initramfs(const PayloadTree& tree, Compression compression, 
   return info;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

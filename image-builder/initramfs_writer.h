@@ -9,7 +9,7 @@
 #include "image-builder/manifest.h"
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct InitramfsInfo {
   std::uint64_t entries = 0;     // cpio members
@@ -26,4 +26,4 @@ struct InitramfsInfo {
 // content cannot be read or changed size since it was hashed.
 InitramfsInfo write_initramfs(const PayloadTree& tree, Compression compression, const std::filesystem::path& out);
 
-}  // namespace tailor
+}  // namespace tailor::image

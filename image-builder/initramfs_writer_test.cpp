@@ -13,7 +13,7 @@
 #include "common/fs.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -154,4 +154,4 @@ TEST_F(InitramfsWriter, AFileThatChangedIsAnErrorAndNothingIsLeftBehind) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

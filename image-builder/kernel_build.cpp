@@ -23,7 +23,7 @@
 #include "common/subprocess.h"
 #include "image-builder/kernel_cache.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -523,4 +523,4 @@ nlohmann::json artifacts_json(const KernelArtifacts& a, const std::filesystem::p
           {"unmet_requests", a.unmet_requests}};
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

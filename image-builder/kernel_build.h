@@ -13,7 +13,7 @@
 #include "common/progress.h"
 #include "image-builder/kernel_source.h"
 
-namespace tailor {
+namespace tailor::image {
 
 // How the configuration files of a request become the final .config.
 enum class ConfigBase {
@@ -128,4 +128,4 @@ void export_artifacts(const KernelArtifacts& artifacts, const std::filesystem::p
 std::vector<std::string> unmet_config_requests(const std::vector<std::string>& fragments,
                                                const std::string& final_config);
 
-}  // namespace tailor
+}  // namespace tailor::image

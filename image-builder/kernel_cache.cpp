@@ -14,7 +14,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -207,4 +207,4 @@ nlohmann::json cache_entries_json(const std::vector<KernelCacheEntry>& entries) 
   return j;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace tailor {
+namespace tailor::image {
 
 // <cache>/kernels/<key>/{bzImage,vmlinux,System.map,.config,build.json,build.log,last-used}
 std::filesystem::path kernel_cache_dir(const std::filesystem::path& cache);
@@ -77,4 +77,4 @@ GcReport gc_kernel_cache(const std::filesystem::path& cache, const GcOptions& op
 // Marks an entry as just used (for gc's "unused for" rule).
 void touch_entry(const std::filesystem::path& entry_dir);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,7 +12,7 @@
 #include "image-builder/kernel_build.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using testing_support::scratch_dir;
@@ -170,4 +170,4 @@ TEST(KernelBuildJson, NamesTheFilesWhereTheyWereShown) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -9,7 +9,7 @@
 #include "common/sha256.h"
 #include "image-builder/embedded.h"
 
-namespace tailor {
+namespace tailor::image {
 
 namespace stdfs = std::filesystem;
 
@@ -68,4 +68,4 @@ bool config_enables(const std::string& text, const std::string& symbol) {
   return on;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -13,7 +13,7 @@
 #include "image-builder/manifest.h"
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct ConfigFragment {
   std::string name;  // where it comes from, for messages and the lock file ("apps.config", "[kernel] extra")
@@ -46,4 +46,4 @@ std::vector<std::filesystem::path> materialize_fragments(const std::vector<Confi
 // "CONFIG_X" is set to y (or m) in a config or fragment text.
 bool config_enables(const std::string& config_text, const std::string& symbol);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -13,7 +13,7 @@
 #include "common/subprocess.h"
 #include "image-builder/archive_extract.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -240,4 +240,4 @@ KernelTree apply_series(const KernelTree& base, const PatchSeries& series, const
   return {final_dir, id, base.version};
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -9,7 +9,7 @@
 #include "common/progress.h"
 #include "image-builder/patch_series.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct KernelSourceSpec {
   enum class Kind { Version, Directory, Tarball };
@@ -41,4 +41,4 @@ KernelTree apply_series(const KernelTree& base, const PatchSeries& series, const
                         Progress& progress);
 
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -6,7 +6,7 @@
 #include "common/subprocess.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using testing_support::error_message;
@@ -140,4 +140,4 @@ TEST_F(ApplySeriesTest, FailingPatchIsNamedWithItsHunkAndNothingIsKept) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -10,7 +10,7 @@
 #include "image-builder/image_build.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 Manifest manifest(bool kml) {
@@ -48,4 +48,4 @@ TEST(KmlPatches, AMissingSeriesIsAnErrorNamingTheManifestNotAnUnpatchedTree) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,7 +12,7 @@
 #include "image-builder/deb_package.h"
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -590,4 +590,4 @@ Manifest load_manifest(const stdfs::path& path) {
   return parse_manifest(read_file(path), path);
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -11,7 +11,7 @@
 
 #include "image-builder/service_spec.h"
 
-namespace tailor {
+namespace tailor::image {
 
 // Where something was written in a manifest, for error messages.
 struct SourceLocation {
@@ -133,4 +133,4 @@ Manifest load_manifest(const std::filesystem::path& path);
 // not set"), "NR_CPUS=8", 'CMDLINE="..."'. Throws Error on a malformed name.
 std::string normalize_config_symbol(const std::string& text);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ::testing::ElementsAre;
@@ -297,4 +297,4 @@ TEST(Manifest, LoadNamesAMissingFile) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -13,7 +13,7 @@
 #include "common/sha256.h"
 #include "image-builder/archive_extract.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -420,4 +420,4 @@ UnpackedTree unpack_oci(const stdfs::path& path, const std::string& ref, const s
   });
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

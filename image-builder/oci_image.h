@@ -10,7 +10,7 @@
 #include "image-builder/payload_tree.h"
 #include "image-builder/unpacked_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 // Applies one layer on top of `tree`. Whiteouts act on the layers below only:
 // ".wh.NAME" removes NAME from its directory, ".wh..wh..opq" empties its
@@ -32,4 +32,4 @@ void apply_layer(PayloadTree& tree, const std::vector<TreeEntry>& layer, const s
 UnpackedTree unpack_oci(const std::filesystem::path& path, const std::string& ref, const std::filesystem::path& cache,
                         std::uint64_t max_unpacked_bytes = kDefaultMaxUnpackedBytes);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -16,7 +16,7 @@
 #include "image-builder/test_support.h"
 #include "image-builder/testdata/archive_maker.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -371,4 +371,4 @@ TEST(OciImage, DeepPathsAndBombsInLayersAreRefusedAndTheLimitCanBeRaised) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

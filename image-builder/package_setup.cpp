@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 constexpr int kMaxCallDepth = 8;          // shell functions calling each other
@@ -586,4 +586,4 @@ std::string group_file(const PackageSetup& setup) {
   return out;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace tailor {
+namespace tailor::image {
 
 struct SystemAccount {
   std::string name;
@@ -72,4 +72,4 @@ PackageSetup derive_package_setup(const std::vector<PackageSetupInput>& packages
 std::string passwd_file(const PackageSetup& setup);
 std::string group_file(const PackageSetup& setup);
 
-}  // namespace tailor
+}  // namespace tailor::image

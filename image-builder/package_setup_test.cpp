@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ::testing::HasSubstr;
@@ -157,4 +157,4 @@ TEST(PackageSetup, FunctionsCallingThemselvesStop) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

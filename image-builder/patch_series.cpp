@@ -6,7 +6,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 
-namespace tailor {
+namespace tailor::image {
 
 std::vector<SeriesEntry> parse_series(const std::string& series_text, const std::filesystem::path& series_file) {
   std::vector<SeriesEntry> entries;
@@ -60,4 +60,4 @@ PatchSeries load_series(const std::filesystem::path& series_file) {
   return series;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tailor {
+namespace tailor::image {
 
 struct SeriesEntry {
   std::string name;                 // as written in the series file
@@ -31,4 +31,4 @@ std::vector<SeriesEntry> parse_series(const std::string& series_text, const std:
 // Error naming the series file:line of a patch that is missing.
 PatchSeries load_series(const std::filesystem::path& series_file);
 
-}  // namespace tailor
+}  // namespace tailor::image

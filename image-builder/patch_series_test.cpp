@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "image-builder/test_support.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 TEST(ParseSeries, ReadsNamesStripLevelsAndSkipsComments) {
@@ -61,4 +61,4 @@ TEST(LoadSeries, HashFollowsContentNotTheSeriesLocation) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

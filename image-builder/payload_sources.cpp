@@ -15,7 +15,7 @@
 #include "common/fs.h"
 #include "image-builder/oci_image.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -350,4 +350,4 @@ AssembledPayload assemble_payload(const Manifest& m, const stdfs::path& cache, P
   return out;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

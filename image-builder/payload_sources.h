@@ -17,7 +17,7 @@
 #include "image-builder/package_setup.h"
 #include "image-builder/payload_tree.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct PackageRecord {
   std::string package, version, architecture;
@@ -60,4 +60,4 @@ void add_host_path(PayloadTree& tree, const std::string& image_path, const std::
                    const std::string& source_prefix, const std::string& what,
                    const std::filesystem::path& label_base = {});
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "common/sha256.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 constexpr int kMaxLinks = 40;  // like the kernel's MAXSYMLINKS
@@ -233,4 +233,4 @@ PayloadNode* PayloadTree::find_mutable(const std::string& path) {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tailor {
+namespace tailor::image {
 
 enum class NodeType { File, Dir, Symlink, CharDev, BlockDev, Fifo };
 std::string node_type_name(NodeType t);  // "file", "dir", "symlink", ...
@@ -106,4 +106,4 @@ std::vector<std::string> image_path_components(const std::string& path);
 // The directory part of an image path ("/usr/bin/x" -> "/usr/bin", "/x" -> "/").
 std::string image_dirname(const std::string& path);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 PayloadNode dir() {
@@ -153,4 +153,4 @@ TEST(PayloadTree, DeepPathsAreBoundedAndManyFilesAtTheLimitFit) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -93,4 +93,4 @@ bool is_interface_name(std::string_view text) {
   });
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

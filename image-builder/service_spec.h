@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace tailor {
+namespace tailor::image {
 
 struct PortForwardSpec {
   std::string protocol = "tcp";            // "tcp" or "udp"
@@ -29,4 +29,4 @@ bool is_ipv4_cidr(std::string_view text);
 // A Linux interface name: 1-15 of [A-Za-z0-9_.-], not "." or "..".
 bool is_interface_name(std::string_view text);
 
-}  // namespace tailor
+}  // namespace tailor::image

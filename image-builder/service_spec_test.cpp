@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 using ::testing::HasSubstr;
@@ -55,4 +55,4 @@ TEST(ServiceSpec, AddressesAndInterfaceNames) {
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

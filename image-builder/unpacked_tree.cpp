@@ -12,7 +12,7 @@
 #include "common/sha256.h"
 #include "image-builder/archive_extract.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -239,4 +239,4 @@ PayloadNode payload_node(const TreeEntry& e, const std::filesystem::path& blob_d
   return n;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -17,7 +17,7 @@
 struct archive;
 struct archive_entry;
 
-namespace tailor {
+namespace tailor::image {
 
 struct TreeEntry {
   std::string path;               // absolute, normalized image path
@@ -85,4 +85,4 @@ using UnpackFill = std::function<std::pair<std::vector<TreeEntry>, nlohmann::jso
 UnpackedTree cached_unpack(const std::filesystem::path& cache, const std::string& key, const std::string& what,
                            std::uint64_t max_bytes, const UnpackFill& fill);
 
-}  // namespace tailor
+}  // namespace tailor::image

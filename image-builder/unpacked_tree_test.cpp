@@ -17,7 +17,7 @@
 #include "image-builder/test_support.h"
 #include "image-builder/testdata/archive_maker.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -179,4 +179,4 @@ TEST(CachedUnpack, TheLimitAppliesToCachedEntriesAndLeftoversOfKilledUnpacksGo) 
 }
 
 }  // namespace
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,7 +12,7 @@
 #include "common/subprocess.h"
 #include "image-builder/kernel_config_source.h"
 
-namespace tailor {
+namespace tailor::image {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -127,4 +127,4 @@ std::vector<std::string> missing_service_options(const Manifest& m, const std::s
   return missing;
 }
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -8,7 +8,7 @@
 
 #include "image-builder/manifest.h"
 
-namespace tailor {
+namespace tailor::image {
 
 struct PreparedVolume {
   std::filesystem::path image;
@@ -35,4 +35,4 @@ void remove_created_volumes(const std::vector<PreparedVolume>& volumes);
 // gets as far as a boot.
 std::vector<std::string> missing_service_options(const Manifest& manifest, const std::string& kernel_config);
 
-}  // namespace tailor
+}  // namespace tailor::image

@@ -12,12 +12,12 @@ ConfigChoice choose_config_source(const ConfigChoiceFlags& flags, const std::fil
     const std::filesystem::path file = std::filesystem::absolute(flags.kernel_config);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) throw Error(flags.kernel_config + ": --kernel-config: no such file");
-    return {[file](const Manifest&, const PayloadTree&) { return config_file_plan(file); },
+    return {[file](const image::Manifest&, const image::PayloadTree&) { return image::config_file_plan(file); },
             "the .config " + file.string()};
   }
   if (flags.fixed_config)
-    return {manifest_or(fixed_app_config), "the fixed fragments (tinyconfig + small.config + apps.config)"};
-  return {manifest_or(analyzer_config_source(cache, kernel_version, std::move(notice))),
+    return {image::manifest_or(image::fixed_app_config), "the fixed fragments (tinyconfig + small.config + apps.config)"};
+  return {image::manifest_or(analyzer_config_source(cache, kernel_version, std::move(notice))),
           "the analyzer's per-app configuration"};
 }
 

@@ -16,7 +16,7 @@ struct ConfigChoiceFlags {
 };
 
 struct ConfigChoice {
-  KernelConfigSource source;
+  image::KernelConfigSource source;
   std::string origin;  // for reports: "the analyzer's per-app configuration", ...
 };
 

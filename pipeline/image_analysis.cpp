@@ -29,29 +29,29 @@ constexpr int kAnalysisVersion = 1;
 
 }  // namespace
 
-elf::PathMap payload_path_map(const PayloadTree& tree) {
+elf::PathMap payload_path_map(const image::PayloadTree& tree) {
   return [&tree](const std::string& path) -> std::optional<stdfs::path> {
-    const PayloadNode* n = tree.lookup(path);
-    if (!n || n->type != NodeType::File || n->content.file.empty()) return std::nullopt;
+    const image::PayloadNode* n = tree.lookup(path);
+    if (!n || n->type != image::NodeType::File || n->content.file.empty()) return std::nullopt;
     return n->content.file;
   };
 }
 
-app::AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
+app::AppInput app_input_from_image(const image::Manifest& m, const image::PayloadTree& tree) {
   app::AppInput in;
   in.name = m.name;
   in.files = payload_path_map(tree);
   if (m.app.argv.empty()) throw Error(m.path.string() + ": [app] argv is empty");
 
   // The exec chain: argv[0], through #! interpreters, to an ELF program.
-  in.exec_chain = follow_exec_chain(tree, m.app.argv[0], m.path.string()).paths;
+  in.exec_chain = image::follow_exec_chain(tree, m.app.argv[0], m.path.string()).paths;
   in.program = in.exec_chain.back();
 
   // Every other ELF file: programs with their closures, and shared objects
   // nothing links against (plugins the app may load).
   std::vector<std::string> programs, shared;
   for (const auto& [p, node] : tree.nodes()) {
-    if (node.type != NodeType::File || p == "/init" || p.rfind("/tailor/", 0) == 0) continue;
+    if (node.type != image::NodeType::File || p == "/init" || p.rfind("/tailor/", 0) == 0) continue;
     if (p.rfind("/trusted/", 0) == 0) continue;  // the KML copy of the app
     if (node.content.file.empty()) continue;
     if (!elf::has_elf_magic(elf::read_head(node.content.file, 4))) continue;
@@ -108,7 +108,7 @@ app::AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
   // Uncompressed unless the manifest asks: the monitor copies the archive into
   // guest memory on the host, while unpacking a compressed one costs guest time
   // at every boot (gzip: about 25 ms of hello's virtual boot).
-  in.compression = m.kernel.compression ? compression_name(*m.kernel.compression) : "none";
+  in.compression = m.kernel.compression ? image::compression_name(*m.kernel.compression) : "none";
   in.smp = m.kernel.smp;
   if (m.net.present) {
     if (!m.net.tap.empty()) {
@@ -124,18 +124,18 @@ app::AppInput app_input_from_image(const Manifest& m, const PayloadTree& tree) {
   return in;
 }
 
-void stage_payload(const PayloadTree& tree, const stdfs::path& dir) {
+void stage_payload(const image::PayloadTree& tree, const stdfs::path& dir) {
   for (const auto& [path, node] : tree.nodes()) {
     if (path == "/") continue;
     auto target = dir / stdfs::path(path).relative_path();
     std::error_code ec;
     switch (node.type) {
-      case NodeType::Dir:
+      case image::NodeType::Dir:
         stdfs::create_directories(target);
         stdfs::permissions(target, stdfs::perms(node.mode & 07777) | stdfs::perms::owner_all, ec);
         break;
-      case NodeType::Symlink: stdfs::create_symlink(node.link_target, target); break;
-      case NodeType::File:
+      case image::NodeType::Symlink: stdfs::create_symlink(node.link_target, target); break;
+      case image::NodeType::File:
         stdfs::create_directories(target.parent_path());
         stdfs::create_hard_link(node.content.file, target, ec);
         // A cache blob's mode may not be the image's: then the file needs its own copy.
@@ -153,14 +153,14 @@ void stage_payload(const PayloadTree& tree, const stdfs::path& dir) {
   }
 }
 
-trace::TraceResult trace_manifest(const Manifest& m, const PayloadTree& tree, const stdfs::path& cache,
+trace::TraceResult trace_manifest(const image::Manifest& m, const image::PayloadTree& tree, const stdfs::path& cache,
                                   std::chrono::seconds timeout) {
   TempDir stage(cache / "trace-stage" / m.name);
   stage_payload(tree, stage.path());
   trace::TraceOptions o;
   o.root = stage.path();
   o.argv = m.app.argv;
-  for (const auto& [k, v] : app_environment(m)) o.env.emplace_back(k, v);
+  for (const auto& [k, v] : image::app_environment(m)) o.env.emplace_back(k, v);
   o.cwd = m.app.workdir;
   for (const auto& mount : m.app.mounts) {
     if (mount.type == "devtmpfs") o.binds.push_back("/dev");
@@ -188,15 +188,15 @@ trace::TraceResult trace_manifest(const Manifest& m, const PayloadTree& tree, co
   return result;  // the staging directory goes away with `stage`
 }
 
-KernelTree kernel_tree_for(const Manifest& m, const std::string& version, const stdfs::path& cache,
+image::KernelTree kernel_tree_for(const image::Manifest& m, const std::string& version, const stdfs::path& cache,
                            Progress& progress) {
-  return manifest_kernel_tree(m, version, default_kml_series(), cache, progress);
+  return image::manifest_kernel_tree(m, version, image::default_kml_series(), cache, progress);
 }
 
-CachedAnalysis analyze_image(const Manifest& m, const PayloadTree& tree, const std::string& version,
+CachedAnalysis analyze_image(const image::Manifest& m, const image::PayloadTree& tree, const std::string& version,
                              const stdfs::path& cache, Progress& progress) {
   app::AppInput input = app_input_from_image(m, tree);
-  KernelTree ktree = kernel_tree_for(m, version, cache, progress);
+  image::KernelTree ktree = kernel_tree_for(m, version, cache, progress);
 
   // The key: everything the result depends on.
   // tailor's own binary is part of it: a rebuilt analyzer analyses again.
@@ -211,7 +211,7 @@ CachedAnalysis analyze_image(const Manifest& m, const PayloadTree& tree, const s
   key_text += "compression " + input.compression + "\nsmp " + std::to_string(input.smp) + "\n";
   for (const auto& e : input.extra) key_text += "extra " + e + "\n";
   for (const auto& [p, node] : tree.nodes())
-    key_text += fmt::format("node {} {} {:o} {} {}\n", p, node_type_name(node.type), node.mode, node.link_target,
+    key_text += fmt::format("node {} {} {:o} {} {}\n", p, image::node_type_name(node.type), node.mode, node.link_target,
                             node.content.sha256);
   auto key = sha256_hex(key_text).substr(0, 32);
   CachedAnalysis out;
@@ -242,9 +242,9 @@ CachedAnalysis analyze_image(const Manifest& m, const PayloadTree& tree, const s
   return out;
 }
 
-KernelConfigSource analyzer_config_source(const stdfs::path& cache, const std::string& version,
+image::KernelConfigSource analyzer_config_source(const stdfs::path& cache, const std::string& version,
                                           std::function<void(const std::string&)> notice) {
-  return [cache, version, notice](const Manifest& m, const PayloadTree& tree) {
+  return [cache, version, notice](const image::Manifest& m, const image::PayloadTree& tree) {
     Progress progress;
     auto a = analyze_image(m, tree, version, cache, progress);
     if (a.unmet)
@@ -262,7 +262,7 @@ KernelConfigSource analyzer_config_source(const stdfs::path& cache, const std::s
     if (notice)
       notice(fmt::format("kernel config from the analyzer ({}): {}", a.cache_hit ? "cached" : "analysed",
                          (a.dir / "report.txt").string()));
-    KernelConfigPlan plan = config_file_plan(file);
+    image::KernelConfigPlan plan = image::config_file_plan(file);
     plan.origin = "analyzer: " + (a.dir / "kernel.config").string();
     return plan;
   };

@@ -18,14 +18,14 @@ app::UnionResult analyze_manifest_union(const ManifestUnionRequest& request, Pro
   std::string tree_id;
   std::filesystem::path tree_from;
   // An AppInput reads its files through its plan's tree: the plans live as long as the inputs.
-  std::vector<std::unique_ptr<ImagePlan>> plans;
+  std::vector<std::unique_ptr<image::ImagePlan>> plans;
   for (const auto& path : request.manifests) {
-    Manifest m = load_manifest(path);
-    plans.push_back(std::make_unique<ImagePlan>(plan_image(m, request.cache, progress)));
+    image::Manifest m = image::load_manifest(path);
+    plans.push_back(std::make_unique<image::ImagePlan>(image::plan_image(m, request.cache, progress)));
     inputs.push_back(app_input_from_image(m, plans.back()->tree));
     if (request.kernel_src) continue;
     // One kernel serves them all, so they must want the same tree (KML or not).
-    KernelTree tree = kernel_tree_for(m, request.kernel_version, request.cache, progress);
+    image::KernelTree tree = kernel_tree_for(m, request.kernel_version, request.cache, progress);
     if (tree_id.empty()) {
       tree_id = tree.id, tree_from = path;
       options.kernel_tree = tree.dir;

@@ -20,9 +20,9 @@ void count_kernels(FleetResult& r) {
   r.kernels_built = int(built.size());
 }
 
-FleetResult build_fleet(const std::vector<Manifest>& manifests, const std::filesystem::path& out_dir,
+FleetResult build_fleet(const std::vector<image::Manifest>& manifests, const std::filesystem::path& out_dir,
                         const FleetOptions& options, const std::filesystem::path& cache, Progress& progress,
-                        const std::function<void(const Manifest&, const ImageBuildResult&)>& built) {
+                        const std::function<void(const image::Manifest&, const image::ImageBuildResult&)>& built) {
   std::map<std::string, std::filesystem::path> by_name;
   for (const auto& m : manifests)
     if (auto [it, fresh] = by_name.emplace(m.name, m.path); !fresh)
@@ -31,11 +31,11 @@ FleetResult build_fleet(const std::vector<Manifest>& manifests, const std::files
                               it->second.string(), m.path.string(), m.name, (out_dir / m.name).string()));
   FleetResult r;
   for (size_t i = 0; i < manifests.size(); ++i) {
-    const Manifest& m = manifests[i];
-    ImageBuildOptions o = options(m);
+    const image::Manifest& m = manifests[i];
+    image::ImageBuildOptions o = options(m);
     o.out_dir = out_dir / m.name;
     progress.set_context(fmt::format("{}/{} {}", i + 1, manifests.size(), m.name));
-    ImageBuildResult b = build_image(m, o, cache, progress);
+    image::ImageBuildResult b = build_image(m, o, cache, progress);
     progress.clear();
     r.images.push_back({m.name, m.path, o.out_dir, b.kernel.key, !b.kernel.cache_hit,
                         b.kernel.cache_hit ? 0 : b.kernel.build_seconds});

@@ -35,14 +35,14 @@ struct FleetResult {
 
 // Each manifest's build options (its output directory is replaced by
 // <out_dir>/<name>).
-using FleetOptions = std::function<ImageBuildOptions(const Manifest&)>;
+using FleetOptions = std::function<image::ImageBuildOptions(const image::Manifest&)>;
 
 // Builds the manifests in order into <out_dir>/<name>. The caller loads them
 // all first, so a bad one fails before any build; two with the same name are
 // refused here, naming both files, since they would share an output directory.
-FleetResult build_fleet(const std::vector<Manifest>& manifests, const std::filesystem::path& out_dir,
+FleetResult build_fleet(const std::vector<image::Manifest>& manifests, const std::filesystem::path& out_dir,
                         const FleetOptions& options, const std::filesystem::path& cache, Progress& progress,
-                        const std::function<void(const Manifest&, const ImageBuildResult&)>& built = {});
+                        const std::function<void(const image::Manifest&, const image::ImageBuildResult&)>& built = {});
 
 // Counts distinct kernels and builds (images' keys and built flags).
 void count_kernels(FleetResult& result);

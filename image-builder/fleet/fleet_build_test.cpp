@@ -41,10 +41,10 @@ TEST(FleetBuild, TwoManifestsWithOneNameAreRefusedBeforeAnyBuild) {
   Progress quiet(false);
   bool called = false;
   try {
-    build_fleet({load_manifest(dir.path() / "a.toml"), load_manifest(dir.path() / "b.toml")}, dir.path() / "out",
-                [&](const Manifest&) {
+    build_fleet({image::load_manifest(dir.path() / "a.toml"), image::load_manifest(dir.path() / "b.toml")}, dir.path() / "out",
+                [&](const image::Manifest&) {
                   called = true;
-                  return ImageBuildOptions{};
+                  return image::ImageBuildOptions{};
                 },
                 dir.path() / "cache", quiet);
     FAIL() << "expected an error";

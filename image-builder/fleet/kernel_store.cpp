@@ -101,7 +101,7 @@ bool hex_digest(const std::string& s, size_t length) {
   return s.size() == length && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-class Store : public KernelStore {
+class Store : public image::KernelStore {
  public:
   Store(std::shared_ptr<ObjectStore> objects, std::string description)
       : objects_(std::move(objects)), description_(std::move(description)) {}
@@ -184,11 +184,11 @@ std::unique_ptr<ObjectStore> open_object_store(const StoreUrl& url) {
   return std::make_unique<HttpObjects>(url);
 }
 
-std::shared_ptr<KernelStore> kernel_store(std::shared_ptr<ObjectStore> objects, std::string description) {
+std::shared_ptr<image::KernelStore> kernel_store(std::shared_ptr<ObjectStore> objects, std::string description) {
   return std::make_shared<Store>(std::move(objects), std::move(description));
 }
 
-std::shared_ptr<KernelStore> kernel_store(const std::string& url, const std::string& what) {
+std::shared_ptr<image::KernelStore> kernel_store(const std::string& url, const std::string& what) {
   StoreUrl u = parse_store_url(url, what);
   return kernel_store(std::shared_ptr<ObjectStore>(open_object_store(u)), u.text);
 }

@@ -32,9 +32,9 @@ class ObjectStore {
 std::unique_ptr<ObjectStore> open_object_store(const StoreUrl& url);
 
 // The kernel store on any ObjectStore (tests pass an in-memory one).
-std::shared_ptr<KernelStore> kernel_store(std::shared_ptr<ObjectStore> objects, std::string description);
+std::shared_ptr<image::KernelStore> kernel_store(std::shared_ptr<ObjectStore> objects, std::string description);
 
 // The kernel store at `url` (checked with parse_store_url, naming `what`).
-std::shared_ptr<KernelStore> kernel_store(const std::string& url, const std::string& what);
+std::shared_ptr<image::KernelStore> kernel_store(const std::string& url, const std::string& what);
 
 }  // namespace tailor::fleet

@@ -32,7 +32,7 @@ const std::string kKey(64, 'a');
 struct StoreTest : ::testing::Test {
   TempDir dir{stdfs::temp_directory_path() / "kernel-store-test"};
   std::shared_ptr<MemoryObjects> objects = std::make_shared<MemoryObjects>();
-  std::shared_ptr<KernelStore> store = kernel_store(objects, "memory");
+  std::shared_ptr<image::KernelStore> store = kernel_store(objects, "memory");
 
   stdfs::path entry() {
     stdfs::path e = dir.path() / "entry";

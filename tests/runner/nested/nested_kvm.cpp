@@ -36,17 +36,17 @@ using json = nlohmann::json;
 
 // Adds host file `host` at `guest` (parents are created, mode 0755); `mode` 0
 // keeps the host file's mode.
-void put_host_file(PayloadTree& tree, const std::string& guest, const stdfs::path& host, unsigned mode = 0) {
-  PayloadNode node = host_file_node(host, "host " + host.string(), "nested-kvm");
+void put_host_file(image::PayloadTree& tree, const std::string& guest, const stdfs::path& host, unsigned mode = 0) {
+  image::PayloadNode node = image::host_file_node(host, "host " + host.string(), "nested-kvm");
   if (mode) node.mode = mode;
-  tree.put(normalize_image_path("/" + guest), std::move(node));
+  tree.put(image::normalize_image_path("/" + guest), std::move(node));
 }
 
-void put_directory(PayloadTree& tree, const std::string& guest) {
-  PayloadNode node;
-  node.type = NodeType::Dir;
+void put_directory(image::PayloadTree& tree, const std::string& guest) {
+  image::PayloadNode node;
+  node.type = image::NodeType::Dir;
   node.mode = 0755;
-  tree.put(normalize_image_path("/" + guest), std::move(node));
+  tree.put(image::normalize_image_path("/" + guest), std::move(node));
 }
 
 // While a case runs, L1 prints "@@NESTED-ALIVE <uptime>" this often; the
@@ -178,7 +178,7 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   const stdfs::path initrd = work.path() / "l1.cpio";
   {
     // The initramfs through the image builder's deterministic writer, uncompressed.
-    PayloadTree tree;
+    image::PayloadTree tree;
     for (const char* d : {"bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"}) put_directory(tree, d);
     put_host_file(tree, "bin/busybox", "/bin/busybox", 0755);
     for (std::size_t i = 0; i < kernel.modules.size(); ++i)
@@ -197,7 +197,7 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
     }
     write_file_atomic(work.path() / "init", l1_init(plan));
     put_host_file(tree, "init", work.path() / "init", 0755);
-    write_initramfs(tree, Compression::None, initrd);
+    image::write_initramfs(tree, image::Compression::None, initrd);
   }
 
   runner::BootSpec spec;
@@ -331,13 +331,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*cpio) {
-      PayloadTree tree;
+      image::PayloadTree tree;
       for (const auto& e : entries) {
         const auto eq = e.find('=');
         if (eq == std::string::npos || eq == 0) throw Error("cpio: expected GUEST_PATH=HOST_FILE, got '" + e + "'");
         put_host_file(tree, e.substr(0, eq), e.substr(eq + 1));
       }
-      write_initramfs(tree, Compression::None, out);
+      image::write_initramfs(tree, image::Compression::None, out);
       return 0;
     }
     return run_plan(plan, out, cache_dir, verbose);
