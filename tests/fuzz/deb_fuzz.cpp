@@ -15,9 +15,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const tailor::fuzz::Scratch scratch("deb");
   scratch.run_on_file("package.deb", data, size, [&](const auto& file) {
-    tailor::unpack_deb(file, scratch.path() / "cache", tailor::fuzz::kUnpackBudget);
+    tailor::image::unpack_deb(file, scratch.path() / "cache", tailor::fuzz::kUnpackBudget);
   });
   tailor::fuzz::expect_clean_errors(
-      [&] { tailor::parse_control(std::string(reinterpret_cast<const char*>(data), size)); });
+      [&] { tailor::image::parse_control(std::string(reinterpret_cast<const char*>(data), size)); });
   return 0;
 }

@@ -21,17 +21,17 @@ using namespace tailor;
 
 // Puts `node` at `path` unless the path itself is unusable (then the closure
 // simply does not find it there, which is what it must cope with anyway).
-void place(PayloadTree& payload, const std::string& path, const PayloadNode& node) {
+void place(image::PayloadTree& payload, const std::string& path, const image::PayloadNode& node) {
   if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos) return;
   fuzz::expect_clean_errors([&] { payload.put(path, node); });
 }
 
 void close_over(const std::filesystem::path& file, const std::string& bytes) {
-  PayloadNode prog;
+  image::PayloadNode prog;
   prog.mode = 0755;
   prog.content = {file, bytes.size(), sha256_hex(bytes)};
   prog.source = "fuzz input";
-  PayloadTree payload;
+  image::PayloadTree payload;
   payload.put("/app/prog", prog);
   fuzz::expect_clean_errors([&] {
     const elf::ElfFile f = elf::ElfFile::parse(bytes, "/app/prog", elf::ParseDepth::Linking);
@@ -42,12 +42,12 @@ void close_over(const std::filesystem::path& file, const std::string& bytes) {
         place(payload, "/usr/lib/x86_64-linux-gnu/" + needed, prog);
       }
   });
-  ClosureOptions options;
+  image::ClosureOptions options;
   options.argv0 = "/app/prog";
   options.argv0_where = "fuzz.toml:1:1";
   options.ld_library_path = {"/app/lib", "/usr/local/lib"};
   options.use_host = false;
-  fuzz::expect_clean_errors([&] { complete_closure(payload, options); });
+  fuzz::expect_clean_errors([&] { image::complete_closure(payload, options); });
   // The analyzer's loader-style closure over an image in which every path is this file.
   fuzz::expect_clean_errors([&] {
     elf::library_closure("/app/prog", [&](const std::string&) { return std::optional<std::filesystem::path>(file); });

@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  tailor::fuzz::expect_clean_errors([&] { tailor::parse_manifest(text, "/fuzz/manifest.toml"); });
-  tailor::fuzz::expect_clean_errors([&] { tailor::normalize_config_symbol(text); });
+  tailor::fuzz::expect_clean_errors([&] { tailor::image::parse_manifest(text, "/fuzz/manifest.toml"); });
+  tailor::fuzz::expect_clean_errors([&] { tailor::image::normalize_config_symbol(text); });
   return 0;
 }

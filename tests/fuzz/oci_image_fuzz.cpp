@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const tailor::fuzz::Scratch scratch("oci");
   scratch.run_on_file("image.tar", data, size, [&](const auto& file) {
-    tailor::unpack_oci(file, "", scratch.path() / "cache", tailor::fuzz::kUnpackBudget);
+    tailor::image::unpack_oci(file, "", scratch.path() / "cache", tailor::fuzz::kUnpackBudget);
   });
   return 0;
 }

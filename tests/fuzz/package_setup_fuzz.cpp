@@ -16,11 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto part = [&](std::size_t from, std::size_t to) {
     return from == std::string_view::npos || from >= text.size() ? std::string() : std::string(text.substr(from, to - from));
   };
-  tailor::PackageSetupInput input{"fuzzed", {{"postinst", part(0, first)}}, {}, {}};
+  tailor::image::PackageSetupInput input{"fuzzed", {{"postinst", part(0, first)}}, {}, {}};
   if (first != std::string_view::npos) input.sysusers.push_back(part(first + 1, second));
   if (second != std::string_view::npos) input.tmpfiles.push_back(part(second + 1, std::string_view::npos));
-  const tailor::PackageSetup setup = tailor::derive_package_setup({input});
-  (void)tailor::passwd_file(setup);
-  (void)tailor::group_file(setup);
+  const tailor::image::PackageSetup setup = tailor::image::derive_package_setup({input});
+  (void)tailor::image::passwd_file(setup);
+  (void)tailor::image::group_file(setup);
   return 0;
 }
