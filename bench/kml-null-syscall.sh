@@ -13,6 +13,12 @@
 #
 #   bench/kml-null-syscall.sh            N=10^7 calls, 5 runs
 #   KML_BENCH_ITERATIONS=100000 KML_BENCH_RUNS=3 bench/kml-null-syscall.sh
+#   KML_BENCH_ICOUNT=1 bench/kml-null-syscall.sh   guest instructions per call
+#
+# With KML_BENCH_ICOUNT=1 QEMU counts instructions (-icount shift=0,sleep=off):
+# the guest's clock advances one ns per instruction, so "ns per call" is the
+# number of guest instructions per call: deterministic, and comparable between
+# kernels (not with hardware latency: an IRET counts as one instruction).
 #
 # Env: TAILOR (default build/tailor), KML_FIXTURES (default build/fixtures/kml),
 # KML_GUEST_BIN (default build/tests/kml/guest), KML_BENCH_CPU (QEMU -cpu, EPYC).
@@ -24,6 +30,12 @@ guest_bin=${KML_GUEST_BIN:-$root/build/tests/kml/guest}
 iterations=${KML_BENCH_ITERATIONS:-10000000}
 runs=${KML_BENCH_RUNS:-5}
 cpu=${KML_BENCH_CPU:-EPYC}
+icount=()
+unit="ns/call"
+if [[ ${KML_BENCH_ICOUNT:-0} == 1 ]]; then
+  icount=(--icount)
+  unit="insns/call"
+fi
 append="console=ttyS0 pti=off mitigations=off panic=-1"
 
 for f in "$guest_bin/init" "$guest_bin/kml-nullsys"; do
@@ -43,7 +55,7 @@ boot() { # boot NAME KERNEL RUN-LINES...
   for r in "$@"; do args+=(--run "$r"); done
   "$root/tests/kml/kml_guest.py" --kernel "$KML_FIXTURES/$kernel/bzImage" --init "$guest_bin/init" \
     --file "/bin/kml-nullsys=$guest_bin/kml-nullsys" --file "/trusted/kml-nullsys=$guest_bin/kml-nullsys" \
-    --cpu "$cpu" --append "$append" --timeout "$timeout" "${args[@]}" > "$out/$name.log" ||
+    --cpu "$cpu" --append "$append" --timeout "$timeout" "${icount[@]}" "${args[@]}" > "$out/$name.log" ||
     { cat "$out/$name.log" >&2; echo "kml-null-syscall: the $name boot failed" >&2; exit 1; }
 }
 echo "== booting the baseline kernel" >&2
@@ -65,11 +77,11 @@ base_ns=$(median_of "${logs[0]}" 0)
 [[ -n $base_ns ]] || { cat "${logs[0]}" >&2; echo "kml-null-syscall: no result from the baseline" >&2; exit 1; }
 
 model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "KML null-syscall benchmark: getppid() x $iterations, median of $runs runs, ns per call"
-echo "machine: $model, $(nproc) host CPUs; backend: QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') TCG, -cpu $cpu, 1 vCPU"
+echo "KML null-syscall benchmark: getppid() x $iterations, median of $runs runs, $unit"
+echo "machine: $model, $(nproc) host CPUs; backend: QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') TCG${icount:+ -icount shift=0,sleep=off}, -cpu $cpu, 1 vCPU"
 echo "note: TCG emulates every instruction; these ratios say little about hardware (Lupine's goal on KVM: >= 40% lower latency)"
 echo "kernel command line (all variants): $append"
-printf '%-18s %-40s %4s %12s %10s %9s\n' variant what cpl ns/call ratio change
+printf '%-18s %-40s %4s %12s %10s %9s\n' variant what cpl "$unit" ratio change
 for i in 0 1 2 3; do
   ns=$(median_of "${logs[$i]}" "${index[$i]}")
   cpl=$(cpl_of "${logs[$i]}" "${index[$i]}")

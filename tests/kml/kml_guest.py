@@ -131,6 +131,9 @@ def main():
     ap.add_argument("--memory", default="256")
     ap.add_argument("--append", default=DEFAULT_APPEND, help="kernel command line")
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--icount", action="store_true",
+                    help="QEMU's deterministic instruction counting (-icount shift=0,sleep=off): "
+                         "the guest's clock advances 1 ns per instruction, so its ns are instructions")
     ap.add_argument("--console-log", help="also write the console here")
     ap.add_argument("--json", action="store_true", help="print the parsed runs as JSON")
     ap.add_argument("--nested-kvm", metavar="NESTED", help="boot under tailor-vmm in this nested-KVM harness")
@@ -206,6 +209,8 @@ def boot_qemu(args, initrd):
            "-nodefaults", "-serial", "stdio",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-kernel", args.kernel, "-initrd", initrd, "-append", args.append]
+    if args.icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=args.timeout)
