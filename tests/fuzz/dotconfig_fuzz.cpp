@@ -25,7 +25,7 @@ struct Trees {
 
 Trees load_trees() {
   Trees t;
-  const std::filesystem::path testdata = std::filesystem::path(TAILOR_SOURCE_DIR) / "kconfig-analyzer" / "testdata";
+  const std::filesystem::path testdata = std::filesystem::path(TAILOR_SOURCE_DIR) / "kconfig-analyzer" / "kconfig" / "testdata";
   for (const auto& dir : std::filesystem::directory_iterator(testdata)) {
     if (!std::filesystem::exists(dir.path() / "Kconfig")) continue;
     const std::string name = dir.path().filename().string();

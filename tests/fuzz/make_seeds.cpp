@@ -118,7 +118,7 @@ std::string kconfig_input(const stdfs::path& tree) {
 }
 
 void kconfig_seeds(const stdfs::path& source, const stdfs::path& out) {
-  const stdfs::path testdata = source / "kconfig-analyzer" / "testdata";
+  const stdfs::path testdata = source / "kconfig-analyzer" / "kconfig" / "testdata";
   for (const auto& dir : stdfs::directory_iterator(testdata)) {
     const std::string name = dir.path().filename().string();
     if (!stdfs::exists(dir.path() / "Kconfig")) continue;
