@@ -92,8 +92,15 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
   const uint64_t next = ci->address + ci->size;
 
   // Memory and immediate references (for address-taken code and data reachability).
+  out.is_lea = ci->id == X86_INS_LEA;
   for (uint8_t i = 0; i < x.op_count; ++i) {
     const auto& op = x.operands[i];
+    if (op.type == X86_OP_MEM && out.mem_count < out.mems.size())
+      out.mems[out.mem_count++] = {reg_info(op.mem.base).reg, reg_info(op.mem.index).reg, op.mem.disp};
+    if (op.type == X86_OP_REG && (op.access & CS_AC_READ)) {
+      auto info = reg_info(op.reg);
+      if (info.reg != kNoReg) out.reads |= uint16_t(1u << info.reg);
+    }
     if (op.type == X86_OP_MEM) {
       if (op.mem.base == X86_REG_RIP && op.mem.index == X86_REG_INVALID) {
         out.mem_ref = next + op.mem.disp;

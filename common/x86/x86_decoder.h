@@ -3,6 +3,7 @@
 // references, and a small register effect for constant propagation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,15 @@ enum class Effect : uint8_t {
   Pop,       // dst = popped value
 };
 
+// An explicit memory operand (lea's address included): which registers form
+// the address and the displacement added to them. The rewriter of syscall
+// sites needs this to see stack accesses below RSP (the red zone).
+struct MemOperand {
+  Reg base = kNoReg;   // kNoReg for RIP-relative and absolute addresses
+  Reg index = kNoReg;
+  int64_t disp = 0;
+};
+
 struct Insn {
   uint64_t address = 0;
   uint8_t size = 0;
@@ -50,6 +60,10 @@ struct Insn {
   bool mem_is_load = false;  // the reference is read as memory (not just an address computed by lea)
   uint64_t imm_ref = 0;   // an immediate operand that may be an absolute address (non-PIE code)
   uint16_t clobbers = 0;  // bitmask of registers written (besides dst for SetConst/Copy/Pop)
+  uint16_t reads = 0;     // bitmask of registers read as explicit register operands (not address parts)
+  bool is_lea = false;    // lea: computes the address of mems[0] into a register without accessing memory
+  uint8_t mem_count = 0;  // explicit memory operands in `mems` (x86 has at most two: movs, cmps)
+  std::array<MemOperand, 2> mems{};
 };
 
 // A Capstone handle configured for x86-64 with details; one per analysis

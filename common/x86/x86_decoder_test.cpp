@@ -93,6 +93,34 @@ TEST(X86Decoder, ArithmeticClobbersItsDestination) {
   EXPECT_TRUE(mov8.clobbers & (1u << RAX));
 }
 
+TEST(X86Decoder, MemoryOperandsNameTheirRegistersAndDisplacement) {
+  auto store = decode("\x48\x89\x7c\x24\xf8");  // mov [rsp - 8], rdi: a red-zone store
+  ASSERT_EQ(store.mem_count, 1);
+  EXPECT_EQ(store.mems[0].base, RSP);
+  EXPECT_EQ(store.mems[0].index, kNoReg);
+  EXPECT_EQ(store.mems[0].disp, -8);
+  EXPECT_TRUE(store.reads & (1u << RDI));
+  EXPECT_FALSE(store.reads & (1u << RSP));  // an address part, not a register operand
+  EXPECT_FALSE(store.is_lea);
+  auto lea = decode("\x48\x8d\x7c\x24\x10");  // lea rdi, [rsp + 0x10]
+  EXPECT_TRUE(lea.is_lea);
+  ASSERT_EQ(lea.mem_count, 1);
+  EXPECT_EQ(lea.mems[0].base, RSP);
+  EXPECT_EQ(lea.mems[0].disp, 0x10);
+  EXPECT_TRUE(lea.clobbers & (1u << RDI));
+  auto indexed = decode("\x8b\x44\x8d\xf0");  // mov eax, [rbp + rcx*4 - 0x10]
+  ASSERT_EQ(indexed.mem_count, 1);
+  EXPECT_EQ(indexed.mems[0].base, RBP);
+  EXPECT_EQ(indexed.mems[0].index, RCX);
+  EXPECT_EQ(indexed.mems[0].disp, -0x10);
+  auto rip = decode("\x48\x8b\x05\x00\x01\x00\x00", 0x4000);  // mov rax, [rip + 0x100]
+  ASSERT_EQ(rip.mem_count, 1);
+  EXPECT_EQ(rip.mems[0].base, kNoReg);
+  auto frame = decode("\x48\x89\xe5");  // mov rbp, rsp: RSP read as a register operand
+  EXPECT_TRUE(frame.reads & (1u << RSP));
+  EXPECT_EQ(decode("\x31\xc0").mem_count, 0);  // xor eax, eax
+}
+
 TEST(X86Decoder, InvalidBytesAreNotAnInstruction) {
   X86Decoder d;
   EXPECT_FALSE(d.decode("\x0f", 0x1000));  // a truncated two-byte opcode
