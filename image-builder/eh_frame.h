@@ -1,0 +1,33 @@
+// Function bounds from an ELF file's .eh_frame: every FDE (frame description
+// entry) names one contiguous code range that has unwind information. Debian
+// strips .symtab from its binaries but keeps .eh_frame, so this is the most
+// reliable map of where functions start and end in a shipped program.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "common/elf/elf_file.h"
+
+namespace tailor {
+
+struct CodeRange {
+  uint64_t begin = 0;
+  uint64_t end = 0;  // exclusive
+
+  bool contains(uint64_t address, uint64_t size) const {
+    return address >= begin && address <= end && size <= end - address;
+  }
+  auto operator<=>(const CodeRange&) const = default;
+};
+
+// The code ranges of all FDEs in `file`'s .eh_frame section (none when it has
+// no such section), sorted and without duplicates. `bytes` is the file image
+// `file` was parsed from. Structural damage (an entry running past the
+// section, a pointer to a CIE that is not there) throws tailor::Error naming
+// the file; an FDE whose CIE uses an encoding this reader does not model is
+// skipped, so its code is simply treated as having no known bounds.
+std::vector<CodeRange> eh_frame_ranges(const elf::ElfFile& file, std::string_view bytes);
+
+}  // namespace tailor

@@ -1,0 +1,109 @@
+// Decoding and judging one function for the syscall site rewriter (see site_function.h).
+#include "image-builder/site_function.h"
+
+#include <algorithm>
+
+namespace tailor {
+namespace {
+
+using x86::Effect;
+using x86::Flow;
+using x86::Insn;
+
+constexpr uint16_t bit(x86::Reg r) { return uint16_t(1u << r); }
+bool has(uint16_t set, x86::Reg r) { return r != x86::kNoReg && (set & bit(r)); }
+
+// Whether the function may keep live data below RSP: the call that replaces
+// `syscall` writes its return address to [RSP - 8]. A negative displacement
+// from RSP is the red zone itself; a negative one from a register that ever
+// held an RSP-derived value (a frame pointer, an address lea'd off the stack)
+// may be too. The flow-insensitive "ever" makes this conservative: loops and
+// jumps cannot hide a copy of RSP from it.
+bool uses_red_zone(const std::vector<Insn>& insns) {
+  uint16_t derived = bit(x86::RSP);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& insn : insns) {
+      uint16_t written = insn.clobbers;
+      if (insn.dst != x86::kNoReg) written |= bit(insn.dst);
+      bool from_stack = (insn.reads & derived) != 0;
+      if (insn.effect == Effect::Copy && has(derived, insn.src)) from_stack = true;
+      if (insn.is_lea && insn.mem_count && (has(derived, insn.mems[0].base) || has(derived, insn.mems[0].index)))
+        from_stack = true;
+      if (from_stack && (written & ~derived)) {
+        derived |= written;
+        changed = true;
+      }
+    }
+  }
+  for (const auto& insn : insns)
+    for (uint8_t i = 0; i < insn.mem_count; ++i) {
+      const auto& m = insn.mems[i];
+      if (m.disp < 0 && (has(derived, m.base) || has(derived, m.index))) return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+const Insn* SiteFunction::insn_at(uint64_t address) const {
+  auto it = std::lower_bound(insns.begin(), insns.end(), address,
+                             [](const Insn& insn, uint64_t a) { return insn.address < a; });
+  return it != insns.end() && it->address == address ? &*it : nullptr;
+}
+
+SiteFunction decode_function(x86::X86Decoder& decoder, CodeRange range, std::string_view code) {
+  SiteFunction f;
+  f.range = range;
+  uint64_t offset = 0;
+  while (offset < code.size()) {
+    auto insn = decoder.decode(code.substr(offset), range.begin + offset);
+    if (!insn || insn->size == 0 || insn->size > code.size() - offset) {
+      f.insns.clear();
+      return f;
+    }
+    if (insn->flow == Flow::IndirectJump) f.indirect_jump = true;
+    offset += insn->size;
+    f.insns.push_back(*insn);
+  }
+  f.decoded = true;
+  f.red_zone = uses_red_zone(f.insns);
+  return f;
+}
+
+std::optional<int64_t> rax_constant_at(const SiteFunction& function, size_t index,
+                                       const std::vector<uint64_t>& branch_targets) {
+  if (function.indirect_jump) return std::nullopt;  // a jump table may land anywhere in between
+  const auto& insns = function.insns;
+  // The register whose value reaches RAX: `mov $60,%edx; ...; mov %edx,%eax`
+  // is common in glibc, so copies are followed back to their source.
+  x86::Reg wanted = x86::RAX;
+  for (size_t j = index; j-- > 0;) {
+    // Code reached by a jump as well as by falling through may see another RAX.
+    if (std::binary_search(branch_targets.begin(), branch_targets.end(), insns[j + 1].address)) return std::nullopt;
+    const Insn& insn = insns[j];
+    switch (insn.flow) {
+      case Flow::Next:
+      case Flow::CondJump:
+        break;
+      default:
+        // Calls and system calls return a value in RAX; jumps, returns and
+        // stops mean the code after them is not reached by falling through.
+        return std::nullopt;
+    }
+    if (insn.effect == Effect::SetConst && insn.dst == wanted) {
+      // A copy may be a narrowing movzx/movsx (the decoder calls those copies
+      // too): only values that every such copy keeps are trusted through one.
+      if (wanted != x86::RAX && (insn.imm < 0 || insn.imm >= 0x80)) return std::nullopt;
+      return insn.imm;
+    }
+    if (insn.effect == Effect::Copy && insn.dst == wanted) {
+      wanted = insn.src;
+      continue;
+    }
+    if (insn.dst == wanted || has(insn.clobbers, wanted)) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace tailor
