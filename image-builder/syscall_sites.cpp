@@ -183,7 +183,9 @@ class SiteJudge {
     auto it = functions_.find(range);
     if (it != functions_.end()) return it->second;
     auto code = code_bytes(segments_, bytes_, range);
-    SiteFunction f = code ? decode_function(decoder_, range, *code) : SiteFunction{range};
+    SiteFunction f;
+    if (code) f = decode_function(decoder_, range, *code);
+    f.range = range;  // (outside the code segments it stays undecoded)
     return functions_.emplace(range, std::move(f)).first->second;
   }
 
