@@ -67,6 +67,17 @@ SiteFunction decode_function(x86::X86Decoder& decoder, CodeRange range, std::str
     f.insns.push_back(*insn);
   }
   f.decoded = true;
+  // A linear sweep that started off the grid (an FDE may begin inside
+  // padding, as glibc's __restore_rt's does on purpose) usually falls back
+  // into step; the branches it decoded on the way rarely land on its grid.
+  for (const auto& insn : f.insns) {
+    const bool direct = insn.flow == Flow::Jump || insn.flow == Flow::CondJump || insn.flow == Flow::Call;
+    if (direct && range.contains(insn.target, 1) && !f.insn_at(insn.target)) {
+      f.decoded = false;
+      f.insns.clear();
+      return f;
+    }
+  }
   f.red_zone = uses_red_zone(f.insns);
   return f;
 }

@@ -25,8 +25,9 @@ struct SiteFunction {
 };
 
 // Decodes `code` (the bytes of `range`) linearly. A byte that does not decode,
-// or a last instruction that runs past the end, leaves `decoded` false: a
-// linear sweep that loses the instruction grid once cannot be trusted after.
+// a last instruction that runs past the end, or a direct branch to a place
+// inside the range that is not an instruction start leaves `decoded` false:
+// a linear sweep that loses the instruction grid once cannot be trusted after.
 SiteFunction decode_function(x86::X86Decoder& decoder, CodeRange range, std::string_view code);
 
 // The constant in RAX when the instruction at `index` runs, found by walking

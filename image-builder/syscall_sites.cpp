@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "common/elf/elf_file.h"
 #include "common/error.h"
@@ -209,6 +210,8 @@ class SiteJudge {
         for (const auto& target : candidate_ranges) {
           if (!target.contains(insn.target, 1)) continue;
           targets_.push_back(insn.target);
+          // Code elsewhere that branches between our instructions disagrees with our grid.
+          if (!functions_.at(target).insn_at(insn.target)) off_grid_.insert(target);
           // A jump from elsewhere, even to the start (a tail call looks the
           // same as the jump to a .cold part), may arrive with live data
           // below RSP; a call has already written below RSP itself.
@@ -221,7 +224,7 @@ class SiteJudge {
   }
 
   SiteVerdict judge_in(const SiteFunction& f, uint64_t address, int64_t& number) {
-    if (!f.decoded) return SiteVerdict::Misdecode;
+    if (!f.decoded || off_grid_.contains(f.range)) return SiteVerdict::Misdecode;
     const auto* insn = f.insn_at(address);
     if (!insn || insn->flow != x86::Flow::Syscall || insn->size != 2) return SiteVerdict::NotAnInstruction;
     if (relocated(relocations_, address)) return SiteVerdict::Relocation;
@@ -248,6 +251,7 @@ class SiteJudge {
   std::map<CodeRange, SiteFunction> functions_;
   std::vector<uint64_t> targets_;
   std::map<CodeRange, std::vector<CodeRange>> entered_from_;
+  std::set<CodeRange> off_grid_;
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ constexpr int64_t kTrampolineSyscallLimit = 1024;
 enum class SiteVerdict : uint8_t {
   Rewrite,           // proven safe: becomes `call *%rax`
   NoFunction,        // no .eh_frame FDE or function symbol covers it
-  Misdecode,         // its function does not decode cleanly from start to end
+  Misdecode,         // its function does not decode cleanly from start to end (or branches land off its grid)
   NotAnInstruction,  // the bytes are inside another instruction (not on the instruction grid)
   Relocation,        // a dynamic relocation may patch these bytes at load time
   RedZone,           // its function may keep data below RSP, where the call's return address goes

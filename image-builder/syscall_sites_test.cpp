@@ -53,13 +53,14 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("unknown_number"), SiteVerdict::UnknownNumber);
   EXPECT_EQ(verdict("joined_paths"), SiteVerdict::UnknownNumber);
   EXPECT_EQ(verdict("bad_bytes"), SiteVerdict::Misdecode);
+  EXPECT_EQ(verdict("off_grid"), SiteVerdict::Misdecode);
   EXPECT_EQ(verdict("cold_part"), SiteVerdict::SharedFrame);
   EXPECT_EQ(verdict("relocated_site"), SiteVerdict::Rewrite);
   // The orphan after text_slot: no FDE, no symbol.
   EXPECT_EQ(report.count(SiteVerdict::NoFunction), 1u);
-  EXPECT_EQ(report.sites.size(), 12u) << report.summary();
+  EXPECT_EQ(report.sites.size(), 13u) << report.summary();
   EXPECT_EQ(report.summary(),
-            "rewrite 3, no-function 1, misdecode 1, not-an-instruction 1, red-zone 2, shared-frame 1, "
+            "rewrite 3, no-function 1, misdecode 2, not-an-instruction 1, red-zone 2, shared-frame 1, "
             "unknown-number 2, unsafe-number 1");
 }
 

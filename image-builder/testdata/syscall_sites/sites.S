@@ -119,6 +119,18 @@ bad_bytes:
 	.cfi_endproc
 	.size	bad_bytes, .-bad_bytes
 
+/* A jump into the middle of an instruction: the linear grid is not the real one. */
+	.globl	off_grid
+	.type	off_grid, @function
+off_grid:
+	.cfi_startproc
+	jmp	1f + 1
+1:	mov	$39, %eax
+	syscall
+	ret
+	.cfi_endproc
+	.size	off_grid, .-off_grid
+
 /* A leaf keeping data in the red zone, and its out-of-line part (as GCC's .cold). */
 	.globl	hot_part
 	.type	hot_part, @function
