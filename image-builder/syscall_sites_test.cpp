@@ -4,6 +4,7 @@
 
 #include <elf.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstring>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "common/elf/elf_file.h"
 #include "common/elf/library_closure.h"
 #include "common/fs.h"
+#include "common/subprocess.h"
 #include "common/x86/x86_decoder.h"
 #include "image-builder/test_support.h"
 
@@ -182,6 +184,38 @@ TEST(SyscallSites, DebianRedisServerAndItsLibraries) {
   for (const auto& object : elf::library_closure(redis, elf::host_path_map()))
     rewritten += expect_clean_rewrite(object.host_path).rewritten();
   EXPECT_GT(rewritten, 0u);
+}
+
+// Whether this process may map page 0 (CAP_SYS_RAWIO, or vm.mmap_min_addr = 0).
+bool can_map_page_zero() {
+  void* page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (page == MAP_FAILED) return false;
+  munmap(page, 4096);
+  return page == nullptr;
+}
+
+TEST(SyscallSites, RewrittenLibcRunsAProgramOnAnEmulatedTrampolinePage) {
+  // What a trusted glibc program does on a KML kernel, with the kernel's
+  // trampoline page played by page0_audit.so (testdata/syscall_sites): the
+  // program's libc is the rewritten one, and its system calls go through
+  // page 0. The emulation has no kml_clone_new_stack, which glibc 2.36's
+  // pthread_create does not need (its clone3 site is left alone here).
+  const std::filesystem::path libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  if (!std::filesystem::exists(libc)) GTEST_SKIP() << libc << " is not installed";
+  if (!can_map_page_zero()) GTEST_SKIP() << "this process may not map page 0 (needs CAP_SYS_RAWIO)";
+  const auto dir = testing_support::scratch_dir("syscall-sites");
+  write_file_atomic(dir / "libc.so.6", rewrite_syscall_sites(read_file(libc), libc.string()).bytes);
+  ProcessOptions options;
+  options.capture = true;
+  options.env = {{"LD_AUDIT", TAILOR_PAGE0_AUDIT}, {"LD_LIBRARY_PATH", dir.string()}};
+  options.timeout = std::chrono::seconds(60);
+  const auto result = run_process({TAILOR_SITES_EXERCISE}, options);
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(result.ok()) << result.describe() << "\n" << result.output;
+  EXPECT_NE(result.output.find("exercise: ok"), std::string::npos) << result.output;
+  const auto at = result.output.find("page0: calls ");
+  ASSERT_NE(at, std::string::npos) << result.output;
+  EXPECT_GT(std::stoul(result.output.substr(at + 13)), 10u) << result.output;
 }
 
 }  // namespace
