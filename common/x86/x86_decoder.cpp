@@ -211,6 +211,22 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
       out.dst = dst.reg;
     }
   }
+  // Pointer arithmetic (the syscall site rewriter follows RSP-derived pointers).
+  if (ci->id == X86_INS_LEA && x.op_count == 2 && x.operands[0].type == X86_OP_REG) {
+    auto dst = op_reg(0);
+    if (dst.width == 8) out.lea_dst = dst.reg;
+  } else if ((ci->id == X86_INS_ADD || ci->id == X86_INS_SUB) && x.op_count == 2 &&
+             x.operands[0].type == X86_OP_REG && x.operands[1].type == X86_OP_IMM) {
+    auto dst = op_reg(0);
+    if (dst.width == 8) {
+      out.add_reg = dst.reg;
+      out.add_imm = ci->id == X86_INS_ADD ? x.operands[1].imm : -x.operands[1].imm;
+    }
+  }
+  if (ci->id == X86_INS_PUSH && x.op_count == 1) out.push_bytes = int8_t(x.operands[0].size);
+  else if (ci->id == X86_INS_POP && x.op_count == 1) out.push_bytes = int8_t(-int(x.operands[0].size));
+  else if (ci->id == X86_INS_PUSHFQ) out.push_bytes = 8;
+  else if (ci->id == X86_INS_POPFQ) out.push_bytes = -8;
   if (out.effect == Effect::SetConst || out.effect == Effect::Copy || out.effect == Effect::Pop)
     out.clobbers &= uint16_t(~(1u << out.dst));
   return out;

@@ -64,6 +64,11 @@ struct Insn {
   bool is_lea = false;    // lea: computes the address of mems[0] into a register without accessing memory
   uint8_t mem_count = 0;  // explicit memory operands in `mems` (x86 has at most two: movs, cmps)
   std::array<MemOperand, 2> mems{};
+  // Pointer arithmetic, for tracking where RSP-derived pointers point:
+  Reg lea_dst = kNoReg;    // a 64-bit lea's destination (lea_dst = address of mems[0])
+  Reg add_reg = kNoReg;    // a 64-bit add/sub of an immediate: add_reg += add_imm
+  int64_t add_imm = 0;
+  int8_t push_bytes = 0;   // push*: bytes pushed (RSP -= push_bytes); pop*: minus the bytes popped
 };
 
 // A Capstone handle configured for x86-64 with details; one per analysis

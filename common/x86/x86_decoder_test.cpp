@@ -121,6 +121,24 @@ TEST(X86Decoder, MemoryOperandsNameTheirRegistersAndDisplacement) {
   EXPECT_EQ(decode("\x31\xc0").mem_count, 0);  // xor eax, eax
 }
 
+TEST(X86Decoder, PointerArithmeticAndStackMoves) {
+  auto lea = decode("\x48\x8d\x7c\x24\x10");  // lea rdi, [rsp + 0x10]
+  EXPECT_EQ(lea.lea_dst, RDI);
+  EXPECT_EQ(decode("\x8d\x50\xfe").lea_dst, kNoReg);  // lea edx, [rax - 2]: 32 bits, no pointer
+  auto sub = decode("\x48\x81\xec\x28\x08\x00\x00");  // sub rsp, 0x828
+  EXPECT_EQ(sub.add_reg, RSP);
+  EXPECT_EQ(sub.add_imm, -0x828);
+  auto add = decode("\x48\x83\xc0\x08");  // add rax, 8
+  EXPECT_EQ(add.add_reg, RAX);
+  EXPECT_EQ(add.add_imm, 8);
+  EXPECT_EQ(decode("\x83\xc0\x08").add_reg, kNoReg);  // add eax, 8
+  EXPECT_EQ(decode("\x55").push_bytes, 8);              // push rbp
+  EXPECT_EQ(decode("\xff\x74\x24\x08").push_bytes, 8);  // push qword ptr [rsp + 8]
+  EXPECT_EQ(decode("\x5d").push_bytes, -8);             // pop rbp
+  EXPECT_EQ(decode("\x9c").push_bytes, 8);              // pushfq
+  EXPECT_EQ(decode("\x31\xc0").push_bytes, 0);
+}
+
 TEST(X86Decoder, InvalidBytesAreNotAnInstruction) {
   X86Decoder d;
   EXPECT_FALSE(d.decode("\x0f", 0x1000));  // a truncated two-byte opcode
