@@ -13,37 +13,6 @@ using x86::Insn;
 constexpr uint16_t bit(x86::Reg r) { return uint16_t(1u << r); }
 bool has(uint16_t set, x86::Reg r) { return r != x86::kNoReg && (set & bit(r)); }
 
-// Whether the function may keep live data below RSP: the call that replaces
-// `syscall` writes its return address to [RSP - 8]. A negative displacement
-// from RSP is the red zone itself; a negative one from a register that ever
-// held an RSP-derived value (a frame pointer, an address lea'd off the stack)
-// may be too. The flow-insensitive "ever" makes this conservative: loops and
-// jumps cannot hide a copy of RSP from it.
-bool uses_red_zone(const std::vector<Insn>& insns) {
-  uint16_t derived = bit(x86::RSP);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& insn : insns) {
-      uint16_t written = insn.clobbers;
-      if (insn.dst != x86::kNoReg) written |= bit(insn.dst);
-      bool from_stack = (insn.reads & derived) != 0;
-      if (insn.effect == Effect::Copy && has(derived, insn.src)) from_stack = true;
-      if (insn.is_lea && insn.mem_count && (has(derived, insn.mems[0].base) || has(derived, insn.mems[0].index)))
-        from_stack = true;
-      if (from_stack && (written & ~derived)) {
-        derived |= written;
-        changed = true;
-      }
-    }
-  }
-  for (const auto& insn : insns)
-    for (uint8_t i = 0; i < insn.mem_count; ++i) {
-      const auto& m = insn.mems[i];
-      if (m.disp < 0 && (has(derived, m.base) || has(derived, m.index))) return true;
-    }
-  return false;
-}
-
 }  // namespace
 
 const Insn* SiteFunction::insn_at(uint64_t address) const {
@@ -78,7 +47,16 @@ SiteFunction decode_function(x86::X86Decoder& decoder, CodeRange range, std::str
       return f;
     }
   }
-  f.red_zone = uses_red_zone(f.insns);
+  // Debian's stripped files do not say which functions are noreturn
+  // (abort, __libc_fatal, __stack_chk_fail); without that, the code after
+  // such a call looks like a path on which the pushed arguments stay pushed.
+  f.never_returns = !f.insns.empty();
+  for (const auto& insn : f.insns) {
+    const bool leaves = (insn.flow == Flow::Jump || insn.flow == Flow::CondJump) && !range.contains(insn.target, 1);
+    if (insn.flow == Flow::Return || insn.flow == Flow::IndirectJump || leaves) f.never_returns = false;
+  }
+  if (!f.insns.empty() && (f.insns.back().flow == Flow::Next || f.insns.back().flow == Flow::CondJump))
+    f.never_returns = false;  // it would run on into whatever follows
   return f;
 }
 

@@ -17,7 +17,7 @@ struct SiteFunction {
   CodeRange range;
   bool decoded = false;        // every byte of the range decodes into whole instructions
   std::vector<x86::Insn> insns;  // in address order (when decoded)
-  bool red_zone = false;       // some access may reach below RSP (see uses_red_zone)
+  bool never_returns = false;  // no ret, no jump out of it or through a register: calls to it end a path
   bool indirect_jump = false;  // a jump through a register or table: targets inside are unknown
 
   // The instruction that starts at `address`, if any.

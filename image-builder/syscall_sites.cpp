@@ -11,6 +11,7 @@
 #include "common/elf/elf_file.h"
 #include "common/error.h"
 #include "image-builder/eh_frame.h"
+#include "image-builder/red_zone.h"
 #include "image-builder/site_function.h"
 
 namespace tailor {
@@ -204,6 +205,7 @@ class SiteJudge {
       const bool candidate = functions_.contains(range);
       SiteFunction scratch = candidate ? SiteFunction{} : decode_function(decoder_, range, *code);
       const SiteFunction& f = candidate ? functions_.at(range) : scratch;
+      if (f.never_returns) noreturn_.push_back(range.begin);
       for (const auto& insn : f.insns) {
         const bool jump = insn.flow == x86::Flow::Jump || insn.flow == x86::Flow::CondJump;
         if (!jump && insn.flow != x86::Flow::Call) continue;
@@ -219,8 +221,16 @@ class SiteJudge {
         }
       }
     }
+    std::sort(noreturn_.begin(), noreturn_.end());
     std::sort(targets_.begin(), targets_.end());
     targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
+  }
+
+  // How a decoded function uses its stack (after collect_entries: it needs noreturn_).
+  const StackUse& stack(const SiteFunction& f) {
+    auto it = stacks_.find(f.range);
+    if (it == stacks_.end()) it = stacks_.emplace(f.range, StackUse(f.insns, noreturn_)).first;
+    return it->second;
   }
 
   SiteVerdict judge_in(const SiteFunction& f, uint64_t address, int64_t& number) {
@@ -228,13 +238,14 @@ class SiteJudge {
     const auto* insn = f.insn_at(address);
     if (!insn || insn->flow != x86::Flow::Syscall || insn->size != 2) return SiteVerdict::NotAnInstruction;
     if (relocated(relocations_, address)) return SiteVerdict::Relocation;
-    if (f.red_zone) return SiteVerdict::RedZone;
+    const auto index = size_t(insn - f.insns.data());
+    if (stack(f).call_conflict(index)) return SiteVerdict::RedZone;
     if (auto from = entered_from_.find(f.range); from != entered_from_.end())
       for (const auto& other : from->second) {
         const auto& g = function(other);
-        if (!g.decoded || g.red_zone) return SiteVerdict::SharedFrame;
+        if (!g.decoded || stack(g).below_rsp()) return SiteVerdict::SharedFrame;
       }
-    const auto value = rax_constant_at(f, size_t(insn - f.insns.data()), targets_);
+    const auto value = rax_constant_at(f, index, targets_);
     if (!value) return SiteVerdict::UnknownNumber;
     number = *value;
     if (*value < 0 || *value >= kTrampolineSyscallLimit || *value == kRtSigreturn || *value == kVfork)
@@ -252,6 +263,8 @@ class SiteJudge {
   std::vector<uint64_t> targets_;
   std::map<CodeRange, std::vector<CodeRange>> entered_from_;
   std::set<CodeRange> off_grid_;
+  std::vector<uint64_t> noreturn_;  // sorted starts of functions that never return
+  std::map<CodeRange, StackUse> stacks_;
 };
 
 }  // namespace

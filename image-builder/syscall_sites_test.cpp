@@ -48,6 +48,9 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(site_in(report, bytes, "safe_getpid").number, 39);
   EXPECT_EQ(verdict("red_zone_rsp"), SiteVerdict::RedZone);
   EXPECT_EQ(verdict("red_zone_rbp"), SiteVerdict::RedZone);
+  EXPECT_EQ(verdict("red_zone_pointer"), SiteVerdict::RedZone);
+  EXPECT_EQ(verdict("framed"), SiteVerdict::Rewrite);
+  EXPECT_EQ(verdict("fast_and_slow"), SiteVerdict::Rewrite);
   EXPECT_EQ(verdict("immediate_pair"), SiteVerdict::NotAnInstruction);
   EXPECT_EQ(verdict("sigreturn_site"), SiteVerdict::UnsafeNumber);
   EXPECT_EQ(verdict("copied_number"), SiteVerdict::Rewrite);
@@ -60,9 +63,9 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("relocated_site"), SiteVerdict::Rewrite);
   // The orphan after text_slot: no FDE, no symbol.
   EXPECT_EQ(report.count(SiteVerdict::NoFunction), 1u);
-  EXPECT_EQ(report.sites.size(), 13u) << report.summary();
+  EXPECT_EQ(report.sites.size(), 16u) << report.summary();
   EXPECT_EQ(report.summary(),
-            "rewrite 3, no-function 1, misdecode 2, not-an-instruction 1, red-zone 2, shared-frame 1, "
+            "rewrite 5, no-function 1, misdecode 2, not-an-instruction 1, red-zone 3, shared-frame 1, "
             "unknown-number 2, unsafe-number 1");
 }
 
@@ -73,7 +76,7 @@ TEST(SyscallSites, RewriteChangesExactlyTheSafeSitesToCallRax) {
   std::set<uint64_t> rewritten;
   for (const auto& site : result.report.sites)
     if (site.verdict == SiteVerdict::Rewrite) rewritten.insert(site.file_offset);
-  ASSERT_EQ(rewritten.size(), 3u);
+  ASSERT_EQ(rewritten.size(), 5u);
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (rewritten.contains(i)) {
       EXPECT_EQ(bytes.substr(i, 2), "\x0f\x05");

@@ -48,6 +48,60 @@ red_zone_rbp:
 	.cfi_endproc
 	.size	red_zone_rbp, .-red_zone_rbp
 
+/* A frame pointer over a frame RSP was moved below: its slots are above the call's. */
+	.globl	framed
+	.type	framed, @function
+framed:
+	.cfi_startproc
+	push	%rbp
+	.cfi_def_cfa_offset 16
+	mov	%rsp, %rbp
+	sub	$32, %rsp
+	mov	%rdi, -16(%rbp)
+	mov	$39, %eax
+	syscall
+	mov	-16(%rbp), %rdi
+	leave
+	.cfi_def_cfa 7, 8
+	ret
+	.cfi_endproc
+	.size	framed, .-framed
+
+/* A pointer into the red zone, made by lea and used through another register. */
+	.globl	red_zone_pointer
+	.type	red_zone_pointer, @function
+red_zone_pointer:
+	.cfi_startproc
+	lea	-16(%rsp), %rdx
+	mov	%rdi, (%rdx)
+	mov	$39, %eax
+	syscall
+	mov	(%rdx), %rdi
+	ret
+	.cfi_endproc
+	.size	red_zone_pointer, .-red_zone_pointer
+
+/* A fast path without a frame, and a slow path with a deeper one that never meets the syscall. */
+	.globl	fast_and_slow
+	.type	fast_and_slow, @function
+fast_and_slow:
+	.cfi_startproc
+	test	%rdi, %rdi
+	jne	1f
+	mov	$39, %eax
+	syscall
+	ret
+1:	sub	$24, %rsp
+	.cfi_def_cfa_offset 32
+	mov	%rdi, 8(%rsp)
+	call	safe_getpid
+	mov	8(%rsp), %rax
+	add	$24, %rsp
+	.cfi_def_cfa_offset 8
+	ret
+	.cfi_endproc
+	.size	fast_and_slow, .-fast_and_slow
+
 /* 0f 05 inside an immediate: b8 00 0f 05 12 is one `mov`. */
 	.globl	immediate_pair
 	.type	immediate_pair, @function
