@@ -196,9 +196,15 @@ class SiteJudge {
   // middle, sharing its stack frame (a .cold part entered from its hot part,
   // code shared between functions). That needs every function decoded once.
   void collect_entries() {
-    std::vector<CodeRange> all = fdes_.empty() ? symbols_ : fdes_;
+    // Every function once: the FDEs (else the symbols), and the candidates,
+    // some of which may be bounded by a symbol in a file that has FDEs.
+    std::set<CodeRange> all(fdes_.empty() ? symbols_.begin() : fdes_.begin(),
+                            fdes_.empty() ? symbols_.end() : fdes_.end());
     std::vector<CodeRange> candidate_ranges;
-    for (const auto& [range, f] : functions_) candidate_ranges.push_back(range);
+    for (const auto& [range, f] : functions_) {
+      candidate_ranges.push_back(range);
+      all.insert(range);
+    }
     for (const auto& range : all) {
       auto code = code_bytes(segments_, bytes_, range);
       if (!code) continue;

@@ -61,12 +61,14 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("off_grid"), SiteVerdict::Misdecode);
   EXPECT_EQ(verdict("cold_part"), SiteVerdict::SharedFrame);
   EXPECT_EQ(verdict("relocated_site"), SiteVerdict::Rewrite);
+  EXPECT_EQ(verdict("symbol_only_safe"), SiteVerdict::Rewrite);
+  EXPECT_EQ(verdict("symbol_only_joined"), SiteVerdict::UnknownNumber);
   // The orphan after text_slot: no FDE, no symbol.
   EXPECT_EQ(report.count(SiteVerdict::NoFunction), 1u);
-  EXPECT_EQ(report.sites.size(), 16u) << report.summary();
+  EXPECT_EQ(report.sites.size(), 18u) << report.summary();
   EXPECT_EQ(report.summary(),
-            "rewrite 5, no-function 1, misdecode 2, not-an-instruction 1, red-zone 3, shared-frame 1, "
-            "unknown-number 2, unsafe-number 1");
+            "rewrite 6, no-function 1, misdecode 2, not-an-instruction 1, red-zone 3, shared-frame 1, "
+            "unknown-number 3, unsafe-number 1");
 }
 
 TEST(SyscallSites, RewriteChangesExactlyTheSafeSitesToCallRax) {
@@ -76,7 +78,7 @@ TEST(SyscallSites, RewriteChangesExactlyTheSafeSitesToCallRax) {
   std::set<uint64_t> rewritten;
   for (const auto& site : result.report.sites)
     if (site.verdict == SiteVerdict::Rewrite) rewritten.insert(site.file_offset);
-  ASSERT_EQ(rewritten.size(), 5u);
+  ASSERT_EQ(rewritten.size(), 6u);
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (rewritten.contains(i)) {
       EXPECT_EQ(bytes.substr(i, 2), "\x0f\x05");

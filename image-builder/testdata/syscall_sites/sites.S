@@ -225,6 +225,27 @@ relocated_site:
 text_slot:
 	.quad	somewhere_else
 
+/* No unwind info, but a function symbol with a size bounds it. */
+	.globl	symbol_only_safe
+	.type	symbol_only_safe, @function
+symbol_only_safe:
+	mov	$39, %eax
+	syscall
+	ret
+	.size	symbol_only_safe, .-symbol_only_safe
+
+/* The same with two paths into the syscall: the jump is seen though no FDE holds it. */
+	.globl	symbol_only_joined
+	.type	symbol_only_joined, @function
+symbol_only_joined:
+	mov	$39, %eax
+	test	%rdi, %rdi
+	je	1f
+	mov	$110, %eax
+1:	syscall
+	ret
+	.size	symbol_only_joined, .-symbol_only_joined
+
 /* No unwind info and no symbol: no known bounds. */
 .Lorphan:
 	mov	$39, %eax
