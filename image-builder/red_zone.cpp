@@ -189,6 +189,10 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
       }
     }
   }
+  pred_.resize(insns.size());
+  for (size_t i = 0; i < insns.size(); ++i)
+    for (size_t s : succ_[i]) pred_[s].push_back(i);
+  work_left_ = kWorkBudget;
   // Code the entry does not reach without an indirect jump is dead here
   // (alignment padding after a jump); code entered from other functions is
   // syscall_sites' "shared frame" business.
@@ -246,9 +250,12 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
   below_rsp_ = fallback_at_;
 }
 
-std::optional<uint64_t> StackUse::call_conflict(size_t index) const {
+std::optional<uint64_t> StackUse::call_conflict(size_t index) {
   if (!precise_) return fallback_at_;
   if (index >= rsp_high_.size() || !rsp_high_[index]) return address_.at(index);
+  const uint64_t cost = 2 * (address_.size() + succ_.size());
+  if (cost > work_left_) return address_[index];
+  work_left_ -= cost;
   // Data live at the call was stored on a path to it and is read on a path
   // from it: only instructions on such paths matter (a slow path that
   // never meets the call may use a deeper frame).
@@ -267,9 +274,6 @@ std::optional<uint64_t> StackUse::call_conflict(size_t index) const {
 
 std::vector<bool> StackUse::on_paths_through(size_t index) const {
   const size_t n = succ_.size();
-  std::vector<std::vector<size_t>> pred(n);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t s : succ_[i]) pred[s].push_back(i);
   auto walk = [&](const std::vector<std::vector<size_t>>& edges) {
     std::vector<bool> seen(n, false);
     std::vector<size_t> stack{index};
@@ -283,7 +287,7 @@ std::vector<bool> StackUse::on_paths_through(size_t index) const {
     return seen;
   };
   auto out = walk(succ_);
-  const auto before = walk(pred);
+  const auto before = walk(pred_);
   for (size_t i = 0; i < n; ++i) out[i] = out[i] || before[i];
   return out;
 }

@@ -34,9 +34,9 @@ class StackUse {
   StackUse(const std::vector<x86::Insn>& insns, const std::vector<uint64_t>& noreturn);
 
   // The first instruction that stops a call at `index` from being safe (the
-  // access below RSP, or the call itself when RSP is unknown there);
-  // nullopt when the call is safe.
-  std::optional<uint64_t> call_conflict(size_t index) const;
+  // access below RSP, or the call itself when RSP is unknown there or the
+  // function has used up its work budget); nullopt when the call is safe.
+  std::optional<uint64_t> call_conflict(size_t index);
 
   // Whether the function may keep live data below RSP anywhere: what a
   // function that jumps into another one hands over with its frame.
@@ -48,9 +48,15 @@ class StackUse {
   // Instructions on some path into or out of `index` (itself included).
   std::vector<bool> on_paths_through(size_t index) const;
 
+  // Each call_conflict walks the graph twice; a hostile function made of
+  // nothing but system calls would make that quadratic. Real functions use
+  // a tiny part of this; past it, calls count as unsafe.
+  static constexpr uint64_t kWorkBudget = uint64_t(1) << 26;
+
   std::vector<uint64_t> address_;                 // of each instruction
   bool precise_ = false;
-  std::vector<std::vector<size_t>> succ_;         // control flow graph (precise mode)
+  std::vector<std::vector<size_t>> succ_, pred_;  // control flow graph (precise mode)
+  uint64_t work_left_ = 0;                        // graph walks one function may still do
   std::vector<std::optional<int64_t>> rsp_high_;  // the highest RSP offset from entry at each instruction
   std::vector<std::optional<int64_t>> lowest_;    // the lowest stack offset each instruction touches
   std::vector<bool> unbounded_;                   // a negative displacement from a stack address of unknown offset

@@ -143,6 +143,18 @@ class SiteJudge {
     fdes_ = eh_frame_ranges(file_, bytes_);
     symbols_ = symbol_ranges(file_);
     relocations_ = relocated_addresses(file_, bytes_);
+    // Every function is decoded once: ranges that cover the code many times
+    // over (nested or overlapping FDEs and symbols, which real files do
+    // not have) would make that work unbounded.
+    uint64_t code = 0;
+    for (const auto& seg : segments_) code += seg.size;
+    for (const auto* list : {&fdes_, &symbols_}) {
+      uint64_t covered = 0;
+      for (const auto& r : *list) covered += std::min<uint64_t>(r.end - r.begin, code);
+      if (covered > 4 * code + (1u << 20))
+        throw Error(name + ": its function bounds cover the code " + std::to_string(covered / (code ? code : 1)) +
+                    " times over");
+    }
   }
 
   SiteReport judge() {
@@ -200,11 +212,22 @@ class SiteJudge {
     // some of which may be bounded by a symbol in a file that has FDEs.
     std::set<CodeRange> all(fdes_.empty() ? symbols_.begin() : fdes_.begin(),
                             fdes_.empty() ? symbols_.end() : fdes_.end());
-    std::vector<CodeRange> candidate_ranges;
+    std::vector<CodeRange> candidate_ranges;  // sorted, as functions_ is
+    uint64_t longest = 0;
     for (const auto& [range, f] : functions_) {
       candidate_ranges.push_back(range);
+      longest = std::max(longest, range.end - range.begin);
       all.insert(range);
     }
+    // The candidates holding `address`: those starting at most `longest` before it.
+    auto holding = [&](uint64_t address, auto&& each) {
+      auto it = std::upper_bound(candidate_ranges.begin(), candidate_ranges.end(), CodeRange{address, UINT64_MAX});
+      while (it != candidate_ranges.begin()) {
+        --it;
+        if (address - it->begin >= longest) break;
+        if (it->contains(address, 1)) each(*it);
+      }
+    };
     for (const auto& range : all) {
       auto code = code_bytes(segments_, bytes_, range);
       if (!code) continue;
@@ -215,8 +238,7 @@ class SiteJudge {
       for (const auto& insn : f.insns) {
         const bool jump = insn.flow == x86::Flow::Jump || insn.flow == x86::Flow::CondJump;
         if (!jump && insn.flow != x86::Flow::Call) continue;
-        for (const auto& target : candidate_ranges) {
-          if (!target.contains(insn.target, 1)) continue;
+        holding(insn.target, [&](const CodeRange& target) {
           targets_.push_back(insn.target);
           // Code elsewhere that branches between our instructions disagrees with our grid.
           if (!functions_.at(target).insn_at(insn.target)) off_grid_.insert(target);
@@ -224,7 +246,7 @@ class SiteJudge {
           // same as the jump to a .cold part), may arrive with live data
           // below RSP; a call has already written below RSP itself.
           if (jump && !target.contains(insn.address, 1)) entered_from_[target].push_back(range);
-        }
+        });
       }
     }
     std::sort(noreturn_.begin(), noreturn_.end());
@@ -233,7 +255,7 @@ class SiteJudge {
   }
 
   // How a decoded function uses its stack (after collect_entries: it needs noreturn_).
-  const StackUse& stack(const SiteFunction& f) {
+  StackUse& stack(const SiteFunction& f) {
     auto it = stacks_.find(f.range);
     if (it == stacks_.end()) it = stacks_.emplace(f.range, StackUse(f.insns, noreturn_)).first;
     return it->second;
