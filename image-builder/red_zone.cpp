@@ -149,7 +149,8 @@ bool successors(const std::vector<Insn>& insns, const std::vector<uint64_t>& nor
 
 }  // namespace
 
-StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& noreturn) {
+StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& noreturn,
+                   const std::vector<uint64_t>& foreign_entries) {
   for (const auto& insn : insns) address_.push_back(insn.address);
   if (insns.empty()) return;
 
@@ -167,6 +168,17 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
     entry[x86::RSP] = Value::stack(0);
     in[0] = entry;
     std::deque<size_t> work{0};
+    // Where other functions jump in, RSP relates to nothing we know.
+    State foreign{};
+    foreign[x86::RSP] = Value::somewhere();
+    for (uint64_t address : foreign_entries) {
+      auto it = std::lower_bound(address_.begin(), address_.end(), address);
+      if (it == address_.end() || *it != address || it == address_.begin()) continue;
+      const auto i = size_t(it - address_.begin());
+      if (in[i]) continue;
+      in[i] = foreign;
+      work.push_back(i);
+    }
     while (!work.empty()) {
       const size_t i = work.front();
       work.pop_front();

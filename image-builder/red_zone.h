@@ -31,7 +31,10 @@ class StackUse {
   // `insns`: the function's instructions in address order, decoded from its
   // first byte to its last (no gaps). `noreturn`: sorted addresses of
   // functions that never return, after calls to which no path continues.
-  StackUse(const std::vector<x86::Insn>& insns, const std::vector<uint64_t>& noreturn);
+  // `foreign_entries`: places inside the function other functions jump to
+  // (a .cold part's way back); paths from there start with RSP unknown.
+  StackUse(const std::vector<x86::Insn>& insns, const std::vector<uint64_t>& noreturn,
+           const std::vector<uint64_t>& foreign_entries = {});
 
   // The first instruction that stops a call at `index` from being safe (the
   // access below RSP, or the call itself when RSP is unknown there or the

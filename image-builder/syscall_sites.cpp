@@ -245,7 +245,10 @@ class SiteJudge {
           // A jump from elsewhere, even to the start (a tail call looks the
           // same as the jump to a .cold part), may arrive with live data
           // below RSP; a call has already written below RSP itself.
-          if (jump && !target.contains(insn.address, 1)) entered_from_[target].push_back(range);
+          if (jump && !target.contains(insn.address, 1)) {
+            entered_from_[target].push_back(range);
+            if (insn.target != target.begin) foreign_entries_[target].push_back(insn.target);
+          }
         });
       }
     }
@@ -257,7 +260,11 @@ class SiteJudge {
   // How a decoded function uses its stack (after collect_entries: it needs noreturn_).
   StackUse& stack(const SiteFunction& f) {
     auto it = stacks_.find(f.range);
-    if (it == stacks_.end()) it = stacks_.emplace(f.range, StackUse(f.insns, noreturn_)).first;
+    if (it == stacks_.end()) {
+      auto foreign = foreign_entries_[f.range];
+      std::sort(foreign.begin(), foreign.end());
+      it = stacks_.emplace(f.range, StackUse(f.insns, noreturn_, foreign)).first;
+    }
     return it->second;
   }
 
@@ -290,6 +297,7 @@ class SiteJudge {
   std::map<CodeRange, SiteFunction> functions_;
   std::vector<uint64_t> targets_;
   std::map<CodeRange, std::vector<CodeRange>> entered_from_;
+  std::map<CodeRange, std::vector<uint64_t>> foreign_entries_;  // jump targets inside, from other functions
   std::set<CodeRange> off_grid_;
   std::vector<uint64_t> noreturn_;  // sorted starts of functions that never return
   std::map<CodeRange, StackUse> stacks_;

@@ -60,14 +60,15 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("bad_bytes"), SiteVerdict::Misdecode);
   EXPECT_EQ(verdict("off_grid"), SiteVerdict::Misdecode);
   EXPECT_EQ(verdict("cold_part"), SiteVerdict::SharedFrame);
+  EXPECT_EQ(verdict("entered_site"), SiteVerdict::RedZone);
   EXPECT_EQ(verdict("relocated_site"), SiteVerdict::Rewrite);
   EXPECT_EQ(verdict("symbol_only_safe"), SiteVerdict::Rewrite);
   EXPECT_EQ(verdict("symbol_only_joined"), SiteVerdict::UnknownNumber);
   // The orphan after text_slot: no FDE, no symbol.
   EXPECT_EQ(report.count(SiteVerdict::NoFunction), 1u);
-  EXPECT_EQ(report.sites.size(), 18u) << report.summary();
+  EXPECT_EQ(report.sites.size(), 19u) << report.summary();
   EXPECT_EQ(report.summary(),
-            "rewrite 6, no-function 1, misdecode 2, not-an-instruction 1, red-zone 3, shared-frame 1, "
+            "rewrite 6, no-function 1, misdecode 2, not-an-instruction 1, red-zone 4, shared-frame 1, "
             "unknown-number 3, unsafe-number 1");
 }
 

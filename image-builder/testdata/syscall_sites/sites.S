@@ -209,6 +209,31 @@ cold_part:
 	.cfi_endproc
 	.size	cold_part, .-cold_part
 
+/*
+ * A site another function jumps to the middle of (as a .cold part jumps
+ * back into its hot part): what RSP and the registers hold on that path is
+ * unknown here, so the site cannot be bounded.
+ */
+	.globl	entered_site
+	.type	entered_site, @function
+entered_site:
+	.cfi_startproc
+	mov	$39, %eax
+.Lentered_middle:
+	syscall
+	ret
+	.cfi_endproc
+	.size	entered_site, .-entered_site
+
+	.globl	jumps_in
+	.type	jumps_in, @function
+jumps_in:
+	.cfi_startproc
+	mov	$39, %eax
+	jmp	.Lentered_middle
+	.cfi_endproc
+	.size	jumps_in, .-jumps_in
+
 /* A safe site whose bytes the test points a relocation at. */
 	.globl	relocated_site
 	.type	relocated_site, @function
