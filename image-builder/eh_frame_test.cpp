@@ -27,7 +27,8 @@ TEST(EhFrame, EveryFunctionWithUnwindInfoHasItsExactRange) {
 
 TEST(EhFrame, ALengthPastTheSectionIsAnError) {
   auto bytes = read_file(TAILOR_SITES_FIXTURE);
-  const auto* section = elf::ElfFile::parse(bytes, "sites.so").section(".eh_frame");
+  const auto original = elf::ElfFile::parse(bytes, "sites.so");
+  const auto* section = original.section(".eh_frame");
   ASSERT_TRUE(section);
   const uint32_t huge = 0xfffffff0;
   std::memcpy(bytes.data() + section->offset, &huge, 4);

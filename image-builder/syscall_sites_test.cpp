@@ -128,7 +128,8 @@ TEST(SyscallSites, ARelocationOverTheSiteKeepsItsSyscall) {
   auto bytes = fixture();
   const auto slot = symbol(bytes, "text_slot").value;
   const auto site = site_in(find_syscall_sites(bytes, "sites.so"), bytes, "relocated_site");
-  const auto* rela = elf::ElfFile::parse(bytes, "sites.so").section(".rela.dyn");
+  const auto original = elf::ElfFile::parse(bytes, "sites.so");
+  const auto* rela = original.section(".rela.dyn");
   ASSERT_TRUE(rela);
   bool patched = false;
   for (uint64_t off = rela->offset; off + sizeof(Elf64_Rela) <= rela->offset + rela->size; off += sizeof(Elf64_Rela)) {
