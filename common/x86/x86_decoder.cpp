@@ -160,6 +160,7 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
           out.effect = Effect::Copy;
           out.dst = dst.reg;
           out.src = src.reg;
+          out.src_bytes = uint8_t(src.width);
         }
       }
     }
@@ -171,11 +172,13 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
       out.effect = Effect::Copy;
       out.dst = dst.reg;
       out.src = src.reg;
+      out.src_bytes = uint8_t(src.width);
     }
   } else if (ci->id == X86_INS_CDQE) {
     out.effect = Effect::Copy;
     out.dst = RAX;
     out.src = RAX;
+    out.src_bytes = 4;
   } else if ((ci->id == X86_INS_XOR || ci->id == X86_INS_SUB) && x.op_count == 2 &&
              x.operands[0].type == X86_OP_REG && x.operands[1].type == X86_OP_REG &&
              x.operands[0].reg == x.operands[1].reg) {

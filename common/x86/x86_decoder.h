@@ -69,6 +69,7 @@ struct Insn {
   Reg add_reg = kNoReg;    // a 64-bit add/sub of an immediate: add_reg += add_imm
   int64_t add_imm = 0;
   int8_t push_bytes = 0;   // push*: bytes pushed (RSP -= push_bytes); pop*: minus the bytes popped
+  uint8_t src_bytes = 0;   // Copy: how many bytes of src are read (movzx/movsx/movsxd/cdqe read fewer than they write)
 };
 
 // A Capstone handle configured for x86-64 with details; one per analysis

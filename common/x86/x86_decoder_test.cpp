@@ -36,10 +36,16 @@ TEST(X86Decoder, RegisterCopyAndWidening) {
   EXPECT_EQ(mov.effect, Effect::Copy);
   EXPECT_EQ(mov.dst, RAX);
   EXPECT_EQ(mov.src, RDI);
+  EXPECT_EQ(mov.src_bytes, 8);
   auto movsxd = decode("\x48\x63\xff");  // movsxd rdi, edi
   EXPECT_EQ(movsxd.effect, Effect::Copy);
   EXPECT_EQ(movsxd.dst, RDI);
   EXPECT_EQ(movsxd.src, RDI);
+  EXPECT_EQ(movsxd.src_bytes, 4);
+  auto movzx = decode("\x0f\xb6\xc2");  // movzx eax, dl
+  EXPECT_EQ(movzx.effect, Effect::Copy);
+  EXPECT_EQ(movzx.src, RDX);
+  EXPECT_EQ(movzx.src_bytes, 1);
 }
 
 TEST(X86Decoder, PushImmediateThenPop) {
