@@ -99,9 +99,15 @@ class Cursor {
   uint64_t end_;
 };
 
-// What an FDE needs from its CIE: how its pc_begin is encoded. nullopt when
-// the CIE uses something this reader does not model.
-std::optional<uint8_t> fde_encoding(Cursor& c) {
+// What an FDE needs from its CIE: how its pc_begin is encoded (nullopt when
+// the CIE uses something this reader does not model), and whether it
+// describes a signal frame.
+struct Cie {
+  std::optional<uint8_t> encoding;
+  bool signal_frame = false;
+};
+
+std::optional<uint8_t> fde_encoding(Cursor& c, bool& signal_frame) {
   const auto version = c.read<uint8_t>();
   if (version != 1 && version != 3 && version != 4) return std::nullopt;
   const auto augmentation = c.cstring();
@@ -126,7 +132,9 @@ std::optional<uint8_t> fde_encoding(Cursor& c) {
     } else if (ch == 'P') {
       const auto personality = c.read<uint8_t>();
       if (personality != kPeOmit && !c.raw(personality)) return std::nullopt;
-    } else if (ch != 'S' && ch != 'B' && ch != 'G') {
+    } else if (ch == 'S') {
+      signal_frame = true;
+    } else if (ch != 'B' && ch != 'G') {
       break;  // unknown, but 'z' tells where the data ends
     }
   }
@@ -136,12 +144,12 @@ std::optional<uint8_t> fde_encoding(Cursor& c) {
 
 }  // namespace
 
-std::vector<CodeRange> eh_frame_ranges(const elf::ElfFile& file, std::string_view bytes) {
-  std::vector<CodeRange> out;
+EhFrameRanges eh_frame_ranges(const elf::ElfFile& file, std::string_view bytes) {
+  EhFrameRanges out;
   const auto* section = file.section(".eh_frame");
   if (!section || section->type == SHT_NOBITS) return out;
   const elf::ByteView view = elf::ByteView(bytes, file.name()).sub(section->offset, section->size, ".eh_frame");
-  std::map<uint64_t, std::optional<uint8_t>> cies;  // entry offset -> its FDE encoding
+  std::map<uint64_t, Cie> cies;  // by entry offset
 
   uint64_t offset = 0;
   while (view.size() - offset >= 4) {
@@ -155,13 +163,15 @@ std::vector<CodeRange> eh_frame_ranges(const elf::ElfFile& file, std::string_vie
     Cursor c(view, start, end);
     const auto id = c.read<uint32_t>();
     if (id == 0) {
-      cies[offset] = fde_encoding(c);
+      Cie cie;
+      cie.encoding = fde_encoding(c, cie.signal_frame);
+      cies[offset] = cie;
     } else {
       // The id is the distance back from itself to the CIE.
       if (id > start) c.fail("a CIE pointer before the section");
       auto cie = cies.find(start - id);
       if (cie == cies.end()) c.fail("a CIE pointer to no CIE");
-      const auto encoding = cie->second;
+      const auto encoding = cie->second.encoding;
       if (encoding && !(*encoding & kPeIndirect)) {
         const auto apply = *encoding & kPeApplyMask;
         const uint64_t field_address = section->addr + c.pos();
@@ -169,14 +179,19 @@ std::vector<CodeRange> eh_frame_ranges(const elf::ElfFile& file, std::string_vie
         const auto range = c.raw(*encoding & kPeFormatMask);
         if (begin && range && (apply == kPeAbsolute || apply == kPePcRelative)) {
           const uint64_t pc = apply == kPePcRelative ? field_address + *begin : *begin;
-          if (*range && pc + *range > pc) out.push_back({pc, pc + *range});
+          if (*range && pc + *range > pc) {
+            out.all.push_back({pc, pc + *range});
+            if (cie->second.signal_frame) out.signal_frames.push_back({pc, pc + *range});
+          }
         }
       }
     }
     offset = end;
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  for (auto* list : {&out.all, &out.signal_frames}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
   return out;
 }
 

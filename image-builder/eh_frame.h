@@ -22,12 +22,19 @@ struct CodeRange {
   auto operator<=>(const CodeRange&) const = default;
 };
 
+struct EhFrameRanges {
+  std::vector<CodeRange> all;  // every FDE's code range, sorted, without duplicates
+  // Those whose CIE has the 'S' augmentation: signal return trampolines
+  // (glibc's __restore_rt), whose FDE starts a byte before their code.
+  std::vector<CodeRange> signal_frames;
+};
+
 // The code ranges of all FDEs in `file`'s .eh_frame section (none when it has
-// no such section), sorted and without duplicates. `bytes` is the file image
-// `file` was parsed from. Structural damage (an entry running past the
-// section, a pointer to a CIE that is not there) throws tailor::Error naming
-// the file; an FDE whose CIE uses an encoding this reader does not model is
-// skipped, so its code is simply treated as having no known bounds.
-std::vector<CodeRange> eh_frame_ranges(const elf::ElfFile& file, std::string_view bytes);
+// no such section). `bytes` is the file image `file` was parsed from.
+// Structural damage (an entry running past the section, a pointer to a CIE
+// that is not there) throws tailor::Error naming the file; an FDE whose CIE
+// uses an encoding this reader does not model is skipped, so its code is
+// simply treated as having no known bounds.
+EhFrameRanges eh_frame_ranges(const elf::ElfFile& file, std::string_view bytes);
 
 }  // namespace tailor

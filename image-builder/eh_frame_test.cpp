@@ -16,13 +16,21 @@ namespace {
 TEST(EhFrame, EveryFunctionWithUnwindInfoHasItsExactRange) {
   const auto bytes = read_file(TAILOR_SITES_FIXTURE);
   const auto file = elf::ElfFile::parse(bytes, "sites.so");
-  const auto ranges = eh_frame_ranges(file, bytes);
-  EXPECT_EQ(ranges.size(), 19u);  // the 18 functions with .cfi_startproc in sites.S, and the linker's .plt
+  const auto ranges = eh_frame_ranges(file, bytes).all;
+  EXPECT_EQ(ranges.size(), 20u);  // the 19 functions with .cfi_startproc in sites.S, and the linker's .plt
   for (const char* name : {"safe_getpid", "red_zone_rbp", "cold_part", "relocated_site"}) {
     const auto sym = *file.find_exports(name).front();
     const CodeRange expected{sym.value, sym.value + sym.size};
     EXPECT_TRUE(std::binary_search(ranges.begin(), ranges.end(), expected)) << name;
   }
+}
+
+TEST(EhFrame, SignalFramesAreNamed) {
+  const auto bytes = read_file(TAILOR_SITES_FIXTURE);
+  const auto file = elf::ElfFile::parse(bytes, "sites.so");
+  const auto sym = *file.find_exports("signal_trampoline").front();
+  const std::vector<CodeRange> expected{{sym.value, sym.value + sym.size}};
+  EXPECT_EQ(eh_frame_ranges(file, bytes).signal_frames, expected);
 }
 
 TEST(EhFrame, ALengthPastTheSectionIsAnError) {
@@ -44,7 +52,7 @@ TEST(EhFrame, NoSectionNoRanges) {
   ASSERT_NE(at, std::string::npos);
   bytes[at + 1] = 'x';
   const auto file = elf::ElfFile::parse(bytes, "sites.so");
-  EXPECT_TRUE(eh_frame_ranges(file, bytes).empty());
+  EXPECT_TRUE(eh_frame_ranges(file, bytes).all.empty());
 }
 
 }  // namespace

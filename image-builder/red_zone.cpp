@@ -113,44 +113,9 @@ State transfer(const Insn& insn, const State& in) {
   return out;
 }
 
-// The instructions control may reach next, by index; false when some
-// successor is unknown (an indirect jump).
-bool successors(const std::vector<Insn>& insns, const std::vector<uint64_t>& noreturn, size_t i,
-                std::vector<size_t>& out) {
-  out.clear();
-  const Insn& insn = insns[i];
-  auto to = [&](uint64_t target) {
-    auto it = std::lower_bound(insns.begin(), insns.end(), target,
-                               [](const Insn& x, uint64_t a) { return x.address < a; });
-    if (it != insns.end() && it->address == target) out.push_back(size_t(it - insns.begin()));
-    // A target outside the function is a tail call: nothing to follow here.
-  };
-  switch (insn.flow) {
-    case Flow::Return:
-    case Flow::Stop:
-      return true;
-    case Flow::IndirectJump:
-      return false;
-    case Flow::Jump:
-      to(insn.target);
-      return true;
-    case Flow::CondJump:
-      to(insn.target);
-      break;
-    case Flow::Call:
-      if (std::binary_search(noreturn.begin(), noreturn.end(), insn.target)) return true;
-      break;
-    default:
-      break;
-  }
-  if (i + 1 < insns.size()) out.push_back(i + 1);
-  return true;
-}
-
 }  // namespace
 
-StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& noreturn,
-                   const std::vector<uint64_t>& foreign_entries) {
+StackUse::StackUse(const std::vector<Insn>& insns, const CodeGraph& graph) : succ_(graph.succ), pred_(graph.pred) {
   for (const auto& insn : insns) address_.push_back(insn.address);
   if (insns.empty()) return;
 
@@ -159,11 +124,7 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
   constexpr int kUpdatesBeforeWidening = 16;
   std::vector<std::optional<State>> in(insns.size());
   std::vector<int> updates(insns.size(), 0);
-  succ_.resize(insns.size());
-  bool complete = true;
-  for (size_t i = 0; i < insns.size(); ++i)
-    if (!successors(insns, noreturn, i, succ_[i])) complete = false;
-  if (complete) {
+  if (graph.complete) {
     State entry{};
     entry[x86::RSP] = Value::stack(0);
     in[0] = entry;
@@ -171,11 +132,7 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
     // Where other functions jump in, RSP relates to nothing we know.
     State foreign{};
     foreign[x86::RSP] = Value::somewhere();
-    for (uint64_t address : foreign_entries) {
-      auto it = std::lower_bound(address_.begin(), address_.end(), address);
-      if (it == address_.end() || *it != address || it == address_.begin()) continue;
-      const auto i = size_t(it - address_.begin());
-      if (in[i]) continue;
+    for (size_t i : graph.foreign) {
       in[i] = foreign;
       work.push_back(i);
     }
@@ -201,14 +158,10 @@ StackUse::StackUse(const std::vector<Insn>& insns, const std::vector<uint64_t>& 
       }
     }
   }
-  pred_.resize(insns.size());
-  for (size_t i = 0; i < insns.size(); ++i)
-    for (size_t s : succ_[i]) pred_[s].push_back(i);
   work_left_ = kWorkBudget;
   // Code the entry does not reach without an indirect jump is dead here
-  // (alignment padding after a jump); code entered from other functions is
-  // syscall_sites' "shared frame" business.
-  precise_ = complete;
+  // (alignment padding after a jump).
+  precise_ = graph.complete;
 
   if (precise_) {
     rsp_high_.resize(insns.size());

@@ -23,18 +23,17 @@
 #include <vector>
 
 #include "common/x86/x86_decoder.h"
+#include "image-builder/code_graph.h"
 
 namespace tailor {
 
 class StackUse {
  public:
   // `insns`: the function's instructions in address order, decoded from its
-  // first byte to its last (no gaps). `noreturn`: sorted addresses of
-  // functions that never return, after calls to which no path continues.
-  // `foreign_entries`: places inside the function other functions jump to
-  // (a .cold part's way back); paths from there start with RSP unknown.
-  StackUse(const std::vector<x86::Insn>& insns, const std::vector<uint64_t>& noreturn,
-           const std::vector<uint64_t>& foreign_entries = {});
+  // first byte to its last (no gaps); `graph`: their control flow. Paths
+  // from the graph's foreign entries (other functions jump into the middle)
+  // start with RSP unknown.
+  StackUse(const std::vector<x86::Insn>& insns, const CodeGraph& graph);
 
   // The first instruction that stops a call at `index` from being safe (the
   // access below RSP, or the call itself when RSP is unknown there or the

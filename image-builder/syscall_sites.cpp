@@ -11,7 +11,9 @@
 #include "common/elf/elf_file.h"
 #include "common/error.h"
 #include "image-builder/eh_frame.h"
+#include "image-builder/code_graph.h"
 #include "image-builder/red_zone.h"
+#include "image-builder/register_constants.h"
 #include "image-builder/site_function.h"
 
 namespace tailor {
@@ -140,7 +142,9 @@ class SiteJudge {
   SiteJudge(std::string_view bytes, const std::string& name)
       : bytes_(bytes), file_(elf::ElfFile::parse(std::string(bytes), name)) {
     segments_ = code_segments(file_, bytes_);
-    fdes_ = eh_frame_ranges(file_, bytes_);
+    auto eh_frame = eh_frame_ranges(file_, bytes_);
+    fdes_ = std::move(eh_frame.all);
+    signal_frames_ = std::set<CodeRange>(eh_frame.signal_frames.begin(), eh_frame.signal_frames.end());
     symbols_ = symbol_ranges(file_);
     relocations_ = relocated_addresses(file_, bytes_);
     // Every function is decoded once: ranges that cover the code many times
@@ -245,8 +249,8 @@ class SiteJudge {
           // A jump from elsewhere, even to the start (a tail call looks the
           // same as the jump to a .cold part), may arrive with live data
           // below RSP; a call has already written below RSP itself.
-          if (jump && !target.contains(insn.address, 1)) {
-            entered_from_[target].push_back(range);
+          if (!target.contains(insn.address, 1)) {
+            if (jump) entered_from_[target].push_back(range);
             if (insn.target != target.begin) foreign_entries_[target].push_back(insn.target);
           }
         });
@@ -257,30 +261,44 @@ class SiteJudge {
     targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
   }
 
-  // How a decoded function uses its stack (after collect_entries: it needs noreturn_).
-  StackUse& stack(const SiteFunction& f) {
-    auto it = stacks_.find(f.range);
-    if (it == stacks_.end()) {
+  // The data-flow facts of a decoded function (after collect_entries: they
+  // need noreturn_ and the foreign entries).
+  struct Flow {
+    CodeGraph graph;
+    StackUse stack;
+    RegisterConstants constants;
+    Flow(const SiteFunction& f, CodeGraph g) : graph(std::move(g)), stack(f.insns, graph), constants(f.insns, graph) {}
+  };
+  Flow& flow(const SiteFunction& f) {
+    auto it = flows_.find(f.range);
+    if (it == flows_.end()) {
       auto foreign = foreign_entries_[f.range];
       std::sort(foreign.begin(), foreign.end());
-      it = stacks_.emplace(f.range, StackUse(f.insns, noreturn_, foreign)).first;
+      it = flows_.try_emplace(f.range, f, build_code_graph(f.insns, noreturn_, foreign)).first;
     }
     return it->second;
   }
 
   SiteVerdict judge_in(const SiteFunction& f, uint64_t address, int64_t& number) {
+    // A signal return trampoline: rt_sigreturn, whatever the decoder makes
+    // of the byte before its code that its FDE starts at.
+    if (signal_frames_.contains(f.range)) return SiteVerdict::UnsafeNumber;
     if (!f.decoded || off_grid_.contains(f.range)) return SiteVerdict::Misdecode;
     const auto* insn = f.insn_at(address);
     if (!insn || insn->flow != x86::Flow::Syscall || insn->size != 2) return SiteVerdict::NotAnInstruction;
     if (relocated(relocations_, address)) return SiteVerdict::Relocation;
     const auto index = size_t(insn - f.insns.data());
-    if (stack(f).call_conflict(index)) return SiteVerdict::RedZone;
+    auto& facts = flow(f);
+    if (facts.stack.call_conflict(index)) return SiteVerdict::RedZone;
     if (auto from = entered_from_.find(f.range); from != entered_from_.end())
       for (const auto& other : from->second) {
         const auto& g = function(other);
-        if (!g.decoded || stack(g).below_rsp()) return SiteVerdict::SharedFrame;
+        if (!g.decoded || flow(g).stack.below_rsp()) return SiteVerdict::SharedFrame;
       }
-    const auto value = rax_constant_at(f, index, targets_);
+    // The number: by data flow where the graph is complete, else by the
+    // walk back along straight code (which needs no graph).
+    const auto value =
+        facts.graph.complete ? facts.constants.at(index, x86::RAX) : rax_constant_at(f, index, targets_);
     if (!value) return SiteVerdict::UnknownNumber;
     number = *value;
     if (*value < 0 || *value >= kTrampolineSyscallLimit || *value == kRtSigreturn || *value == kVfork)
@@ -293,6 +311,7 @@ class SiteJudge {
   x86::X86Decoder decoder_;
   std::vector<CodeSegment> segments_;
   std::vector<CodeRange> fdes_, symbols_;
+  std::set<CodeRange> signal_frames_;  // FDEs of signal return trampolines
   std::vector<uint64_t> relocations_;
   std::map<CodeRange, SiteFunction> functions_;
   std::vector<uint64_t> targets_;
@@ -300,7 +319,7 @@ class SiteJudge {
   std::map<CodeRange, std::vector<uint64_t>> foreign_entries_;  // jump targets inside, from other functions
   std::set<CodeRange> off_grid_;
   std::vector<uint64_t> noreturn_;  // sorted starts of functions that never return
-  std::map<CodeRange, StackUse> stacks_;
+  std::map<CodeRange, Flow> flows_;
 };
 
 }  // namespace

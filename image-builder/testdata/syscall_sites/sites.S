@@ -123,6 +123,21 @@ sigreturn_site:
 	.cfi_endproc
 	.size	sigreturn_site, .-sigreturn_site
 
+/*
+ * A signal return trampoline (its CIE says 'S', as glibc's __restore_rt's
+ * does): never rewritten, whatever number the decoder sees.
+ */
+	.globl	signal_trampoline
+	.type	signal_trampoline, @function
+signal_trampoline:
+	.cfi_startproc
+	.cfi_signal_frame
+	mov	$39, %eax
+	syscall
+	ret
+	.cfi_endproc
+	.size	signal_trampoline, .-signal_trampoline
+
 /* The number reaches RAX through a copy (glibc does this): still known. */
 	.globl	copied_number
 	.type	copied_number, @function
