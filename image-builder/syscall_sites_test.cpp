@@ -224,6 +224,7 @@ TEST(SyscallSites, RewrittenLibcRunsAProgramOnAnEmulatedTrampolinePage) {
   const auto at = result.output.find("page0: calls ");
   ASSERT_NE(at, std::string::npos) << result.output;
   EXPECT_GT(std::stoul(result.output.substr(at + 13)), 10u) << result.output;
+  EXPECT_NE(result.output.find(" forbidden 0\n"), std::string::npos) << result.output;  // no rt_sigreturn, no vfork
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 /*
  * A glibc program that runs the system calls whose paths matter to the
  * syscall site rewriter: file I/O, threads (clone3/clone with a new stack,
- * futex), fork and wait, a signal handler (its rt_sigreturn must stay a raw
+ * futex), fork, vfork and wait, a signal handler (its rt_sigreturn must stay a raw
  * syscall), nanosleep. syscall_sites_test runs it on a rewritten libc and
  * expects "exercise: ok" and exit status 0.
  */
@@ -58,6 +58,15 @@ int main(void)
 	int status = 0;
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 7)
 		return fail("waitpid");
+
+	/* vfork shares the stack: its site must not have been rewritten. */
+	child = vfork();
+	if (child < 0)
+		return fail("vfork");
+	if (child == 0)
+		_exit(3);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 3)
+		return fail("waitpid after vfork");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

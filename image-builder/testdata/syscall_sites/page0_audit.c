@@ -6,7 +6,8 @@
  * rewritten site then behaves as on a KML kernel: the call pushes its return
  * address below RSP, the system call runs with the SYSCALL convention (RCX
  * and R11 clobbered), and `ret` goes back behind the site. The stub counts
- * its calls; the count is printed to stderr when the process exits.
+ * its calls (and those that should never come this way); the counts are
+ * printed to stderr when the process exits.
  *
  * No C library (-nostdlib): this module must not run rewritten code itself.
  * Mapping page 0 needs CAP_SYS_RAWIO (or vm.mmap_min_addr = 0); without it
@@ -28,14 +29,23 @@ static long raw_syscall(long n, long a, long b, long c, long d, long e, long f) 
 	return ret;
 }
 
-__attribute__((visibility("hidden"))) u64 page0_calls;
+/*
+ * page0_forbidden counts calls that must never come through page 0:
+ * rt_sigreturn (15) and vfork (58), which the rewriter leaves alone.
+ */
+__attribute__((visibility("hidden"))) u64 page0_calls, page0_forbidden;
 extern char page0_stub[] __attribute__((visibility("hidden")));
 __asm__(".text\n"
 	".globl page0_stub\n"
 	".hidden page0_stub\n"
 	"page0_stub:\n"
 	"	lock incq page0_calls(%rip)\n"
-	"	syscall\n"
+	"	cmp $15, %rax\n"
+	"	je 1f\n"
+	"	cmp $58, %rax\n"
+	"	jne 2f\n"
+	"1:	lock incq page0_forbidden(%rip)\n"
+	"2:	syscall\n"
 	"	ret\n");
 
 static void say(const char *s)
@@ -84,5 +94,7 @@ __attribute__((destructor)) static void page0_report(void)
 {
 	say("page0: calls ");
 	say_number(page0_calls);
+	say(" forbidden ");
+	say_number(page0_forbidden);
 	say("\n");
 }
