@@ -31,9 +31,11 @@ struct SiteFunction {
 SiteFunction decode_function(x86::X86Decoder& decoder, CodeRange range, std::string_view code);
 
 // The constant in RAX when the instruction at `index` runs, found by walking
-// back along straight-line code (through register copies); nullopt when a call, another system call, an
-// unknown write, a jump into the walked code (a `branch_targets` member) or
-// the function's start intervenes. `branch_targets` must be sorted.
+// back along straight-line code (through register copies); nullopt when a
+// call, another system call, an unknown write, a jump into the walked code
+// (a `branch_targets` member) or the function's start intervenes.
+// `branch_targets` must be sorted. For functions whose control flow graph is
+// incomplete (register_constants.h needs a complete one).
 std::optional<int64_t> rax_constant_at(const SiteFunction& function, size_t index,
                                        const std::vector<uint64_t>& branch_targets);
 

@@ -10,8 +10,8 @@
 
 #include "common/elf/elf_file.h"
 #include "common/error.h"
-#include "image-builder/eh_frame.h"
 #include "image-builder/code_graph.h"
+#include "image-builder/eh_frame.h"
 #include "image-builder/red_zone.h"
 #include "image-builder/register_constants.h"
 #include "image-builder/site_function.h"
