@@ -37,5 +37,6 @@ void add_runner_command(CLI::App& app, const GlobalOptions& global);  // boot, d
 void add_kconfig_command(CLI::App& app, const GlobalOptions& global);
 void add_analyze_command(CLI::App& app, const GlobalOptions& global);
 void add_image_command(CLI::App& app, const GlobalOptions& global);   // build, run, image ls
+void add_kml_command(CLI::App& app, const GlobalOptions& global);     // kml sites
 
 }  // namespace tailor::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_kconfig_command(app, global);
   add_analyze_command(app, global);
   add_image_command(app, global);
+  add_kml_command(app, global);
 
   try {
     app.parse(argc, argv);

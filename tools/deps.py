@@ -38,7 +38,7 @@ KNOWN_CYCLES: set = set()
 LAYERS = [
     ["common"],
     ["common/elf", "common/x86"],
-    ["kconfig-analyzer/kconfig", "runner"],
+    ["kconfig-analyzer/kconfig", "runner", "image-builder/syscall_sites"],
     ["kconfig-analyzer/analyzer/trace", "kconfig-analyzer/analyzer/knowledge", "kconfig-analyzer/analyzer/syscalls"],
     ["kconfig-analyzer/analyzer/minimizer"],
     ["kconfig-analyzer/analyzer/app"],

@@ -92,8 +92,15 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
   const uint64_t next = ci->address + ci->size;
 
   // Memory and immediate references (for address-taken code and data reachability).
+  out.is_lea = ci->id == X86_INS_LEA;
   for (uint8_t i = 0; i < x.op_count; ++i) {
     const auto& op = x.operands[i];
+    if (op.type == X86_OP_MEM && out.mem_count < out.mems.size())
+      out.mems[out.mem_count++] = {reg_info(op.mem.base).reg, reg_info(op.mem.index).reg, op.mem.disp};
+    if (op.type == X86_OP_REG && (op.access & CS_AC_READ)) {
+      auto info = reg_info(op.reg);
+      if (info.reg != kNoReg) out.reads |= uint16_t(1u << info.reg);
+    }
     if (op.type == X86_OP_MEM) {
       if (op.mem.base == X86_REG_RIP && op.mem.index == X86_REG_INVALID) {
         out.mem_ref = next + op.mem.disp;
@@ -153,6 +160,7 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
           out.effect = Effect::Copy;
           out.dst = dst.reg;
           out.src = src.reg;
+          out.src_bytes = uint8_t(src.width);
         }
       }
     }
@@ -164,11 +172,13 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
       out.effect = Effect::Copy;
       out.dst = dst.reg;
       out.src = src.reg;
+      out.src_bytes = uint8_t(src.width);
     }
   } else if (ci->id == X86_INS_CDQE) {
     out.effect = Effect::Copy;
     out.dst = RAX;
     out.src = RAX;
+    out.src_bytes = 4;
   } else if ((ci->id == X86_INS_XOR || ci->id == X86_INS_SUB) && x.op_count == 2 &&
              x.operands[0].type == X86_OP_REG && x.operands[1].type == X86_OP_REG &&
              x.operands[0].reg == x.operands[1].reg) {
@@ -204,6 +214,22 @@ std::optional<Insn> X86Decoder::decode(std::string_view code, uint64_t address) 
       out.dst = dst.reg;
     }
   }
+  // Pointer arithmetic (the syscall site rewriter follows RSP-derived pointers).
+  if (ci->id == X86_INS_LEA && x.op_count == 2 && x.operands[0].type == X86_OP_REG) {
+    auto dst = op_reg(0);
+    if (dst.width == 8) out.lea_dst = dst.reg;
+  } else if ((ci->id == X86_INS_ADD || ci->id == X86_INS_SUB) && x.op_count == 2 &&
+             x.operands[0].type == X86_OP_REG && x.operands[1].type == X86_OP_IMM) {
+    auto dst = op_reg(0);
+    if (dst.width == 8) {
+      out.add_reg = dst.reg;
+      out.add_imm = ci->id == X86_INS_ADD ? x.operands[1].imm : -x.operands[1].imm;
+    }
+  }
+  if (ci->id == X86_INS_PUSH && x.op_count == 1) out.push_bytes = int8_t(x.operands[0].size);
+  else if (ci->id == X86_INS_POP && x.op_count == 1) out.push_bytes = int8_t(-int(x.operands[0].size));
+  else if (ci->id == X86_INS_PUSHFQ) out.push_bytes = 8;
+  else if (ci->id == X86_INS_POPFQ) out.push_bytes = -8;
   if (out.effect == Effect::SetConst || out.effect == Effect::Copy || out.effect == Effect::Pop)
     out.clobbers &= uint16_t(~(1u << out.dst));
   return out;

@@ -3,6 +3,7 @@
 // references, and a small register effect for constant propagation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +38,15 @@ enum class Effect : uint8_t {
   Pop,       // dst = popped value
 };
 
+// An explicit memory operand (lea's address included): which registers form
+// the address and the displacement added to them. The rewriter of syscall
+// sites needs this to see stack accesses below RSP (the red zone).
+struct MemOperand {
+  Reg base = kNoReg;   // kNoReg for RIP-relative and absolute addresses
+  Reg index = kNoReg;
+  int64_t disp = 0;
+};
+
 struct Insn {
   uint64_t address = 0;
   uint8_t size = 0;
@@ -50,6 +60,16 @@ struct Insn {
   bool mem_is_load = false;  // the reference is read as memory (not just an address computed by lea)
   uint64_t imm_ref = 0;   // an immediate operand that may be an absolute address (non-PIE code)
   uint16_t clobbers = 0;  // bitmask of registers written (besides dst for SetConst/Copy/Pop)
+  uint16_t reads = 0;     // bitmask of registers read as explicit register operands (not address parts)
+  bool is_lea = false;    // lea: computes the address of mems[0] into a register without accessing memory
+  uint8_t mem_count = 0;  // explicit memory operands in `mems` (x86 has at most two: movs, cmps)
+  std::array<MemOperand, 2> mems{};
+  // Pointer arithmetic, for tracking where RSP-derived pointers point:
+  Reg lea_dst = kNoReg;    // a 64-bit lea's destination (lea_dst = address of mems[0])
+  Reg add_reg = kNoReg;    // a 64-bit add/sub of an immediate: add_reg += add_imm
+  int64_t add_imm = 0;
+  int8_t push_bytes = 0;   // push*: bytes pushed (RSP -= push_bytes); pop*: minus the bytes popped
+  uint8_t src_bytes = 0;   // Copy: how many bytes of src are read (movzx/movsx/movsxd/cdqe read fewer than they write)
 };
 
 // A Capstone handle configured for x86-64 with details; one per analysis

@@ -36,10 +36,16 @@ TEST(X86Decoder, RegisterCopyAndWidening) {
   EXPECT_EQ(mov.effect, Effect::Copy);
   EXPECT_EQ(mov.dst, RAX);
   EXPECT_EQ(mov.src, RDI);
+  EXPECT_EQ(mov.src_bytes, 8);
   auto movsxd = decode("\x48\x63\xff");  // movsxd rdi, edi
   EXPECT_EQ(movsxd.effect, Effect::Copy);
   EXPECT_EQ(movsxd.dst, RDI);
   EXPECT_EQ(movsxd.src, RDI);
+  EXPECT_EQ(movsxd.src_bytes, 4);
+  auto movzx = decode("\x0f\xb6\xc2");  // movzx eax, dl
+  EXPECT_EQ(movzx.effect, Effect::Copy);
+  EXPECT_EQ(movzx.src, RDX);
+  EXPECT_EQ(movzx.src_bytes, 1);
 }
 
 TEST(X86Decoder, PushImmediateThenPop) {
@@ -91,6 +97,52 @@ TEST(X86Decoder, ArithmeticClobbersItsDestination) {
   auto mov8 = decode("\xb0\x01");  // mov al, 1: a partial write is not a known value
   EXPECT_EQ(mov8.effect, Effect::None);
   EXPECT_TRUE(mov8.clobbers & (1u << RAX));
+}
+
+TEST(X86Decoder, MemoryOperandsNameTheirRegistersAndDisplacement) {
+  auto store = decode("\x48\x89\x7c\x24\xf8");  // mov [rsp - 8], rdi: a red-zone store
+  ASSERT_EQ(store.mem_count, 1);
+  EXPECT_EQ(store.mems[0].base, RSP);
+  EXPECT_EQ(store.mems[0].index, kNoReg);
+  EXPECT_EQ(store.mems[0].disp, -8);
+  EXPECT_TRUE(store.reads & (1u << RDI));
+  EXPECT_FALSE(store.reads & (1u << RSP));  // an address part, not a register operand
+  EXPECT_FALSE(store.is_lea);
+  auto lea = decode("\x48\x8d\x7c\x24\x10");  // lea rdi, [rsp + 0x10]
+  EXPECT_TRUE(lea.is_lea);
+  ASSERT_EQ(lea.mem_count, 1);
+  EXPECT_EQ(lea.mems[0].base, RSP);
+  EXPECT_EQ(lea.mems[0].disp, 0x10);
+  EXPECT_TRUE(lea.clobbers & (1u << RDI));
+  auto indexed = decode("\x8b\x44\x8d\xf0");  // mov eax, [rbp + rcx*4 - 0x10]
+  ASSERT_EQ(indexed.mem_count, 1);
+  EXPECT_EQ(indexed.mems[0].base, RBP);
+  EXPECT_EQ(indexed.mems[0].index, RCX);
+  EXPECT_EQ(indexed.mems[0].disp, -0x10);
+  auto rip = decode("\x48\x8b\x05\x00\x01\x00\x00", 0x4000);  // mov rax, [rip + 0x100]
+  ASSERT_EQ(rip.mem_count, 1);
+  EXPECT_EQ(rip.mems[0].base, kNoReg);
+  auto frame = decode("\x48\x89\xe5");  // mov rbp, rsp: RSP read as a register operand
+  EXPECT_TRUE(frame.reads & (1u << RSP));
+  EXPECT_EQ(decode("\x31\xc0").mem_count, 0);  // xor eax, eax
+}
+
+TEST(X86Decoder, PointerArithmeticAndStackMoves) {
+  auto lea = decode("\x48\x8d\x7c\x24\x10");  // lea rdi, [rsp + 0x10]
+  EXPECT_EQ(lea.lea_dst, RDI);
+  EXPECT_EQ(decode("\x8d\x50\xfe").lea_dst, kNoReg);  // lea edx, [rax - 2]: 32 bits, no pointer
+  auto sub = decode("\x48\x81\xec\x28\x08\x00\x00");  // sub rsp, 0x828
+  EXPECT_EQ(sub.add_reg, RSP);
+  EXPECT_EQ(sub.add_imm, -0x828);
+  auto add = decode("\x48\x83\xc0\x08");  // add rax, 8
+  EXPECT_EQ(add.add_reg, RAX);
+  EXPECT_EQ(add.add_imm, 8);
+  EXPECT_EQ(decode("\x83\xc0\x08").add_reg, kNoReg);  // add eax, 8
+  EXPECT_EQ(decode("\x55").push_bytes, 8);              // push rbp
+  EXPECT_EQ(decode("\xff\x74\x24\x08").push_bytes, 8);  // push qword ptr [rsp + 8]
+  EXPECT_EQ(decode("\x5d").push_bytes, -8);             // pop rbp
+  EXPECT_EQ(decode("\x9c").push_bytes, 8);              // pushfq
+  EXPECT_EQ(decode("\x31\xc0").push_bytes, 0);
 }
 
 TEST(X86Decoder, InvalidBytesAreNotAnInstruction) {

@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
       const std::string name = stdfs::path(argv[i]).filename().string();
       put(out / "elf" / name, bytes);
       put(out / "elf_closure" / name, bytes);
+      put(out / "syscall_sites" / name, bytes);
     }
     put(out / "elf_closure" / "script", "#!/app/prog -x\necho hi\n");
     kconfig_seeds(source, out);
