@@ -15,8 +15,8 @@ void add_sites(CLI::App& kml) {
   auto* cmd = kml.add_subcommand("sites", "Count the syscall sites of ELF files that KML would rewrite to call *%rax");
   cmd->footer(
       "Per file: every `syscall` (0f 05) in its executable bytes and what the rewriter decides:\n"
-      "rewrite, or the first reason it is left alone (see image-builder/README.md, KML syscall\n"
-      "sites). Nothing is written.");
+      "rewrite, or the first reason it is left alone (see image-builder/syscall_sites/README.md).\n"
+      "Nothing is written.");
   auto files = std::make_shared<std::vector<std::string>>();
   auto list = std::make_shared<bool>(false);
   cmd->add_option("files", *files, "ELF files (programs, shared libraries)")->required();
