@@ -1,7 +1,7 @@
 // The union's bookkeeping: whose requirement each one is, which apps' own
 // kernels have each option of the union, and what the union costs each app.
 // (The minimizer that makes the union configuration has its own tests; the
-// real apps' union is tested end to end in tests/analyzer/run_union.sh.)
+// real apps' union is tested end to end in tests/analyzer/union.sh.)
 #include "kconfig-analyzer/analyzer/app/union_analysis.h"
 
 #include <gtest/gtest.h>
