@@ -31,7 +31,7 @@ fuzzer=$build/fuzz/fuzz_$target
 case $target in
   manifest | kconfig | dotconfig) max_len=4096 ;;
   virtio | uart16550 | i8042 | boot_profile | package_setup) max_len=4096 ;;
-  oci_image | deb | elf | elf_closure) max_len=32768 ;;
+  oci_image | deb | elf | elf_closure | syscall_sites) max_len=32768 ;;
   *) echo "run_fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
