@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/cache_root.h"
+#include "common/test_support.h"
 #include "kconfig-analyzer/analyzer/knowledge/test_tree.h"
 
 namespace tailor::knowledge {
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 // A miniature tree: three syscalls, one always there, one behind a config
 // option two directory levels down, one behind a directory-level option.
 fs::path make_mini_tree(const std::string& name) {
-  auto t = testing::scratch(name);
+  auto t = testing_support::scratch_dir(name);
   write_file_atomic(t / "arch/x86/entry/syscalls/syscall_64.tbl",
                     "# comment\n0\tcommon\tread\t\tsys_read\n1\t64\tepoll_wait\tsys_epoll_wait\n"
                     "2\tcommon\tsocket\tsys_socket\n3\tcommon\tgone\n512\tx32\trt_sigaction\tcompat_sys_rt_sigaction\n");
@@ -75,7 +76,7 @@ TEST(SyscallKnowledge, FollowsTheDirectoryChainCompositeObjectsAndIfdefs) {
 }
 
 TEST(SyscallKnowledge, NotATreeIsAClearError) {
-  auto t = testing::scratch("not-a-tree");
+  auto t = testing_support::scratch_dir("not-a-tree");
   try {
     SyscallKnowledge::derive(t);
     FAIL();
@@ -87,7 +88,7 @@ TEST(SyscallKnowledge, NotATreeIsAClearError) {
 
 TEST(SyscallKnowledge, CacheIsReusedAndRefreshedWhenTheTreeChanges) {
   auto tree = make_mini_tree("mini-cache");
-  auto cache = testing::scratch("mini-cache-store");
+  auto cache = testing_support::scratch_dir("mini-cache-store");
   auto first = SyscallKnowledge::load_or_derive(tree, cache);
   auto second = SyscallKnowledge::load_or_derive(tree, cache);
   EXPECT_EQ(first.to_json(), second.to_json());
@@ -102,7 +103,7 @@ TEST(SyscallKnowledge, CacheIsReusedAndRefreshedWhenTheTreeChanges) {
 
 TEST(SyscallKnowledge, DamagedCacheFileIsRebuilt) {
   auto tree = make_mini_tree("mini-damaged");
-  auto cache = testing::scratch("mini-damaged-store");
+  auto cache = testing_support::scratch_dir("mini-damaged-store");
   SyscallKnowledge::load_or_derive(tree, cache);
   for (auto& e : fs::recursive_directory_iterator(cache))
     if (e.is_regular_file()) write_file_atomic(e.path(), "{not json");

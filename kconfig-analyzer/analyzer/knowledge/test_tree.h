@@ -1,12 +1,10 @@
 // For tests: the real Linux 6.1 tree (Debian's linux-source-6.1, unpacked once
-// into the shared cache), and scratch trees.
+// into the shared cache). Scratch trees: common/test_support.h.
 //
 // The analyzer does not provision kernel sources (the image builder does, and
 // the analyzer must not depend on it): its tests ask the built `tailor kernel
 // source`, which prints the tree's path, unless $TAILOR_TEST_KERNEL_SRC names one.
 #pragma once
-
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -38,13 +36,6 @@ inline std::filesystem::path linux_6_1_tree() {
   if (const char* env = std::getenv("TAILOR_TEST_KERNEL_SRC"); env && *env) return env;
   static const auto tree = provisioned_6_1_tree();
   return tree;
-}
-
-inline std::filesystem::path scratch(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("tailor-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
 }
 
 }  // namespace tailor::knowledge::testing

@@ -9,6 +9,7 @@
 #include "common/cache_root.h"
 #include "common/fs.h"
 #include "common/subprocess.h"
+#include "common/test_support.h"
 #include "kconfig-analyzer/analyzer/knowledge/test_tree.h"
 #include "kconfig-analyzer/kconfig/source_files.h"
 
@@ -213,7 +214,7 @@ TEST(MinimizerLinux61, ServerConfigIsMinimalValidAndStableUnderConf) {
   for (const auto& opt : r.options) EXPECT_GE(opt.chain.size(), 2u) << opt.symbol;
 
   // conf (the kernel's own tool) must leave the configuration as it is.
-  auto dir = knowledge::testing::scratch("minimizer-conf");
+  auto dir = testing_support::scratch_dir("minimizer-conf");
   write_file_atomic(dir / ".config", r.dotconfig);
   ProcessOptions po;
   po.capture = true;
