@@ -35,6 +35,31 @@ std::string image_lock_json(const Manifest& m, const ImagePlan& plan, const Lock
               {"program", plan.closure.app_elf}, {"env", env},             {"workdir", plan.init.workdir},
               {"mounts", mounts},              {"loopback", plan.init.loopback}};
 
+  if (!plan.trusted.empty()) {
+    // kml = true: each trusted program (the app first), how /init or a user
+    // starts it, and every file of its closure with what the syscall site
+    // rewriter did to it.
+    ordered programs = ordered::array();
+    size_t rewritten = 0, left = 0;
+    for (const TrustedProgram& p : plan.trusted) {
+      ordered files = ordered::array();
+      for (const TrustedFile& f : p.files)
+        files.push_back({{"path", f.path},
+                         {"trusted_path", f.trusted_path.empty() ? ordered(nullptr) : ordered(f.trusted_path)},
+                         {"sha256", f.original_sha256},
+                         {"rewritten_sha256", f.rewritten_sha256},
+                         {"syscall_sites", f.sites},
+                         {"rewritten", f.rewritten},
+                         {"left", f.sites - f.rewritten},
+                         {"left_by_reason", f.left}});
+      programs.push_back({{"program", p.files.front().path}, {"argv", p.argv}, {"rewritten", p.rewritten()},
+                          {"left", p.left()}, {"files", files}});
+      rewritten += p.rewritten();
+      left += p.left();
+    }
+    j["kml"] = {{"rewritten", rewritten}, {"left", left}, {"programs", programs}};
+  }
+
   ordered fragments = ordered::array();
   for (const auto& f : k.fragments) fragments.push_back({{"name", f.name}, {"sha256", sha256_hex(f.text)}});
   j["kernel"] = {{"version", k.version},

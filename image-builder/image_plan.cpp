@@ -4,10 +4,13 @@
 
 #include <set>
 
+#include <fmt/core.h>
+
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "image-builder/embedded.h"
+#include "image-builder/trusted_program.h"
 
 namespace tailor::image {
 namespace {
@@ -15,17 +18,6 @@ namespace {
 namespace stdfs = std::filesystem;
 
 // A generated file, stored once by content under <cache>/generated.
-FileContent generated_file(const stdfs::path& cache, std::string_view bytes) {
-  const std::string sha = sha256_hex(bytes);
-  const stdfs::path file = cache / "generated" / sha;
-  std::error_code ec;
-  if (!stdfs::is_regular_file(file, ec) || stdfs::file_size(file, ec) != bytes.size()) {
-    stdfs::create_directories(file.parent_path());
-    write_file_atomic(file, bytes);
-  }
-  return {file, bytes.size(), sha};
-}
-
 PayloadNode tailor_node(NodeType type, std::uint32_t mode, const std::string& reason) {
   PayloadNode n;
   n.type = type;
@@ -183,17 +175,37 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
 
   if (m.kernel.kml) {
     // KML runs programs under /trusted at CPL 0: the app's program goes
-    // there too, and /init executes that copy (argv[0] stays as written).
+    // there, with the rewritten copies of its closure (trusted_program.h);
+    // argv[0] stays as written.
     if (plan.closure.exec_chain.size() > 1)
       throw Error(m.argv_where.str() + ": [kernel] kml = true needs argv[0] to be an ELF program, but " + m.app.argv[0] +
                   " is a #! script; name its interpreter first instead (argv = [\"" + plan.closure.exec_chain.back() +
                   "\", \"" + m.app.argv[0] + "\", ...])");
     std::string real;
-    const PayloadNode* app = plan.tree.lookup(m.app.argv[0], &real);
-    PayloadNode copy = *app;
-    copy.reason = "KML: the app's program, run at CPL 0 from /trusted";
-    plan.init.exec = trusted_path(real);
-    plan.tree.put(plan.init.exec, copy);
+    plan.tree.lookup(m.app.argv[0], &real);
+    plan.trusted.push_back(place_trusted_program(plan.tree, real, m.app.argv, cache));
+    plan.init.exec = plan.trusted.front().exec;
+    plan.init.argv = plan.trusted.front().argv;
+    for (size_t i = 0; i < m.kernel.trusted.size(); ++i) {
+      const std::string where = m.kernel.trusted_where[i].str() + ": [kernel] trusted: ";
+      const PayloadNode* n = plan.tree.lookup(m.kernel.trusted[i], &real);
+      if (!n || n->type != NodeType::File)
+        throw Error(where + m.kernel.trusted[i] + " is not a file of the image; add it to a [[payload]]");
+      try {
+        plan.trusted.push_back(place_trusted_program(plan.tree, real, {m.kernel.trusted[i]}, cache));
+      } catch (const Error& e) {
+        throw Error(where + e.what());
+      }
+    }
+    size_t rewritten = 0, left = 0, files = 0;
+    for (const TrustedProgram& t : plan.trusted) {
+      rewritten += t.rewritten();
+      left += t.left();
+      files += t.files.size();
+    }
+    plan.notes.push_back(fmt::format("KML: {} syscall sites of the trusted programs and their libraries rewritten to call "
+                                     "the kernel, {} left as they are ({} files; image.lock.json lists them)",
+                                     rewritten, left, files));
   }
 
   // /tailor is tailor's: a payload file or symlink there (which would send

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/progress.h"
 #include "image-builder/elf_closure.h"
+#include "image-builder/trusted_program.h"
 #include "image-builder/manifest.h"
 #include "image-builder/payload_sources.h"
 
@@ -45,6 +47,9 @@ struct ImagePlan {
   ClosureResult closure;
   InitConfig init;
   std::vector<std::string> notes;        // warnings and remarks for the user
+  // kml = true: the app under /trusted with its rewritten closure, then each
+  // program of [kernel] trusted
+  std::vector<TrustedProgram> trusted;
 };
 
 // Assembles the payload (each archive unpacking to at most

@@ -108,12 +108,31 @@ TEST_F(ImagePlanTest, ThePayloadsOwnEtcFilesWin) {
   EXPECT_EQ(p.tree.find("/etc/passwd")->source, "file passwd");
 }
 
-TEST_F(ImagePlanTest, KmlRunsACopyOfTheProgramFromTrusted) {
+// The fixture is a static musl program: its copy under /trusted has its
+// syscall sites rewritten (trusted_program_test.cpp has the dynamic case),
+// the original stays for everything else.
+TEST_F(ImagePlanTest, KmlRunsARewrittenCopyOfTheProgramFromTrusted) {
   ImagePlan p = plan(manifest("", "[kernel]\nkml = true\n"));
   EXPECT_EQ(p.init.exec, "/trusted/bin/hello");
   EXPECT_THAT(p.init.argv, ElementsAre("/bin/hello", "a b"));
   ASSERT_NE(p.tree.find("/trusted/bin/hello"), nullptr);
-  EXPECT_EQ(p.tree.find("/trusted/bin/hello")->content.sha256, p.tree.find("/bin/hello")->content.sha256);
+  ASSERT_EQ(p.trusted.size(), 1u);
+  ASSERT_EQ(p.trusted[0].files.size(), 1u);
+  const TrustedFile& f = p.trusted[0].files[0];
+  EXPECT_GT(f.rewritten, 0u);
+  EXPECT_EQ(p.tree.find("/trusted/bin/hello")->content.sha256, f.rewritten_sha256);
+  EXPECT_EQ(p.tree.find("/bin/hello")->content.sha256, f.original_sha256);
+  EXPECT_NE(f.rewritten_sha256, f.original_sha256);
+  EXPECT_THAT(p.notes, Contains(HasSubstr("KML: " + std::to_string(f.rewritten) + " syscall sites")));
+}
+
+TEST_F(ImagePlanTest, KmlTrustedProgramsArePlacedToo) {
+  ImagePlan p = plan(manifest("", "[kernel]\nkml = true\ntrusted = [\"/bin/hello\"]\n"));
+  ASSERT_EQ(p.trusted.size(), 2u);
+  EXPECT_EQ(p.trusted[1].files.front().path, "/bin/hello");
+  EXPECT_THAT(p.trusted[1].argv, ElementsAre("/bin/hello"));
+  EXPECT_THAT([&] { plan(manifest("", "[kernel]\nkml = true\ntrusted = [\"/bin/nope\"]\n")); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("[kernel] trusted: /bin/nope is not a file of the image")));
 }
 
 TEST_F(ImagePlanTest, KmlRefusesAScriptAsArgv0) {

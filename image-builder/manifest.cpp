@@ -357,7 +357,17 @@ void parse_kernel(const toml::table& t, const std::string& file, const stdfs::pa
     m.kernel.compression = c;
   }
   if (auto embed = r.boolean("embed_initramfs")) m.kernel.embed_initramfs = *embed;
-  r.finish("smp, kml, extra, cmdline, config, compression, embed_initramfs");
+  if (auto trusted = r.strings("trusted")) {
+    if (!m.kernel.kml) r.fail(*r.get("trusted"), "trusted lists programs for KML: it needs kml = true");
+    for (auto& [path, where] : *trusted) {
+      check_image_path(path, where, "[kernel] trusted");
+      if (!is_absolute_image_path(path))
+        throw Error(where.str() + ": [kernel] trusted: '" + path + "' must be an absolute image path, without '.' or '..'");
+      m.kernel.trusted.push_back(clean_image_path(path));
+      m.kernel.trusted_where.push_back(where);
+    }
+  }
+  r.finish("smp, kml, extra, cmdline, config, compression, embed_initramfs, trusted");
 }
 
 void parse_run(const toml::table& t, const std::string& file, Manifest& m) {

@@ -65,6 +65,10 @@ struct AppSpec {
 struct KernelSpec {
   int smp = 1;                          // vCPUs
   bool kml = false;                     // Kernel-Mode-Linux: the app runs at CPL 0 from /trusted
+  // kml: more programs of the payload to place under /trusted, rewritten like
+  // the app (image paths), and where each is written
+  std::vector<std::string> trusted;
+  std::vector<SourceLocation> trusted_where;
   std::vector<std::string> extra;       // config lines: "CONFIG_X=y" or "# CONFIG_X is not set"
   std::string cmdline;                  // appended to tailor's kernel command line
   std::string config;                   // absolute path of a full .config to use instead of the default source

@@ -129,6 +129,19 @@ TEST(Manifest, UnknownKeysNameTheKeyAndItsPosition) {
               HasSubstr("/m/app.toml:7:3: unknown key 'smpp' in [kernel]"));
 }
 
+// [kernel] trusted: more programs for KML's /trusted, absolute image paths,
+// only with kml = true.
+TEST(Manifest, TrustedProgramsNeedKmlAndAbsolutePaths) {
+  const std::string head = "name = \"x\"\n[app]\nargv = [\"/a\"]\n[[payload]]\nhost = [\"/a\"]\n[kernel]\n";
+  Manifest m = parse_manifest(head + "kml = true\ntrusted = [\"/usr/bin/redis-server\", \"/usr//bin/x\"]\n", "/m/app.toml");
+  EXPECT_THAT(m.kernel.trusted, ElementsAre("/usr/bin/redis-server", "/usr/bin/x"));
+  EXPECT_EQ(m.kernel.trusted_where.size(), 2u);
+  EXPECT_THAT(error_of(head + "trusted = [\"/usr/bin/x\"]\n"),
+              HasSubstr("/m/app.toml:7:11: [kernel] trusted lists programs for KML: it needs kml = true"));
+  EXPECT_THAT(error_of(head + "kml = true\ntrusted = [\"usr/bin/x\"]\n"),
+              HasSubstr("/m/app.toml:8:12: [kernel] trusted: 'usr/bin/x' must be an absolute image path"));
+}
+
 TEST(Manifest, WrongTypesNameTheFieldTheTypeAndThePosition) {
   EXPECT_THAT(error_of("name = \"x\"\n[app]\nargv = \"/bin/sh\"\n[[payload]]\nhost = [\"/a\"]\n"),
               HasSubstr("/m/app.toml:3:8: [app] argv must be an array of strings, not a string"));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "common/sha256.h"
 
 namespace tailor::image {
@@ -231,6 +232,17 @@ const PayloadNode* PayloadTree::find(const std::string& path) const {
 PayloadNode* PayloadTree::find_mutable(const std::string& path) {
   auto it = nodes_.find(normalize_image_path(path));
   return it == nodes_.end() ? nullptr : &it->second;
+}
+
+FileContent generated_file(const std::filesystem::path& cache, std::string_view bytes) {
+  const std::string sha = sha256_hex(bytes);
+  const std::filesystem::path file = cache / "generated" / sha;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec) || std::filesystem::file_size(file, ec) != bytes.size()) {
+    std::filesystem::create_directories(file.parent_path());
+    write_file_atomic(file, bytes);
+  }
+  return {file, bytes.size(), sha};
 }
 
 }  // namespace tailor::image

@@ -26,6 +26,10 @@ struct FileContent {
   std::string sha256;
 };
 
+// Bytes tailor made (/init, init.conf, rewritten programs), stored
+// content-addressed as <cache>/generated/<sha256> (written once, atomically).
+FileContent generated_file(const std::filesystem::path& cache, std::string_view bytes);
+
 struct PayloadNode {
   NodeType type = NodeType::File;
   std::uint32_t mode = 0644;      // permission bits (incl. setuid/setgid/sticky)
