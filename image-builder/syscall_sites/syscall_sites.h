@@ -4,8 +4,9 @@
 // returns through the slow IRET path. Every `syscall` (0f 05) that can be
 // proven safe is replaced by the same-length `call *%rax` (ff d0): RAX holds
 // the system call number, so the call lands at virtual address = number, in
-// the page the KML kernel maps at address 0 for trusted processes (a nop
-// sled ending in a jump to the call entry, kml-patches/README.md). The call
+// the sled the KML kernel maps at address 0 for trusted processes (two
+// jumps to an entry that makes it a SYSCALL at the site, kml-patches 0006,
+// kml-patches/README.md). The call
 // pushes its return address below RSP, so a site is only safe where that
 // cannot destroy live data and where returning through the pushed address is
 // correct. Anything not proven safe keeps its `syscall` and is counted with
@@ -23,9 +24,9 @@ namespace tailor::syscall_sites {
 // a few hundred MiB (and the rewriter keeps a few copies in memory).
 constexpr uint64_t kMaxSyscallSiteFileSize = uint64_t(512) << 20;
 
-// System call numbers [0, this) are the ones rewritten: the kernel's
-// trampoline page must keep its nop sled at least this long (Linux has about
-// 460 x86-64 system calls; the x32 ones, with bit 30 set, never land there).
+// System call numbers [0, this) are the ones rewritten: the kernel's sled
+// must cover at least this many (0006's covers 1052; Linux has about 460
+// x86-64 system calls; the x32 ones, with bit 30 set, never land there).
 constexpr int64_t kTrampolineSyscallLimit = 1024;
 
 // What became of one `0f 05` byte pair in the executable bytes of the file.

@@ -25,14 +25,18 @@ cpl_files=(--file "/trusted/kml-cpl=$KML_GUEST_BIN/kml-cpl" --file "/bin/kml-cpl
 stress_files=("${cpl_files[@]}"
   --file "/trusted/kml-stress=$KML_GUEST_BIN/kml-stress" --file "/bin/kml-stress=$KML_GUEST_BIN/kml-stress"
   --file "/trusted/kml-stress-glibc=$KML_GUEST_BIN/kml-stress-glibc"
+  --file "/trusted/kml-stress-glibc-rw=$KML_GUEST_BIN/kml-stress-glibc-rw"
   --file "/trusted/kml-stress-kmlmusl=$musl/kml-stress" --file "/trusted/kml-stress-kmlmusl-dyn=$musl/kml-stress-dyn"
   --file "/lib/ld-musl-x86_64.so.1=$musl/ld-musl-x86_64.so.1")
-# Run n: the stress suite at CPL 0 (musl, glibc, KML musl static and dynamic) and at CPL 3.
+# Run n: the stress suite at CPL 0 (musl, glibc, KML musl static and dynamic,
+# glibc with its syscall sites rewritten to go through the sled) and at CPL 3.
 stress_runs=(--run /trusted/kml-stress --expect '0=stress: CPL 0, KML call entry yes'
              --run /bin/kml-stress --expect '1=stress: CPL 3, KML call entry no'
              --run /trusted/kml-stress-glibc --expect '2=stress: CPL 0'
              --run /trusted/kml-stress-kmlmusl --expect '3=stress: CPL 0, KML call entry yes'
-             --run /trusted/kml-stress-kmlmusl-dyn --expect '4=stress: CPL 0, KML call entry yes')
+             --run /trusted/kml-stress-kmlmusl-dyn --expect '4=stress: CPL 0, KML call entry yes'
+             --run /trusted/kml-stress-glibc-rw --expect '5=stress: CPL 0' --expect '5=stress: sled yes'
+             --expect '5=ok sled_restart' --expect '1=skip sled_basic')
 enabled_log='KML: executables under /trusted/ run at CPL 0'
 
 case ${1:-} in
@@ -57,6 +61,12 @@ refusal)
   "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --append "console=ttyS0 pti=off kml=off panic=-1" \
     --run /trusted/kml-cpl --expect '0=^CPL 3 cs=0x33 sysinfo=no' \
     --expect-log 'KML: disabled, /trusted/ programs will run at CPL 3: kml=off on the command line'
+  echo "== kml=off: a rewritten trusted program gets the CPL 3 sled (syscall; ret) and still works"
+  "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --file "/trusted/kml-stress-glibc-rw=$KML_GUEST_BIN/kml-stress-glibc-rw" \
+    --append "console=ttyS0 pti=off kml=off panic=-1" \
+    --run "/trusted/kml-stress-glibc-rw sled_basic sled_restart fork_wait sigalrm sigsegv pthreads" \
+    --expect '0=stress: CPL 3' --expect '0=stress: sled yes' --expect '0=ok sled_basic' --expect '0=ok sled_restart' \
+    --expect '0=ok pthreads'
   echo "== -cpu max: SMEP and SMAP present, KML leaves them off"
   "${guest[@]}" --kernel "$(kernel kml)" "${cpl_files[@]}" --cpu max \
     --run /trusted/kml-cpl --expect '0=^CPL 0 cs=0x10 sysinfo=yes' \
@@ -89,12 +99,34 @@ stress_debug_entry)
   ;;
 bench_smoke)
   KML_BENCH_ITERATIONS=20000 KML_BENCH_RUNS=3 "$root/bench/kml-null-syscall.sh" | tee "$KML_FIXTURES/bench_smoke.txt"
-  for v in normal-kernel kml-untrusted kml-trusted-raw kml-trusted-call; do
+  for v in normal-kernel kml-untrusted kml-trusted-raw kml-trusted-call kml-trusted-sled; do
     grep -q "^$v " "$KML_FIXTURES/bench_smoke.txt" || { echo "FAIL: no $v line"; exit 1; }
   done
   ;;
-app_sqlite3 | app_redis)
-  "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" "$here/apps/${1#app_}-kml.toml"
+app_sqlite3)
+  "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" "$here/apps/sqlite3-kml.toml"
+  ;;
+app_redis)
+  # The manifest plus the glibc stress suite (dynamic), which redis-kml.sh runs
+  # on the rewritten libc; the lock file must show rewritten sites.
+  work=$KML_FIXTURES/app-redis
+  rm -rf "$work" && mkdir -p "$work"
+  cp "$here/apps/redis-kml.toml" "$here/apps/redis-kml.sh" "$work/"
+  cp "$KML_GUEST_BIN/kml-stress-glibc-dyn" "$work/kml-stress-dyn"
+  sed -i 's|^files = { "/app/redis-kml.sh" = "redis-kml.sh" }|files = { "/app/redis-kml.sh" = "redis-kml.sh", "/app/kml-stress-dyn" = "kml-stress-dyn" }|' \
+    "$work/redis-kml.toml"
+  grep -q kml-stress-dyn "$work/redis-kml.toml" || { echo "FAIL: could not add the stress program to the manifest"; exit 1; }
+  "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" -o "$work/out" "$work/redis-kml.toml"
+  python3 - "$work/out/image.lock.json" <<'PY'
+import json, sys
+kml = json.load(open(sys.argv[1]))["kml"]
+redis = [p for p in kml["programs"] if p["program"] == "/usr/bin/redis-server"]
+assert redis, "no redis-server among the trusted programs"
+libc = [f for f in redis[0]["files"] if f["path"].endswith("/libc.so.6")]
+assert libc and libc[0]["rewritten"] > 0 and libc[0]["trusted_path"], f"libc not rewritten: {libc}"
+assert libc[0]["rewritten_sha256"] != libc[0]["sha256"]
+print(f"PASS: lock file: redis-server's closure has {redis[0]['rewritten']} rewritten syscall sites, {redis[0]['left']} left")
+PY
   ;;
 app_musl_static)
   # A static program linked against the KML-aware musl, as the app of a kml = true

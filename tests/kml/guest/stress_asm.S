@@ -83,4 +83,37 @@ redzone_probe:
 	ret
 	.size redzone_probe, .-redzone_probe
 
+/* long sled_syscall(long nr, long a1, long a2, long a3)
+ * One system call as a rewritten site makes it (tailor kml rewrite turns
+ * `syscall` into `call *%rax`): the call lands at address nr, in the sled
+ * the KML kernel maps for trusted processes. Nothing lives below RSP here. */
+	.globl sled_syscall
+	.type sled_syscall, @function
+sled_syscall:
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	mov	%rdx, %rsi
+	mov	%rcx, %rdx
+	call	*%rax
+	ret
+	.size sled_syscall, .-sled_syscall
+
+/* long sled_keeps_flags(long nr)
+ * A system call through the sled with CF and ZF set before it (and DF clear,
+ * as the ABI says); returns 3 when both are still set after it, as after
+ * SYSCALL. */
+	.globl sled_keeps_flags
+	.type sled_keeps_flags, @function
+sled_keeps_flags:
+	mov	%rdi, %rax
+	xor	%edx, %edx		/* ZF = 1 */
+	stc				/* CF = 1 */
+	call	*%rax
+	setc	%al
+	setz	%dl
+	movzbl	%al, %eax
+	lea	(%rax,%rdx,2), %eax
+	ret
+	.size sled_keeps_flags, .-sled_keeps_flags
+
 	.section .note.GNU-stack,"",@progbits
