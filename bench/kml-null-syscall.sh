@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Kernel Mode Linux null-syscall benchmark: getppid() in a tight loop, in the
-# four variants of issue 7, side by side with their ratios to the normal kernel:
+# four variants of issue 7 and the rewritten-site path of issue 16, side by
+# side with their ratios to the normal kernel:
 #
 #   normal-kernel     the baseline kernel (same config, no KML series), raw SYSCALL
 #   kml-untrusted     the KML kernel, program outside /trusted/ (CPL 3), raw SYSCALL
 #   kml-trusted-raw   the KML kernel, program under /trusted/ (CPL 0), raw SYSCALL
 #   kml-trusted-call  the KML kernel, under /trusted/, CALL through AT_SYSINFO
+#   kml-trusted-sled  the KML kernel, under /trusted/, CALL *%rax: a SYSCALL as
+#                     `tailor kml rewrite` leaves it, through the sled (0006)
 #
-# All four boot with the same kernel command line; each variant's number is
+# All variants boot with the same kernel command line; each variant's number is
 # the median of several runs of N calls inside one boot (tests/kml/guest/nullsys.c).
 # The kernels come from tailor's cache (built on first use).
 #
@@ -62,17 +65,18 @@ echo "== booting the baseline kernel" >&2
 boot base base "/bin/kml-nullsys raw $iterations $runs"
 echo "== booting the KML kernel" >&2
 boot kml kml "/bin/kml-nullsys raw $iterations $runs" "/trusted/kml-nullsys raw $iterations $runs" \
-  "/trusted/kml-nullsys call $iterations $runs"
+  "/trusted/kml-nullsys call $iterations $runs" "/trusted/kml-nullsys sled $iterations $runs"
 
 median_of() { # LOG INDEX -> the NULLSYS line of that run
   awk -v n="$2" '/--- run /{cur=$3+0} /NULLSYS/{if (cur==n) print}' "$1" | sed -n 's/.*median_ns=\([0-9.]*\).*/\1/p'
 }
 cpl_of() { awk -v n="$2" '/--- run /{cur=$3+0} /NULLSYS/{if (cur==n) print}' "$1" | sed -n 's/.*cpl=\([0-9]\).*/\1/p'; }
 
-names=(normal-kernel kml-untrusted kml-trusted-raw kml-trusted-call)
-logs=("$out/base.log" "$out/kml.log" "$out/kml.log" "$out/kml.log")
-index=(0 0 1 2)
-what=("baseline kernel, /bin, SYSCALL" "KML kernel, /bin, SYSCALL" "KML kernel, /trusted, SYSCALL" "KML kernel, /trusted, CALL *AT_SYSINFO")
+names=(normal-kernel kml-untrusted kml-trusted-raw kml-trusted-call kml-trusted-sled)
+logs=("$out/base.log" "$out/kml.log" "$out/kml.log" "$out/kml.log" "$out/kml.log")
+index=(0 0 1 2 3)
+what=("baseline kernel, /bin, SYSCALL" "KML kernel, /bin, SYSCALL" "KML kernel, /trusted, SYSCALL" "KML kernel, /trusted, CALL *AT_SYSINFO"
+      "KML kernel, /trusted, CALL *%rax (sled)")
 base_ns=$(median_of "${logs[0]}" 0)
 [[ -n $base_ns ]] || { cat "${logs[0]}" >&2; echo "kml-null-syscall: no result from the baseline" >&2; exit 1; }
 
@@ -82,7 +86,7 @@ echo "machine: $model, $(nproc) host CPUs; backend: QEMU $(qemu-system-x86_64 --
 echo "note: TCG emulates every instruction; these ratios say little about hardware (Lupine's goal on KVM: >= 40% lower latency)"
 echo "kernel command line (all variants): $append"
 printf '%-18s %-40s %4s %12s %10s %9s\n' variant what cpl "$unit" ratio change
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4; do
   ns=$(median_of "${logs[$i]}" "${index[$i]}")
   cpl=$(cpl_of "${logs[$i]}" "${index[$i]}")
   [[ -n $ns ]] || { cat "${logs[$i]}" >&2; echo "kml-null-syscall: no result for ${names[$i]}" >&2; exit 1; }

@@ -1,12 +1,14 @@
 /* Null system call benchmark: getppid() N times in a tight loop, several
  * runs, median nanoseconds per call.
  *
- *   kml-nullsys raw|call [iterations [runs]]
+ *   kml-nullsys raw|call|sled [iterations [runs]]
  *
  * raw:  the SYSCALL instruction (what every libc does on a normal kernel,
  *       and what glibc still does in a trusted process)
  * call: CALL through the KML call entry given in AT_SYSINFO (trusted
  *       processes only; a KML-aware libc does this)
+ * sled: CALL *%rax, what `tailor kml rewrite` makes of a SYSCALL: lands at
+ *       address = number, in the sled KML maps for trusted processes
  *
  * Prints one line per run and a summary line the bench script reads:
  *   NULLSYS mode=<m> cpl=<0|3> iterations=<n> runs=<r> median_ns=<x> min_ns=<y>
@@ -42,17 +44,24 @@ static void loop_call(long n, unsigned long entry) {
   }
 }
 
+static void loop_sled(long n) {
+  for (long i = 0; i < n; i++) {
+    long ret;
+    __asm__ volatile("call *%%rax" : "=a"(ret) : "a"((long)SYS_getppid) : "rcx", "r11", "memory", "cc");
+  }
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2 || (strcmp(argv[1], "raw") && strcmp(argv[1], "call"))) {
-    fprintf(stderr, "usage: %s raw|call [iterations [runs]]\n", argv[0]);
+  if (argc < 2 || (strcmp(argv[1], "raw") && strcmp(argv[1], "call") && strcmp(argv[1], "sled"))) {
+    fprintf(stderr, "usage: %s raw|call|sled [iterations [runs]]\n", argv[0]);
     return 2;
   }
-  int call = !strcmp(argv[1], "call");
+  int call = !strcmp(argv[1], "call"), sled = !strcmp(argv[1], "sled");
   long n = argc > 2 ? atol(argv[2]) : 10000000;
   int runs = argc > 3 ? atoi(argv[3]) : 5;
   if (n <= 0 || runs <= 0 || runs > 100) {
@@ -71,6 +80,7 @@ int main(int argc, char **argv) {
   for (int r = 0; r < runs; r++) {
     double t0 = now_ns();
     if (call) loop_call(n, entry);
+    else if (sled) loop_sled(n);
     else loop_raw(n);
     ns[r] = (now_ns() - t0) / n;
     printf("nullsys: run %d: %.2f ns/call\n", r, ns[r]);
