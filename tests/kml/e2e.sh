@@ -3,7 +3,7 @@
 # QEMU TCG through tests/kml/kml_guest.py, which fails on a wrong status, a
 # missing expected line, or any WARN/BUG/oops/double fault in the kernel log.
 #
-#   e2e.sh cpl|refusal|stress_1cpu|stress_2cpu|stress_debug_entry|stress_nested_kvm|bench_smoke
+#   e2e.sh cpl|refusal|trust|stress_1cpu|stress_2cpu|stress_debug_entry|stress_nested_kvm|bench_smoke
 #   e2e.sh app_sqlite3|app_redis|app_musl_static
 #
 # The app_* tests are real applications through tailor's image builder with
@@ -72,6 +72,15 @@ refusal)
     --run /trusted/kml-cpl --expect '0=^CPL 0 cs=0x10 sysinfo=yes' \
     --run /bin/kml-cpl --expect '1=^CPL 3' \
     --expect-log 'KML: left disabled for trusted processes: SMEP SMAP' --expect-log "$enabled_log"
+  ;;
+trust)
+  # kml-patches 0007: what an untrusted root process must not do to or with
+  # a trusted program (tests/kml/guest/trust.c; each check fails on 0001-0006).
+  "${guest[@]}" --kernel "$(kernel kml)" --file "/bin/kml-trust=$KML_GUEST_BIN/kml-trust" \
+    --file "/trusted/kml-trust=$KML_GUEST_BIN/kml-trust" --run /bin/kml-trust \
+    --expect '0=ok plain' --expect '0=ok ptrace_and_memory' --expect '0=ok traceme' --expect '0=ok chroot' \
+    --expect '0=ok mount_namespace' --expect '0=ok detached_mount' --expect '0=trust: 0 failed' \
+    --expect-log 'KML: /trusted/kml-trust runs at CPL 3: it is being traced'
   ;;
 stress_1cpu)
   "${guest[@]}" --kernel "$(kernel kml)" "${stress_files[@]}" "${stress_runs[@]}" --cpus 1 --expect-log "$enabled_log"
@@ -158,7 +167,7 @@ EOF
   "$TAILOR" run --check --kernel-config "$KML_FIXTURES/kml/.config" "$work/musl-static-kml.toml"
   ;;
 *)
-  echo "usage: e2e.sh cpl|refusal|stress_1cpu|stress_2cpu|stress_debug_entry|bench_smoke|app_sqlite3|app_redis|app_musl_static" >&2
+  echo "usage: e2e.sh cpl|refusal|trust|stress_1cpu|stress_2cpu|stress_debug_entry|bench_smoke|app_sqlite3|app_redis|app_musl_static" >&2
   exit 2
   ;;
 esac
