@@ -181,18 +181,18 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
       throw Error(m.argv_where.str() + ": [kernel] kml = true needs argv[0] to be an ELF program, but " + m.app.argv[0] +
                   " is a #! script; name its interpreter first instead (argv = [\"" + plan.closure.exec_chain.back() +
                   "\", \"" + m.app.argv[0] + "\", ...])");
-    std::string real;
-    plan.tree.lookup(m.app.argv[0], &real);
-    plan.trusted.push_back(place_trusted_program(plan.tree, real, m.app.argv, cache));
+    // The copies keep the names they are run by (/usr/bin/redis-server is a
+    // symlink to redis-check-rdb, which looks at its name).
+    plan.trusted.push_back(place_trusted_program(plan.tree, m.app.argv[0], m.app.argv, cache));
     plan.init.exec = plan.trusted.front().exec;
     plan.init.argv = plan.trusted.front().argv;
     for (size_t i = 0; i < m.kernel.trusted.size(); ++i) {
       const std::string where = m.kernel.trusted_where[i].str() + ": [kernel] trusted: ";
-      const PayloadNode* n = plan.tree.lookup(m.kernel.trusted[i], &real);
+      const PayloadNode* n = plan.tree.lookup(m.kernel.trusted[i]);
       if (!n || n->type != NodeType::File)
         throw Error(where + m.kernel.trusted[i] + " is not a file of the image; add it to a [[payload]]");
       try {
-        plan.trusted.push_back(place_trusted_program(plan.tree, real, {m.kernel.trusted[i]}, cache));
+        plan.trusted.push_back(place_trusted_program(plan.tree, m.kernel.trusted[i], {m.kernel.trusted[i]}, cache));
       } catch (const Error& e) {
         throw Error(where + e.what());
       }

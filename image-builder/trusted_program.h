@@ -6,7 +6,7 @@
 // Rewritten files only work in trusted processes (elsewhere nothing is
 // mapped where `call *%rax` lands), so they are copies under /trusted, and
 // the files the rest of the image uses stay as they were:
-//   - the program: /trusted/<its path>;
+//   - the program: /trusted/<the path it is run by>;
 //   - each library and the dynamic loader with a rewritten site:
 //     /trusted/<the path the loader finds it at>;
 //   - a dynamic program is started through the rewritten loader:
@@ -46,8 +46,9 @@ struct TrustedProgram {
   std::size_t left() const;
 };
 
-// Places the program `program` (the image path argv[0] resolves to, an ELF
-// file of the tree) and its closure's rewritten copies under /trusted in
+// Places the program `program` (an image path that resolves to an ELF file
+// of the tree; its copy is /trusted + this path, symlinks not resolved, so
+// that it keeps the name it is run by) and its closure's rewritten copies under /trusted in
 // `tree`; rewritten bytes are stored content-addressed under
 // <cache>/generated. `argv` is the manifest's. Throws Error when a library
 // of the program is missing from the tree (the closure has been completed,

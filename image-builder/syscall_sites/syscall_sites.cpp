@@ -21,6 +21,11 @@ namespace {
 
 constexpr int64_t kRtSigreturn = 15;  // reads its frame at RSP - 8: the call's return address would sit there
 constexpr int64_t kVfork = 58;        // the child reuses the parent's stack and overwrites the return address
+// clone and clone3 with a new stack: the child would return from the call
+// on the new stack, where the return address is not (where KML is disabled
+// the sled ends in `syscall; ret`, kml-patches 0006).
+constexpr int64_t kClone = 56;
+constexpr int64_t kClone3 = 435;
 // The widest field any x86-64 relocation patches: a relocation at r_offset is
 // taken to touch [r_offset, r_offset + 8), whatever its type says.
 constexpr uint64_t kRelocationWidth = 8;
@@ -301,7 +306,8 @@ class SiteJudge {
         facts.graph.complete ? facts.constants.at(index, x86::RAX) : rax_constant_at(f, index, targets_);
     if (!value) return SiteVerdict::UnknownNumber;
     number = *value;
-    if (*value < 0 || *value >= kTrampolineSyscallLimit || *value == kRtSigreturn || *value == kVfork)
+    if (*value < 0 || *value >= kTrampolineSyscallLimit || *value == kRtSigreturn || *value == kVfork ||
+        *value == kClone || *value == kClone3)
       return SiteVerdict::UnsafeNumber;
     return SiteVerdict::Rewrite;
   }

@@ -40,8 +40,8 @@ enum class SiteVerdict : uint8_t {
   RedZone,           // its function may keep data below RSP, where the call's return address goes
   SharedFrame,       // code elsewhere jumps into its function, and that code cannot be cleared
   UnknownNumber,     // the system call number in RAX is not a constant known at the site
-  UnsafeNumber,      // the number must not go through the call entry (rt_sigreturn, vfork; any site in a
-                     // signal-frame FDE) or misses the sled
+  UnsafeNumber,      // the number must not go through the call entry (rt_sigreturn, vfork, clone, clone3;
+                     // any site in a signal-frame FDE) or misses the sled
 };
 inline constexpr SiteVerdict kAllSiteVerdicts[] = {
     SiteVerdict::Rewrite,      SiteVerdict::NoFunction,    SiteVerdict::Misdecode,

@@ -53,6 +53,7 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("fast_and_slow"), SiteVerdict::Rewrite);
   EXPECT_EQ(verdict("immediate_pair"), SiteVerdict::NotAnInstruction);
   EXPECT_EQ(verdict("sigreturn_site"), SiteVerdict::UnsafeNumber);
+  EXPECT_EQ(verdict("clone_site"), SiteVerdict::UnsafeNumber);
   EXPECT_EQ(verdict("signal_trampoline"), SiteVerdict::UnsafeNumber);
   EXPECT_EQ(verdict("copied_number"), SiteVerdict::Rewrite);
   EXPECT_EQ(site_in(report, bytes, "copied_number").number, 60);
@@ -67,10 +68,10 @@ TEST(SyscallSites, EachKindOfSiteGetsItsVerdict) {
   EXPECT_EQ(verdict("symbol_only_joined"), SiteVerdict::UnknownNumber);
   // The orphan after text_slot: no FDE, no symbol.
   EXPECT_EQ(report.count(SiteVerdict::NoFunction), 1u);
-  EXPECT_EQ(report.sites.size(), 20u) << report.summary();
+  EXPECT_EQ(report.sites.size(), 21u) << report.summary();
   EXPECT_EQ(report.summary(),
             "rewrite 6, no-function 1, misdecode 2, not-an-instruction 1, red-zone 4, shared-frame 1, "
-            "unknown-number 3, unsafe-number 2");
+            "unknown-number 3, unsafe-number 3");
 }
 
 TEST(SyscallSites, RewriteChangesExactlyTheSafeSitesToCallRax) {

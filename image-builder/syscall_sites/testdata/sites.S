@@ -123,6 +123,17 @@ sigreturn_site:
 	.cfi_endproc
 	.size	sigreturn_site, .-sigreturn_site
 
+/* clone: the child of a clone with a new stack would return on that stack. */
+	.globl	clone_site
+	.type	clone_site, @function
+clone_site:
+	.cfi_startproc
+	mov	$56, %eax
+	syscall
+	ret
+	.cfi_endproc
+	.size	clone_site, .-clone_site
+
 /*
  * A signal return trampoline (its CIE says 'S', as glibc's __restore_rt's
  * does): never rewritten, whatever number the decoder sees.
