@@ -30,6 +30,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #ifndef AT_SYSINFO
 #define AT_SYSINFO 32
 #endif
@@ -42,26 +44,10 @@ long sled_keeps_flags(long nr);
 
 static unsigned long sysinfo_entry;
 static int sled_mapped; /* [kml_sled] at address 0: reads there do not fault */
-static char why[256];
-
-static int fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  return 1;
-}
-
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cpl(void) {
-  unsigned short cs;
-  __asm__ volatile("mov %%cs, %0" : "=r"(cs));
-  return cs & 3;
 }
 
 /* ---- stack growth: page faults on the process's own stack ---- */
@@ -457,34 +443,36 @@ static void on_alarm_write(int sig) {
 }
 static void on_alarm_nothing(int sig) { (void)sig; }
 
-static int check_stub_restart(void) {
-  if (need_entry()) return -1;
+/* A blocking read(2) through `call` (the KML call entry, or the sled),
+ * interrupted by SIGALRM. With SA_RESTART it is restarted (the entry's
+ * restart jump, or the call again with RAX = orig_ax) and then finds the
+ * byte the handler wrote; without, it fails with EINTR. */
+static int interrupted_read(long (*call)(long nr, long a1, long a2, long a3), int with_restart) {
   int p[2];
   if (pipe(p)) return fail("pipe");
   wake_fd = p[1];
-  /* SA_RESTART: the read is interrupted, restarted through the entry's
-   * restart jump, and then finds the byte the handler wrote. */
   struct sigaction sa = {0};
-  sa.sa_handler = on_alarm_write;
-  sa.sa_flags = SA_RESTART;
+  sa.sa_handler = with_restart ? on_alarm_write : on_alarm_nothing;
+  sa.sa_flags = with_restart ? SA_RESTART : 0;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGALRM, &sa, NULL);
   struct itimerval it = {{0, 0}, {0, 50000}};
   setitimer(ITIMER_REAL, &it, NULL);
   char c = 0;
-  long r = kml_stub_syscall(sysinfo_entry, SYS_read, p[0], (long)&c, 1);
-  if (r != 1 || c != 'x') return fail("restarted read returned %ld '%c'", r, c);
-  /* Without SA_RESTART the same read fails with EINTR. */
-  sa.sa_handler = on_alarm_nothing;
-  sa.sa_flags = 0;
-  sigaction(SIGALRM, &sa, NULL);
-  setitimer(ITIMER_REAL, &it, NULL);
-  r = kml_stub_syscall(sysinfo_entry, SYS_read, p[0], (long)&c, 1);
+  long r = call(SYS_read, p[0], (long)&c, 1);
   signal(SIGALRM, SIG_DFL);
   close(p[0]);
   close(p[1]);
-  if (r != -EINTR) return fail("interrupted read returned %ld, expected %d", r, -EINTR);
+  if (with_restart && (r != 1 || c != 'x')) return fail("restarted read returned %ld '%c'", r, c);
+  if (!with_restart && r != -EINTR) return fail("interrupted read returned %ld, expected %d", r, -EINTR);
   return 0;
+}
+
+static long stub_call(long nr, long a1, long a2, long a3) { return kml_stub_syscall(sysinfo_entry, nr, a1, a2, a3); }
+
+static int check_stub_restart(void) {
+  if (need_entry()) return -1;
+  return interrupted_read(stub_call, 1) || interrupted_read(stub_call, 0);
 }
 
 static int child_fn(void) {
@@ -541,25 +529,7 @@ static int check_sled_basic(void) {
 
 static int check_sled_restart(void) {
   if (need_sled()) return -1;
-  int p[2];
-  if (pipe(p)) return fail("pipe");
-  wake_fd = p[1];
-  /* SA_RESTART: the kernel rewinds RIP by 2, onto the call, which calls
-   * again with RAX = orig_ax and then finds the byte the handler wrote. */
-  struct sigaction sa = {0};
-  sa.sa_handler = on_alarm_write;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGALRM, &sa, NULL);
-  struct itimerval it = {{0, 0}, {0, 50000}};
-  setitimer(ITIMER_REAL, &it, NULL);
-  char c = 0;
-  long r = sled_syscall(SYS_read, p[0], (long)&c, 1);
-  signal(SIGALRM, SIG_DFL);
-  close(p[0]);
-  close(p[1]);
-  if (r != 1 || c != 'x') return fail("restarted read returned %ld '%c'", r, c);
-  return 0;
+  return interrupted_read(sled_syscall, 1);
 }
 
 static const struct {

@@ -28,28 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define TRUSTED "/trusted/kml-trust"
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
 #endif
 #define OPEN_TREE_CLONE 1
-
-static char why[256];
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  return 1;
-}
-
-static int cpl(void) {
-  unsigned short cs;
-  __asm__ volatile("mov %%cs, %0" : "=r"(cs));
-  return cs & 3;
-}
 
 /* Runs `setup` in a child, which then executes "kml-trust cpl LABEL" from
  * `path`, and returns the CPL it reported (read back through a pipe), -1
