@@ -22,11 +22,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::filesystem::path fixtures() {
-  const char* b = std::getenv("TAILOR_BUILD_DIR");
-  return std::filesystem::path(b ? b : "build") / "tests" / "elf-fixtures";
-}
-
 void add_host(PayloadTree& t, const std::string& image_path, const std::filesystem::path& host) {
   t.put(image_path, host_file_node(host, "test " + host.filename().string(), "payload"));
 }
@@ -34,9 +29,9 @@ void add_host(PayloadTree& t, const std::string& image_path, const std::filesyst
 // /opt/app/{bin/app, lib/libtailor_a.so.1, lib/libtailor_b.so.1}
 PayloadTree app_tree(const std::string& app, bool with_b = true) {
   PayloadTree t;
-  add_host(t, "/opt/app/bin/app", fixtures() / "bin" / app);
-  add_host(t, "/opt/app/lib/libtailor_a.so.1", fixtures() / "lib" / "libtailor_a.so.1");
-  if (with_b) add_host(t, "/opt/app/lib/libtailor_b.so.1", fixtures() / "lib" / "libtailor_b.so.1");
+  add_host(t, "/opt/app/bin/app", testing_support::elf_fixtures() / "bin" / app);
+  add_host(t, "/opt/app/lib/libtailor_a.so.1", testing_support::elf_fixtures() / "lib" / "libtailor_a.so.1");
+  if (with_b) add_host(t, "/opt/app/lib/libtailor_b.so.1", testing_support::elf_fixtures() / "lib" / "libtailor_b.so.1");
   return t;
 }
 
@@ -85,10 +80,10 @@ TEST(ElfClosure, TheHostLoaderAgreesAboutRpathAndRunpath) {
   ProcessOptions o;
   o.capture = true;
   o.unset_env = {"LD_LIBRARY_PATH"};
-  ProcessResult rpath = run_process({(fixtures() / "bin" / "app_rpath").string()}, o);
+  ProcessResult rpath = run_process({(testing_support::elf_fixtures() / "bin" / "app_rpath").string()}, o);
   EXPECT_TRUE(rpath.ok());
   EXPECT_THAT(rpath.output, HasSubstr("value 42"));
-  ProcessResult runpath = run_process({(fixtures() / "bin" / "app_runpath").string()}, o);
+  ProcessResult runpath = run_process({(testing_support::elf_fixtures() / "bin" / "app_runpath").string()}, o);
   EXPECT_FALSE(runpath.ok());
   EXPECT_THAT(runpath.output, HasSubstr("libtailor_b.so.1"));
 }
@@ -104,7 +99,7 @@ TEST(ElfClosure, MissingLibrariesComeFromThePoolBeforeTheHost) {
   PayloadTree t = app_tree("app_rpath", /*with_b=*/false);
   PayloadTree pool;
   pool.put("/opt/app/lib/libtailor_b.so.1",
-           host_file_node(fixtures() / "lib" / "libtailor_b.so.1", "deb libtailor-b 1.0", "dependency"));
+           host_file_node(testing_support::elf_fixtures() / "lib" / "libtailor_b.so.1", "deb libtailor-b 1.0", "dependency"));
   ClosureOptions o = options_for("/opt/app/bin/app");
   o.pool = &pool;
   ClosureResult r = complete_closure(t, o);
@@ -139,7 +134,7 @@ TEST(ElfClosure, MissingInterpreterIsAnError) {
 
 TEST(ElfClosure, AnInterpreterThatExistsNowhereIsAnError) {
   PayloadTree t;
-  add_host(t, "/bin/app", fixtures() / "bin" / "bad_interp");
+  add_host(t, "/bin/app", testing_support::elf_fixtures() / "bin" / "bad_interp");
   EXPECT_THAT(closure_error(t, options_for("/bin/app")),
               HasSubstr("/bin/app needs its program interpreter /lib/ld-tailor-missing.so.1 (PT_INTERP), which is in "
                         "neither the image, its packages' dependencies nor the host"));
@@ -175,7 +170,7 @@ TEST(ExecChain, AFinishedPayloadsChainIsFollowedWithoutAddingAnything) {
   PayloadTree t;
   add_host(t, "/run.sh", dir / "run.sh");
   add_host(t, "/usr/bin/env2", dir / "env2");
-  add_host(t, "/usr/bin/dash", fixtures() / "bin" / "hello_musl_static");
+  add_host(t, "/usr/bin/dash", testing_support::elf_fixtures() / "bin" / "hello_musl_static");
   PayloadNode sh;
   sh.type = NodeType::Symlink;
   sh.link_target = "/usr/bin/dash";
@@ -195,7 +190,7 @@ TEST(ExecChain, AFinishedPayloadsChainIsFollowedWithoutAddingAnything) {
 TEST(ElfClosure, Argv0ProblemsAreErrorsAtTheManifestLine) {
   auto dir = testing_support::scratch_dir("closure-argv0");
   write_file_atomic(dir / "data.txt", "hello\n", std::filesystem::perms(0755));
-  write_file_atomic(dir / "noexec", read_file(fixtures() / "bin" / "hello_musl_static"), std::filesystem::perms(0644));
+  write_file_atomic(dir / "noexec", read_file(testing_support::elf_fixtures() / "bin" / "hello_musl_static"), std::filesystem::perms(0644));
   PayloadTree t;
   add_host(t, "/data.txt", dir / "data.txt");
   add_host(t, "/noexec", dir / "noexec");
@@ -209,18 +204,18 @@ TEST(ElfClosure, Argv0ProblemsAreErrorsAtTheManifestLine) {
 
 TEST(ElfClosure, MuslProgramsNeedOnlyTheirLoader) {
   PayloadTree t;
-  add_host(t, "/bin/hello", fixtures() / "bin" / "hello_musl_dynamic");
+  add_host(t, "/bin/hello", testing_support::elf_fixtures() / "bin" / "hello_musl_dynamic");
   ClosureResult r = complete_closure(t, options_for("/bin/hello"));
   EXPECT_THAT(r.added, ElementsAre("/lib/ld-musl-x86_64.so.1"));
 
   PayloadTree s;
-  add_host(s, "/bin/hello", fixtures() / "bin" / "hello_musl_static");
+  add_host(s, "/bin/hello", testing_support::elf_fixtures() / "bin" / "hello_musl_static");
   EXPECT_TRUE(complete_closure(s, options_for("/bin/hello")).added.empty());
 }
 
 TEST(ElfClosure, GapsInToolsTheAppDoesNotStartWithAreWarnings) {
   PayloadTree t = app_tree("app_runpath");
-  add_host(t, "/bin/hello", fixtures() / "bin" / "hello_musl_static");
+  add_host(t, "/bin/hello", testing_support::elf_fixtures() / "bin" / "hello_musl_static");
   ClosureResult r = complete_closure(t, options_for("/bin/hello"));
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_THAT(r.warnings[0], HasSubstr("libtailor_a.so.1 needs libtailor_b.so.1"));

@@ -24,16 +24,11 @@ namespace stdfs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-stdfs::path fixtures() {
-  const char* b = std::getenv("TAILOR_BUILD_DIR");
-  return stdfs::path(b ? b : "build") / "tests" / "elf-fixtures";
-}
-
 class ImagePlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing_support::scratch_dir("plan");
-    stdfs::copy_file(fixtures() / "bin" / "hello_musl_static", dir_ / "hello");
+    stdfs::copy_file(testing_support::elf_fixtures() / "bin" / "hello_musl_static", dir_ / "hello");
     write_file_atomic(dir_ / "run.sh", "#!/bin/hello\n", stdfs::perms(0755));
   }
   Manifest manifest(const std::string& extra_app = "", const std::string& extra = "") {

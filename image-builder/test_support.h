@@ -2,12 +2,19 @@
 // common/test_support.h) scratch directories and expected errors.
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/fs.h"
 #include "common/test_support.h"
 
 namespace tailor::testing_support {
+
+// Where CMake builds the small ELF programs and libraries (tests/elf-fixtures).
+inline std::filesystem::path elf_fixtures() {
+  const char* b = std::getenv("TAILOR_BUILD_DIR");
+  return std::filesystem::path(b ? b : "build") / "tests" / "elf-fixtures";
+}
 
 // The handful of files provisioning checks for, with a Makefile saying 6.1.7.
 inline void make_fake_kernel_tree(const std::filesystem::path& dir) {

@@ -19,18 +19,13 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::filesystem::path fixtures() {
-  const char* b = std::getenv("TAILOR_BUILD_DIR");
-  return std::filesystem::path(b ? b : "build") / "tests" / "elf-fixtures";
-}
-
 // The fixture program at /opt/app/bin/app with its libraries, and the
 // closure completed from the host (glibc and its loader).
 PayloadTree app_tree(const std::string& program) {
   PayloadTree t;
-  t.put("/opt/app/bin/app", host_file_node(fixtures() / "bin" / program, "test", "payload"));
-  t.put("/opt/app/lib/libtailor_a.so.1", host_file_node(fixtures() / "lib" / "libtailor_a.so.1", "test", "payload"));
-  t.put("/opt/app/lib/libtailor_b.so.1", host_file_node(fixtures() / "lib" / "libtailor_b.so.1", "test", "payload"));
+  t.put("/opt/app/bin/app", host_file_node(testing_support::elf_fixtures() / "bin" / program, "test", "payload"));
+  t.put("/opt/app/lib/libtailor_a.so.1", host_file_node(testing_support::elf_fixtures() / "lib" / "libtailor_a.so.1", "test", "payload"));
+  t.put("/opt/app/lib/libtailor_b.so.1", host_file_node(testing_support::elf_fixtures() / "lib" / "libtailor_b.so.1", "test", "payload"));
   ClosureOptions o;
   o.argv0 = "/opt/app/bin/app";
   o.argv0_where = "m.toml:3:9";
@@ -92,7 +87,7 @@ TEST(TrustedProgram, SameInputsSameCopies) {
 TEST(TrustedProgram, StaticProgramIsExecutedDirectly) {
   const std::filesystem::path cache = testing_support::scratch_dir("trusted-static");
   PayloadTree t;
-  t.put("/bin/hello", host_file_node(fixtures() / "bin" / "hello_musl_static", "test", "payload"));
+  t.put("/bin/hello", host_file_node(testing_support::elf_fixtures() / "bin" / "hello_musl_static", "test", "payload"));
   const TrustedProgram p = place_trusted_program(t, "/bin/hello", {"/bin/hello", "x"}, cache);
   ASSERT_EQ(p.files.size(), 1u);
   EXPECT_GT(p.files[0].sites, 0u);
@@ -105,7 +100,7 @@ TEST(TrustedProgram, StaticProgramIsExecutedDirectly) {
 TEST(TrustedProgram, MissingLibraryIsAnErrorNamingIt) {
   const std::filesystem::path cache = testing_support::scratch_dir("trusted-missing");
   PayloadTree t;
-  t.put("/opt/app/bin/app", host_file_node(fixtures() / "bin" / "app_runpath", "test", "payload"));
+  t.put("/opt/app/bin/app", host_file_node(testing_support::elf_fixtures() / "bin" / "app_runpath", "test", "payload"));
   const std::string e = testing_support::error_message([&] { place_trusted_program(t, "/opt/app/bin/app", {"app"}, cache); });
   EXPECT_THAT(e, HasSubstr("libtailor_a.so.1"));
 }
