@@ -51,7 +51,8 @@ std::string image_lock_json(const Manifest& m, const ImagePlan& plan, const Lock
                          {"syscall_sites", f.sites},
                          {"rewritten", f.rewritten},
                          {"left", f.sites - f.rewritten},
-                         {"left_by_reason", f.left}});
+                         {"left_by_reason", f.left},
+                         {"replaced_by", f.replaced_by.empty() ? ordered(nullptr) : ordered(f.replaced_by)}});
       programs.push_back({{"program", p.files.front().path}, {"argv", p.argv}, {"rewritten", p.rewritten()},
                           {"left", p.left()}, {"files", files}});
       rewritten += p.rewritten();

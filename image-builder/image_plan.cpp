@@ -2,6 +2,7 @@
 // initramfs holds, each path with its source and reason.
 #include "image-builder/image_plan.h"
 
+#include <optional>
 #include <set>
 
 #include <fmt/core.h>
@@ -10,6 +11,7 @@
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "image-builder/embedded.h"
+#include "image-builder/kml_musl.h"
 #include "image-builder/trusted_program.h"
 
 namespace tailor::image {
@@ -182,8 +184,14 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
                   " is a #! script; name its interpreter first instead (argv = [\"" + plan.closure.exec_chain.back() +
                   "\", \"" + m.app.argv[0] + "\", ...])");
     // The copies keep the names they are run by (/usr/bin/redis-server is a
-    // symlink to redis-check-rdb, which looks at its name).
-    plan.trusted.push_back(place_trusted_program(plan.tree, m.app.argv[0], m.app.argv, cache));
+    // symlink to redis-check-rdb, which looks at its name). A musl program
+    // gets the KML-aware musl, built (or found in the cache) when one needs it.
+    std::optional<stdfs::path> built_musl;
+    const KmlMuslSource kml_musl = [&]() {
+      if (!built_musl) built_musl = kml_musl_libc(default_kml_musl_script(), cache, progress);
+      return *built_musl;
+    };
+    plan.trusted.push_back(place_trusted_program(plan.tree, m.app.argv[0], m.app.argv, cache, kml_musl));
     plan.init.exec = plan.trusted.front().exec;
     plan.init.argv = plan.trusted.front().argv;
     for (size_t i = 0; i < m.kernel.trusted.size(); ++i) {
@@ -192,7 +200,7 @@ ImagePlan plan_image(const Manifest& m, const stdfs::path& cache, Progress& prog
       if (!n || n->type != NodeType::File)
         throw Error(where + m.kernel.trusted[i] + " is not a file of the image; add it to a [[payload]]");
       try {
-        plan.trusted.push_back(place_trusted_program(plan.tree, m.kernel.trusted[i], {m.kernel.trusted[i]}, cache));
+        plan.trusted.push_back(place_trusted_program(plan.tree, m.kernel.trusted[i], {m.kernel.trusted[i]}, cache, kml_musl));
       } catch (const Error& e) {
         throw Error(where + e.what());
       }

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/elf/library_closure.h"
+#include "common/elf/library_search.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "image-builder/image_plan.h"
@@ -41,7 +42,7 @@ std::size_t TrustedProgram::left() const {
 }
 
 TrustedProgram place_trusted_program(PayloadTree& tree, const std::string& program, const std::vector<std::string>& argv,
-                                     const stdfs::path& cache) {
+                                     const stdfs::path& cache, const KmlMuslSource& kml_musl) {
   const elf::PathMap in_tree = [&tree](const std::string& path) -> std::optional<stdfs::path> {
     const PayloadNode* node = tree.lookup(path);
     if (!node || node->type != NodeType::File) return std::nullopt;
@@ -52,12 +53,29 @@ TrustedProgram place_trusted_program(PayloadTree& tree, const std::string& progr
   TrustedProgram out;
   std::string program_copy, loader_copy;
   bool loader_was_there = false;  // placed for another trusted program: keep it
+  bool loader_replaced = false;   // by the KML-aware musl
   std::vector<std::string> library_dirs;
   for (const elf::LoadedObject& object : objects) {
     const bool is_program = object.needed_as.empty() && !object.interpreter;
     const PayloadNode* node = tree.lookup(object.image_path);
     if (!node || node->type != NodeType::File)
       throw Error("KML: " + object.image_path + " (needed by " + object.needed_by + ") is not a file of the image");
+    if (object.interpreter && kml_musl && elf::is_musl_interpreter(object.image_path)) {
+      TrustedFile file;
+      file.path = object.image_path;
+      file.original_sha256 = node->content.sha256;
+      file.replaced_by = "the KML-aware musl (kml-patches/libc)";
+      PayloadNode copy = *node;
+      copy.content = generated_file(cache, read_file(kml_musl()));
+      copy.source = "the KML-aware musl, kml-patches/libc (instead of " + node->source + ")";
+      copy.reason = "KML: musl loader and C library of the trusted app, calling the kernel through AT_SYSINFO";
+      file.rewritten_sha256 = copy.content.sha256;
+      loader_was_there = tree.find(trusted_path(object.image_path)) != nullptr;
+      file.trusted_path = loader_copy = tree.put(trusted_path(object.image_path), copy);
+      loader_replaced = true;
+      out.files.push_back(std::move(file));
+      continue;
+    }
     const syscall_sites::RewriteResult result =
         syscall_sites::rewrite_syscall_sites(read_file(node->content.file), object.image_path);
 
@@ -95,7 +113,7 @@ TrustedProgram place_trusted_program(PayloadTree& tree, const std::string& progr
   // site; otherwise (a static program, or nothing to rewrite outside the
   // program) the program is executed as it is and needs no loader copy.
   const bool has_loader = !loader_copy.empty();
-  const bool use_loader = has_loader && (!library_dirs.empty() || out.files.back().rewritten > 0);
+  const bool use_loader = has_loader && (loader_replaced || !library_dirs.empty() || out.files.back().rewritten > 0);
   if (has_loader && !use_loader && !loader_was_there) {
     tree.remove(loader_copy);
     out.files.back().trusted_path.clear();

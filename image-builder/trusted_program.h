@@ -16,10 +16,16 @@
 //     executes, as LD_LIBRARY_PATH would be).
 // A file with no rewritable site keeps its one copy; a static program is
 // executed directly.
+//
+// A dynamic musl program gets the KML-aware musl (kml_musl.h) as its
+// loader's copy instead of a rewritten Debian musl: its system calls then
+// take the KML call entry, cheaper than the sled, with no site to prove.
+// A static musl program carries its libc inside and is rewritten.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +42,7 @@ struct TrustedFile {
   std::size_t sites = 0;         // `syscall` byte pairs in executable bytes
   std::size_t rewritten = 0;     // turned into `call *%rax`
   std::string left;              // the sites left alone, by reason ("red-zone 22, unknown-number 5"), or ""
+  std::string replaced_by;       // what the copy is instead of a rewritten original ("" when rewritten)
 };
 
 struct TrustedProgram {
@@ -53,7 +60,10 @@ struct TrustedProgram {
 // <cache>/generated. `argv` is the manifest's. Throws Error when a library
 // of the program is missing from the tree (the closure has been completed,
 // so this means a broken payload) or a file is not x86-64 ELF.
+// `kml_musl` gives the KML-aware musl's libc.so; it is asked only when the
+// program's loader is musl's (empty: rewrite musl like any other loader).
+using KmlMuslSource = std::function<std::filesystem::path()>;
 TrustedProgram place_trusted_program(PayloadTree& tree, const std::string& program, const std::vector<std::string>& argv,
-                                     const std::filesystem::path& cache);
+                                     const std::filesystem::path& cache, const KmlMuslSource& kml_musl = {});
 
 }  // namespace tailor::image

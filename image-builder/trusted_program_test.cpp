@@ -97,6 +97,44 @@ TEST(TrustedProgram, StaticProgramIsExecutedDirectly) {
   EXPECT_EQ(t.find("/bin/hello")->content.sha256, p.files[0].original_sha256);
 }
 
+// A dynamic musl program: its loader's copy is the KML-aware musl (here a
+// stand-in file: the real one is built by kml-patches/libc/build-musl.sh,
+// which the KML end-to-end tests run), not a rewritten Debian musl, and the
+// program starts through it. Nothing else asks for the KML musl.
+TEST(TrustedProgram, DynamicMuslProgramGetsTheKmlMusl) {
+  const std::filesystem::path cache = testing_support::scratch_dir("trusted-musl");
+  const std::filesystem::path kml_musl = testing_support::elf_fixtures() / "bin" / "hello_musl_static";
+  int asked = 0;
+  const KmlMuslSource source = [&] {
+    ++asked;
+    return kml_musl;
+  };
+  PayloadTree t;
+  t.put("/bin/hello", host_file_node(testing_support::elf_fixtures() / "bin" / "hello_musl_dynamic", "test", "payload"));
+  ClosureOptions o;
+  o.argv0 = "/bin/hello";
+  o.argv0_where = "m.toml:3:9";
+  complete_closure(t, o);
+  const TrustedProgram p = place_trusted_program(t, "/bin/hello", {"hello", "x"}, cache, source);
+
+  EXPECT_EQ(asked, 1);
+  const TrustedFile& loader = p.files.back();
+  EXPECT_EQ(loader.path, "/lib/ld-musl-x86_64.so.1");
+  EXPECT_EQ(loader.trusted_path, "/trusted/lib/ld-musl-x86_64.so.1");
+  EXPECT_THAT(loader.replaced_by, HasSubstr("KML-aware musl"));
+  EXPECT_EQ(loader.rewritten, 0u);
+  EXPECT_EQ(loader.rewritten_sha256, sha256_hex(read_file(kml_musl)));
+  EXPECT_EQ(t.find(loader.trusted_path)->content.sha256, loader.rewritten_sha256);
+  EXPECT_EQ(t.lookup(loader.path)->content.sha256, loader.original_sha256);  // the image's own musl stays
+  EXPECT_EQ(p.exec, "/trusted/lib/ld-musl-x86_64.so.1");
+  EXPECT_THAT(p.argv, ElementsAre(p.exec, "--argv0", "hello", "/trusted/bin/hello", "x"));
+
+  // A glibc program never asks for it.
+  PayloadTree g = app_tree("app_rpath");
+  place_trusted_program(g, "/opt/app/bin/app", {"app"}, cache, source);
+  EXPECT_EQ(asked, 1);
+}
+
 TEST(TrustedProgram, MissingLibraryIsAnErrorNamingIt) {
   const std::filesystem::path cache = testing_support::scratch_dir("trusted-missing");
   PayloadTree t;
