@@ -11,6 +11,10 @@ guest/init.c); this script reads the serial console and checks:
   * --expect-log REGEX: the whole console (kernel log included) matches,
   * the kernel log shows no WARN, BUG, oops, double fault or panic.
 
+With --mce-when REGEX the script also plays the hardware: once the console
+matches REGEX it injects a recoverable machine check into vCPU 0 through the
+QEMU monitor (see inject_mce()).
+
 With --nested-kvm NESTED --vmm TAILOR_VMM the same initramfs boots under
 tailor-vmm on real KVM instead: inside the KVM-in-TCG harness of the runner
 tests (tests/runner/nested: an L1 Linux under QEMU TCG with kvm-amd), so the
@@ -28,6 +32,8 @@ import io
 import json
 import os
 import re
+import select
+import socket
 import subprocess
 import sys
 import tempfile
@@ -138,9 +144,14 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the parsed runs as JSON")
     ap.add_argument("--nested-kvm", metavar="NESTED", help="boot under tailor-vmm in this nested-KVM harness")
     ap.add_argument("--vmm", metavar="TAILOR_VMM", help="the tailor-vmm binary (with --nested-kvm)")
+    ap.add_argument("--mce-when", metavar="REGEX",
+                    help="once the console matches REGEX, inject a recoverable machine check into vCPU 0 "
+                         "while it runs code in the user half of the address space (QEMU TCG only)")
     args = ap.parse_args()
     if args.nested_kvm and not args.vmm:
         sys.exit("kml_guest: --nested-kvm needs --vmm TAILOR_VMM")
+    if args.nested_kvm and args.mce_when:
+        sys.exit("kml_guest: --mce-when needs QEMU's monitor: not with --nested-kvm")
 
     for path in (args.kernel, args.init):
         if not os.path.isfile(path):
@@ -162,7 +173,7 @@ def main():
         if args.nested_kvm:
             console, timed_out = boot_nested(args, initrd, tmp)
         else:
-            console, timed_out = boot_qemu(args, initrd)
+            console, timed_out = boot_qemu(args, initrd, tmp)
         elapsed = time.monotonic() - start
 
     return finish(args, console, timed_out, elapsed)
@@ -174,7 +185,7 @@ def boot_nested(args, initrd, tmp):
            "--cpus", str(args.cpus), "--timeout", str(args.timeout), "--cmdline", args.append]
     # One L1 CPU per L2 vCPU: with two L2 vCPUs sharing one L1 CPU, a vCPU
     # spinning on a lock held by the descheduled other one starves it.
-    plan = {"l1": {"machine": "pc", "cpus": args.cpus, "timeout_s": args.timeout + 300},
+    plan = {"l1": {"machine": "pc", "cpus": args.cpus, "timeout_s": args.timeout + 300, "icount": args.icount},
             "files": [{"guest": "/bin/tailor-vmm", "host": args.vmm, "strip": True},
                       {"guest": "/l2/bzImage", "host": args.kernel},
                       {"guest": "/l2/initrd", "host": initrd}],
@@ -200,7 +211,7 @@ def boot_nested(args, initrd, tmp):
     return report.get("console", ""), report.get("outcome") == "timeout"
 
 
-def boot_qemu(args, initrd):
+def boot_qemu(args, initrd, tmp):
     """QEMU TCG; returns (console, timed_out)."""
     # One socket per vCPU: SeaBIOS's MP table (this kernel has no ACPI)
     # lists packages, so cores of one socket would stay invisible.
@@ -211,12 +222,89 @@ def boot_qemu(args, initrd):
            "-kernel", args.kernel, "-initrd", initrd, "-append", args.append]
     if args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
+    if args.mce_when:
+        monitor = os.path.join(tmp, "monitor.sock")
+        cmd += ["-monitor", f"unix:{monitor},server=on,wait=off"]
+        return boot_qemu_with_mce(args, cmd, monitor)
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=args.timeout)
         return proc.stdout.decode(errors="replace"), False
     except subprocess.TimeoutExpired as e:
         return (e.stdout or b"").decode(errors="replace"), True
+
+
+# The machine check inject_mce() raises: bank 1, an uncorrected data load
+# error that software can recover from by killing whoever consumed it
+# (MCi_STATUS VAL|UC|EN|MISCV|ADDRV|S|AR, MCACOD 0x134), no restart IP
+# (MCG_STATUS EIPV|MCIP): Linux must send SIGBUS to the task it interrupted,
+# and panic when it interrupted the kernel.
+MCE_COMMAND = "mce 0 1 0xbd80000000000134 0x6 0x1000 0x8c"
+
+
+def monitor_command(sock, command):
+    """Sends one HMP command; returns what the monitor printed until its next prompt."""
+    sock.sendall(command.encode() + b"\n")
+    out = b""
+    deadline = time.monotonic() + 10
+    while not out.rstrip().endswith(b"(qemu)") and time.monotonic() < deadline:
+        if select.select([sock], [], [], 0.5)[0]:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    return out.decode(errors="replace")
+
+
+def inject_mce(monitor):
+    """Injects MCE_COMMAND at a moment vCPU 0 runs user-half code (a trusted
+    process at CPL 0, or any process at CPL 3): stop the machine, read RIP,
+    inject and continue when it is there (the #MC is then taken before the
+    next instruction), otherwise continue and look again. Returns a note."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(monitor)
+        monitor_command(sock, "")  # the banner and first prompt
+        for attempt in range(200):
+            monitor_command(sock, "stop")
+            regs = monitor_command(sock, "info registers")
+            m = re.search(r"RIP=([0-9a-f]{16})", regs)
+            if m and int(m.group(1), 16) < 1 << 47:
+                # The monitor echoes the command with terminal editing codes;
+                # what it prints after it is a complaint ("not supported", ...).
+                reply = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\(qemu\)", "", monitor_command(sock, MCE_COMMAND))
+                complaint = reply.strip().splitlines()[1:] if "\n" in reply.strip() else []
+                monitor_command(sock, "cont")
+                note = f"machine check injected at RIP {m.group(1)} (try {attempt + 1})"
+                return note + (f"; QEMU says: {' '.join(complaint)[:200]}" if complaint else "")
+            monitor_command(sock, "cont")
+            time.sleep(0.05)
+    return "no machine check injected: vCPU 0 was never found in user-half code"
+
+
+def boot_qemu_with_mce(args, cmd, monitor):
+    """QEMU with its monitor on a socket: reads the console as it comes and
+    injects the machine check once it matches --mce-when."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    console, injected = b"", False
+    deadline = time.monotonic() + args.timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                console += chunk
+            if not injected and re.search(args.mce_when, console.decode(errors="replace"), re.M):
+                injected = True
+                print(inject_mce(monitor))
+        else:
+            proc.kill()
+            return console.decode(errors="replace"), True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    return console.decode(errors="replace"), False
 
 
 def finish(args, console, timed_out, elapsed):

@@ -33,7 +33,8 @@ class KernelProblems(unittest.TestCase):
         for line in [
             "traps: kml-stress[49] general protection fault ip:8000000000001000 sp:7ffd238b64f8 error:0",
             "Speculative Return Stack Overflow: WARNING: See https://kernel.org/doc/html/latest/admin-guide/hw-vuln/srso.html for mitigation options.",
-            "KML: left disabled for trusted processes: SMEP SMAP",
+            "KML: left disabled for trusted processes: IBT",
+            "KML: SMEP and SMAP on, off while a trusted process runs",
             "x86/fpu: Supporting XSAVE feature 0x001: 'x87 floating point registers'",
         ]:
             self.assertFalse(self.flagged(line), line)
