@@ -212,6 +212,11 @@ int run_plan(const stdfs::path& plan_path, const stdfs::path& out_path, const st
   spec.qemu_machine = l1.value("machine", std::string("pc"));
   // An SVM-capable CPU model: without it kvm-amd finds no hardware support.
   spec.qemu_extra_args = {"-cpu", l1.value("cpu", std::string("EPYC"))};
+  // QEMU's instruction counting for L1 and everything it runs: each guest
+  // instruction, L2's included (TCG emulates them too), advances virtual time
+  // by 1 ns, so a clock read in L2 counts instructions (bench/kml-null-syscall.sh).
+  if (l1.value("icount", false))
+    for (const char* a : {"-icount", "shift=0,sleep=off"}) spec.qemu_extra_args.push_back(a);
   const stdfs::path monitor = work.path() / "monitor";
   for (auto& a : L1Watch::monitor_args(monitor)) spec.qemu_extra_args.push_back(a);
   // How long L1 may print nothing: before it is ready (its boot prints
