@@ -201,7 +201,8 @@ def boot_nested(args, initrd, tmp):
     res = json.load(open(result_path))
     case = next((c for c in res.get("cases", []) if c["name"] == "kml"), None)
     if case is None:
-        return f"the nested case did not report back; L1 console: {res.get('l1_console_tail', '')[-2000:]}", False
+        return (f"the nested case did not report back; L1 {res.get('l1_outcome')} ({res.get('l1_detail', '')}); "
+                f"L1 console: {res.get('l1_console_tail', '')[-2000:]}"), False
     try:
         report = json.loads(case["stdout"])
     except ValueError:
